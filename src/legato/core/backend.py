@@ -1,0 +1,124 @@
+"""The Backend protocol: the only way the engine, the SDK and workers reach durable state.
+
+`LocalBackend` (orchestration) implements it in-process over the store; `HttpBackend`
+(client) implements it over the REST API. One contract suite tests both."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+from legato.core.records import (
+    FlowRunRecord,
+    FlowVersionRecord,
+    LogRecord,
+    NewFlowRun,
+    ResultRef,
+    StateEventRecord,
+    TaskRunRecord,
+    WriteBatch,
+)
+from legato.core.states import StateType
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """Durable run state. Every method is safe to call from several threads."""
+
+    def register_flow_version(
+        self, flow_name: str, source: str, source_hash: str, entrypoint: str | None
+    ) -> str:
+        """Store a flow definition (idempotent on flow_name + source_hash); return its id."""
+        ...
+
+    def read_flow_version(self, flow_version_id: str) -> FlowVersionRecord:
+        """Return a stored definition or raise NotFound."""
+        ...
+
+    def create_flow_run(self, new: NewFlowRun) -> FlowRunRecord:
+        """Insert a flow run (committed before returning) and its first state event."""
+        ...
+
+    def read_flow_run(self, flow_run_id: str) -> FlowRunRecord:
+        """Return a flow run or raise NotFound."""
+        ...
+
+    def list_flow_runs(
+        self,
+        *,
+        flow_name: str | None = None,
+        states: Sequence[StateType] | None = None,
+        parent_flow_run_id: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[FlowRunRecord]:
+        """Flow runs, newest first, one page at a time."""
+        ...
+
+    def set_flow_run_state(
+        self,
+        flow_run_id: str,
+        state: StateType,
+        *,
+        message: str | None = None,
+        result: ResultRef | None = None,
+        force: bool = False,
+    ) -> FlowRunRecord:
+        """Validate and commit a flow-run transition; raise StateTransitionError if refused.
+
+        Entering RUNNING sets start_time (first time) and increments run_count; a terminal
+        state sets end_time."""
+        ...
+
+    def retry_flow_run(self, flow_run_id: str) -> FlowRunRecord:
+        """Force a FAILED, CRASHED or CANCELLED flow run back to SCHEDULED so it can be
+        resumed; raise Conflict for a run in any other state."""
+        ...
+
+    def write(self, batch: WriteBatch) -> None:
+        """Commit a batch of task-run snapshots, state events, logs and edges atomically.
+
+        Transitions are checked against the state machine; a task run whose transition is
+        refused is left as stored and the refusal raises StateTransitionError after the rest
+        of the batch is committed."""
+        ...
+
+    def read_task_runs(self, flow_run_id: str) -> list[TaskRunRecord]:
+        """All task runs of a flow run, in creation order."""
+        ...
+
+    def count_task_runs(self, flow_run_id: str) -> dict[StateType, int]:
+        """How many task runs of the flow run are in each state."""
+        ...
+
+    def read_state_events(self, run_id: str) -> list[StateEventRecord]:
+        """The state history of a flow run or task run, oldest first."""
+        ...
+
+    def read_logs(
+        self,
+        flow_run_id: str,
+        *,
+        task_run_id: str | None = None,
+        after_id: int = 0,
+        limit: int = 1000,
+    ) -> list[LogRecord]:
+        """Log lines of a flow run (optionally one task run) with id > after_id."""
+        ...
+
+    def read_edges(self, flow_run_id: str) -> list[tuple[str, str]]:
+        """(upstream task run id, downstream task run id) pairs of a flow run."""
+        ...
+
+    def read_cache(self, cache_key: str, now: datetime) -> ResultRef | None:
+        """The cached result for a key, unless missing or expired at `now`."""
+        ...
+
+    def write_cache(self, cache_key: str, result: ResultRef, expires: datetime | None) -> None:
+        """Store (or replace) a cached result."""
+        ...
+
+    def close(self) -> None:
+        """Release connections; the backend is unusable afterwards."""
+        ...

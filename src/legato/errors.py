@@ -1,0 +1,69 @@
+"""Legato's one exception tree. Every error a user can see derives from LegatoError.
+
+A message is one sentence: what happened, which object, and the fix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class LegatoError(Exception):
+    """Base of every error Legato raises on purpose."""
+
+
+class DefinitionError(LegatoError):
+    """A flow or task is defined wrongly (bad decorator option, cyclic dependency)."""
+
+
+class ManifestError(LegatoError):
+    """A YAML workflow manifest is invalid; the message carries file:line:col."""
+
+
+class ParameterError(LegatoError):
+    """Parameters failed validation; `errors` lists every bad field."""
+
+    def __init__(self, message: str, errors: Sequence[tuple[str, str]] = ()) -> None:
+        super().__init__(message)
+        self.errors: list[tuple[str, str]] = list(errors)
+
+
+class StateTransitionError(LegatoError):
+    """A state change is not allowed by the state machine (or was fenced off)."""
+
+
+class NotFound(LegatoError):
+    """A run, flow, result or other object does not exist."""
+
+
+class Conflict(LegatoError):
+    """The request conflicts with what is stored (duplicate, stale epoch, wrong state)."""
+
+
+class ConfigError(LegatoError):
+    """A setting or environment variable has a bad value."""
+
+
+class BackendUnavailable(LegatoError):
+    """The database or API server cannot be reached right now; retrying later may work."""
+
+
+class UserCodeError(LegatoError):
+    """User code could not be loaded or called (missing file, unknown flow, corrupt result)."""
+
+
+class TaskTimeoutError(LegatoError, TimeoutError):
+    """A task or flow attempt ran past its timeout_seconds."""
+
+
+class UpstreamFailed(LegatoError):
+    """A task did not run because a task it depends on did not complete."""
+
+
+class CancelledRun(BaseException):
+    """Raised inside a run that is being cancelled; derives from BaseException so
+    `except Exception` in user code cannot swallow it."""
+
+
+class Abort(LegatoError):
+    """Raised by the orchestration layer to stop a run it no longer owns (fencing)."""
