@@ -1,0 +1,31 @@
+"""Command line: `python -m benchmarks [--quick] [--only W1,W2,W3,IMPORT]`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from benchmarks.runner import run
+
+CHOICES = {"W1", "W2", "W3", "IMPORT"}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="W1 only at N=1,000")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="comma-separated subset of W1, W2, W3, IMPORT (default: all)",
+    )
+    args = parser.parse_args()
+    only = {part.strip().upper() for part in args.only.split(",") if part.strip()}
+    if only - CHOICES:
+        parser.error(
+            f"unknown benchmark(s) {sorted(only - CHOICES)}; choose from {sorted(CHOICES)}"
+        )
+    return run(only, args.quick)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
