@@ -1,0 +1,41 @@
+"""The `legato` command group; the console script and `python -m legato` call `main`."""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as package_version
+
+import click
+
+from .db import db_group
+from .run import run_command
+from .runs import runs_group
+
+
+def legato_version() -> str:
+    try:
+        return package_version("legato")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(legato_version(), prog_name="legato")
+def cli() -> None:
+    """Legato: run Python workflows with durable state, retries and logs."""
+
+
+@cli.command("version")
+def version_command() -> None:
+    """Print Legato's version."""
+    click.echo(f"legato {legato_version()}")
+
+
+cli.add_command(run_command)
+cli.add_command(runs_group)
+cli.add_command(db_group)
+
+
+def main() -> None:
+    """Entry point of the `legato` console script."""
+    cli(prog_name="legato")

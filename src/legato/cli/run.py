@@ -1,0 +1,79 @@
+"""`legato run FILE.py:FLOW -p key=value`: run a flow in this process with live progress, then
+report its final state and result. Also holds the code `runs retry` shares with it."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+from rich.console import Console
+
+from legato.core.backend import Backend
+from legato.errors import NotFound
+from legato.sdk import runtime
+
+from .display import live_progress
+from .errors import usage_errors
+from .output import FinalState, report_final
+from .params import parse_params
+
+StartRun = Callable[[Callable[[str], None]], Any]
+
+
+def execute(start: StartRun, backend: Backend, label: str, *, as_json: bool) -> int:
+    """Run `start(on_start)` to completion under the progress view; return the exit status."""
+    console = Console()
+    # --json keeps stdout for the one JSON document: whatever the flow prints goes to stderr.
+    quiet = contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext()
+    live = console.is_terminal and not as_json
+    with quiet, usage_errors(), live_progress(backend, label, console, enabled=live) as started:
+
+        def on_start(flow_run_id: str) -> None:
+            started(flow_run_id)
+            if not live and not as_json:
+                click.echo(f"flow run {flow_run_id} started")
+
+        state: FinalState = start(on_start)
+    return report_final(state, _flow_name(backend, state, label), as_json=as_json, console=console)
+
+
+def _flow_name(backend: Backend, state: FinalState, fallback: str) -> str:
+    if state.flow_run_id is None:
+        return fallback
+    try:
+        return backend.read_flow_run(state.flow_run_id).flow_name
+    except NotFound:
+        return fallback
+
+
+@click.command("run")
+@click.argument("entrypoint", metavar="FILE.py:FLOW")
+@click.option(
+    "-p",
+    "--param",
+    "params",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="A flow parameter; the value is read as JSON when it parses, else as a string.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object with the outcome.")
+def run_command(entrypoint: str, params: tuple[str, ...], as_json: bool) -> None:
+    """Run a flow in this process and wait for it to finish.
+
+    Example: legato run examples/hello.py:hello -p name=world
+    """
+    parameters = parse_params(params)
+    with usage_errors():
+        flow = runtime.load_flow(entrypoint)
+        backend = runtime.get_backend()
+    label = str(getattr(flow, "name", None) or entrypoint.rpartition(":")[2])
+    status = execute(
+        lambda on_start: runtime.run_flow(flow, parameters, on_start=on_start),
+        backend,
+        label,
+        as_json=as_json,
+    )
+    sys.exit(status)

@@ -1,0 +1,162 @@
+"""`legato runs ls|show|logs|retry`: read stored flow runs, their task runs, state history and
+logs, and resume a failed run."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+from rich.console import Console
+from rich.markup import escape
+
+from legato.core.states import StateType
+from legato.sdk import runtime
+
+from .errors import usage_errors
+from .output import (
+    echo_json,
+    flow_run_dict,
+    flow_runs_table,
+    format_duration,
+    format_time,
+    log_dict,
+    state_event_dict,
+    state_style,
+    task_run_dict,
+    task_runs_table,
+)
+from .run import execute
+
+LOG_PAGE = 1000
+STATE_NAMES = [state.value for state in StateType]
+
+
+@click.group("runs")
+def runs_group() -> None:
+    """Inspect and retry flow runs."""
+
+
+@runs_group.command("ls")
+@click.option("--flow", "flow_name", metavar="NAME", help="Only runs of this flow.")
+@click.option(
+    "--state",
+    "states",
+    multiple=True,
+    type=click.Choice(STATE_NAMES, case_sensitive=False),
+    help="Only runs in this state (repeatable).",
+)
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+def ls_command(flow_name: str | None, states: tuple[str, ...], limit: int, as_json: bool) -> None:
+    """List flow runs, newest first.
+
+    Example: legato runs ls --flow etl --state FAILED
+    """
+    with usage_errors():
+        runs = runtime.get_backend().list_flow_runs(
+            flow_name=flow_name,
+            states=[StateType(state.upper()) for state in states] or None,
+            limit=limit,
+        )
+    if as_json:
+        echo_json([flow_run_dict(run) for run in runs])
+    elif runs:
+        Console().print(flow_runs_table(runs))
+    else:
+        click.echo("no flow runs")
+
+
+@runs_group.command("show")
+@click.argument("run_id")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def show_command(run_id: str, as_json: bool) -> None:
+    """Show a flow run: its fields, task runs and state history."""
+    with usage_errors():
+        backend = runtime.get_backend()
+        run = backend.read_flow_run(run_id)
+        task_runs = backend.read_task_runs(run_id)
+        history = backend.read_state_events(run_id)
+    if as_json:
+        echo_json(
+            {
+                "flow_run": flow_run_dict(run),
+                "task_runs": [task_run_dict(task_run) for task_run in task_runs],
+                "state_history": [state_event_dict(event) for event in history],
+            }
+        )
+        return
+    console = Console()
+    fields = flow_run_dict(run)
+    console.print(f"[bold]flow run {run.id}[/]", highlight=False)
+    for key in ("flow_name", "name", "parameters", "created", "start_time", "end_time"):
+        value = fields[key]
+        shown = format_time(value) if key.endswith(("created", "time")) else value
+        console.print(f"  {key:<12} {escape(str(shown))}", highlight=False)
+    console.print(
+        f"  {'state':<12} [{state_style(run.state)}]{run.state.value}[/]"
+        f"{escape(' - ' + run.state_message) if run.state_message else ''}",
+        highlight=False,
+    )
+    console.print(f"  {'duration':<12} {format_duration(fields['duration'])}")
+    console.print(f"  {'run count':<12} {run.run_count}")
+    console.print(f"\n[bold]task runs[/] ({len(task_runs)})")
+    if task_runs:
+        console.print(task_runs_table(task_runs))
+    console.print("\n[bold]state history[/]")
+    for event in history:
+        origin = event.from_state.value if event.from_state else "-"
+        forced = " (forced)" if event.forced else ""
+        note = f"  {event.message}" if event.message else ""
+        console.print(
+            f"  {format_time(event.timestamp)}  {origin} -> {event.to_state.value}{forced}"
+            f"{escape(note)}",
+            highlight=False,
+        )
+
+
+@runs_group.command("logs")
+@click.argument("run_id")
+@click.option("--task", "task_run_id", metavar="TASK_RUN_ID", help="Only this task run's logs.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+def logs_command(run_id: str, task_run_id: str | None, as_json: bool) -> None:
+    """Print the log lines of a flow run, oldest first."""
+    with usage_errors():
+        backend = runtime.get_backend()
+        backend.read_flow_run(run_id)  # an unknown id is an error, not an empty log
+        logs = []
+        after_id = 0
+        while True:
+            page = backend.read_logs(
+                run_id, task_run_id=task_run_id, after_id=after_id, limit=LOG_PAGE
+            )
+            logs.extend(page)
+            if len(page) < LOG_PAGE:
+                break
+            after_id = page[-1].id
+    if as_json:
+        echo_json([log_dict(log) for log in logs])
+        return
+    for log in logs:
+        level = logging.getLevelName(log.level)
+        click.echo(f"{format_time(log.timestamp)} {level:<8} {log.logger} | {log.message}")
+
+
+@runs_group.command("retry")
+@click.argument("run_id")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object with the outcome.")
+def retry_command(run_id: str, as_json: bool) -> None:
+    """Resume a FAILED, CRASHED or CANCELLED flow run; completed task runs are reused.
+
+    Example: legato runs retry 0192f3c4-...
+    """
+    with usage_errors():
+        backend = runtime.get_backend()
+        run = backend.read_flow_run(run_id)
+    status = execute(
+        lambda on_start: runtime.retry_flow_run(run_id, on_start=on_start),
+        backend,
+        run.flow_name,
+        as_json=as_json,
+    )
+    sys.exit(status)
