@@ -106,7 +106,8 @@ class RunProgress:
             table.add_row(
                 task_run.task_key,
                 f"attempt {task_run.attempts}",
-                format_duration((now - since).total_seconds()),
+                # The database's clock may run ahead of this machine's.
+                format_duration(max((now - since).total_seconds(), 0.0)),
             )
         return table
 
