@@ -52,6 +52,10 @@ class UserCodeError(LegatoError):
     """User code could not be loaded or called (missing file, unknown flow, corrupt result)."""
 
 
+class ResultError(LegatoError):
+    """A stored result is missing or cannot be read back."""
+
+
 class TaskTimeoutError(LegatoError, TimeoutError):
     """A task or flow attempt ran past its timeout_seconds."""
 

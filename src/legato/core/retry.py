@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from legato.errors import DefinitionError
@@ -42,7 +42,7 @@ class RetryPolicy:
 def build_retry_policy(
     owner: str,
     retries: int | None,
-    retry_delay_seconds: float | Sequence[float] | None,
+    retry_delay_seconds: float | Sequence[float] | Callable[[int], Sequence[float]] | None,
     *,
     max_delay: float | None = None,
     jitter_factor: float | None = None,
@@ -51,6 +51,8 @@ def build_retry_policy(
     retries = 0 if retries is None else retries
     if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
         raise DefinitionError(f"{owner} got retries={retries!r}; retries must be an integer >= 0.")
+    if callable(retry_delay_seconds):
+        retry_delay_seconds = list(retry_delay_seconds(retries))
     if retry_delay_seconds is None:
         delays: tuple[float, ...] = (0.0,)
     elif isinstance(retry_delay_seconds, (int, float)) and not isinstance(retry_delay_seconds, bool):
@@ -75,12 +77,22 @@ def build_retry_policy(
     return RetryPolicy(retries, delays, max_delay, jitter_factor)
 
 
-def exponential_backoff(backoff_factor: float, *, count: int = 50) -> list[float]:
-    """Delays `factor * 2**i` for i in 0..count-1, for `retry_delay_seconds=`.
+def exponential_backoff(
+    backoff_factor: float, *, max_delay: float | None = None
+) -> Callable[[int], list[float]]:
+    """For `retry_delay_seconds=`: delays `factor * 2**i` for each retry, capped at
+    `max_delay` seconds when given. Add jitter with the task's `retry_jitter_factor`.
 
-    >>> exponential_backoff(10)[:4]
-    [10.0, 20.0, 40.0, 80.0]
+    >>> exponential_backoff(10, max_delay=50)(4)
+    [10.0, 20.0, 40.0, 50.0]
     """
     if backoff_factor < 0:
         raise DefinitionError(f"exponential_backoff got {backoff_factor}; it must be >= 0.")
-    return [float(backoff_factor * 2**i) for i in range(count)]
+    if max_delay is not None and max_delay < 0:
+        raise DefinitionError(f"exponential_backoff got max_delay={max_delay}; it must be >= 0.")
+
+    def delays(retries: int) -> list[float]:
+        values = [float(backoff_factor * 2**i) for i in range(max(retries, 1))]
+        return values if max_delay is None else [min(v, max_delay) for v in values]
+
+    return delays

@@ -3,28 +3,108 @@ loading a flow from "path.py:flow", running it, resuming a run, reading results.
 
 from __future__ import annotations
 
+import asyncio
+import atexit
+import hashlib
+import importlib
+import importlib.util
+import os
+import sys
+import threading
+import types
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from legato import plugins
+from legato._clock import SYSTEM_CLOCK, Clock
 from legato.core.backend import Backend
-from legato.core.records import ResultRef
+from legato.core.records import FlowRunRecord, ResultRef
+from legato.core.states import RETRYABLE_STATES
+from legato.engine import flow_engine
+from legato.engine.context import current_flow_run
+from legato.engine.results import ResultStore, ResultWriter
+from legato.engine.states import State
+from legato.errors import Conflict, NotFound, UserCodeError
+from legato.settings import Settings
+
+if TYPE_CHECKING:
+    from legato.sdk.flows import Flow
+
+_lock = threading.RLock()
+_backend: Backend | None = None
+_results: ResultWriter | None = None
+_clock: Clock = SYSTEM_CLOCK
 
 
 def get_backend() -> Backend:
     """The backend flows use when none is given: built once from settings (LEGATO_*)."""
-    raise NotImplementedError
+    global _backend
+    with _lock:
+        if _backend is None:
+            settings = Settings.from_env()
+            factory = plugins.load_object(settings.backend_factory)
+            _backend = factory(settings)
+            atexit.register(_close_default, _backend)
+        return _backend
+
+
+def _close_default(backend: Backend) -> None:
+    try:
+        backend.close()
+    except Exception:  # closing at exit must not mask the program's own outcome
+        pass
 
 
 def set_backend(backend: Backend | None) -> None:
     """Replace the process-wide default backend (tests, embedding); None resets it."""
-    raise NotImplementedError
+    global _backend
+    with _lock:
+        _backend = backend
 
 
-def load_flow(entrypoint: str) -> Any:
-    """Load the Flow named by "path/to/file.py:flow_name" or "package.module:flow_name".
+def get_results() -> ResultWriter:
+    """The result writer for new runs, from LEGATO_RESULTS_URL and LEGATO_INLINE_RESULT_LIMIT."""
+    global _results
+    with _lock:
+        if _results is None:
+            settings = Settings.from_env()
+            _results = ResultWriter(ResultStore(settings.results_url), settings.inline_result_limit)
+        return _results
 
-    Raises UserCodeError naming the file or flow and the fix."""
-    raise NotImplementedError
+
+def set_results(results: ResultWriter | None) -> None:
+    """Replace the process-wide result writer; None resets it to the settings' one."""
+    global _results
+    with _lock:
+        _results = results
+
+
+def set_clock(clock: Clock | None) -> None:
+    """Use another clock for new runs (tests pass a FakeClock); None restores the real one."""
+    global _clock
+    with _lock:
+        _clock = clock or SYSTEM_CLOCK
+
+
+def flow_runner(flow: Flow[Any, Any], parameters: dict[str, Any], *, strict: bool,
+                backend: Backend | None = None, resume: FlowRunRecord | None = None,
+                on_start: Callable[[str], None] | None = None) -> flow_engine.FlowRunner:
+    """Prepare a FlowRunner with the parent run's environment, or the process defaults."""
+    parent = current_flow_run()
+    stored = flow.schema.to_json(parameters, strict=strict)
+    if parent is not None:
+        return flow_engine.FlowRunner(
+            flow.spec(), parameters, stored, backend=parent.backend, results=parent.results,
+            clock=parent.clock, resume=resume, on_start=on_start)
+    return flow_engine.FlowRunner(
+        flow.spec(), parameters, stored, backend=backend or get_backend(), results=get_results(),
+        clock=_clock, resume=resume, on_start=on_start)
+
+
+def _execute(runner: flow_engine.FlowRunner) -> State:
+    if runner.spec.is_async:
+        return asyncio.run(flow_engine.run_async(runner))
+    return flow_engine.run_sync(runner)
 
 
 def run_flow(
@@ -33,12 +113,13 @@ def run_flow(
     *,
     backend: Backend | None = None,
     on_start: Callable[[str], None] | None = None,
-) -> Any:
+) -> State:
     """Run a flow with raw (string or JSON) parameters; return its final State.
 
     `on_start(flow_run_id)` is called once the run exists, before any task runs.
     Raises ParameterError before creating anything when parameters are invalid."""
-    raise NotImplementedError
+    values = flow.validate_parameters(dict(parameters))
+    return _execute(flow_runner(flow, values, strict=True, backend=backend, on_start=on_start))
 
 
 def retry_flow_run(
@@ -46,12 +127,145 @@ def retry_flow_run(
     *,
     backend: Backend | None = None,
     on_start: Callable[[str], None] | None = None,
-) -> Any:
+) -> State:
     """Resume a FAILED/CRASHED/CANCELLED flow run with its stored parameters and pinned
-    source; only task runs without a committed result execute again. Returns the State."""
-    raise NotImplementedError
+    source; only task runs without a committed result execute again. Returns the State.
+
+    >>> state = retry_flow_run("0190...")  # doctest: +SKIP
+    """
+    backend = backend or get_backend()
+    record = backend.read_flow_run(flow_run_id)
+    if record.state not in RETRYABLE_STATES:
+        raise Conflict(
+            f"flow run {flow_run_id} is {record.state.value}; only FAILED, CRASHED or CANCELLED "
+            "runs can be retried — wait for it to finish or cancel it first."
+        )
+    flow = _load_for_retry(backend, record)
+    values = flow.validate_parameters(dict(record.parameters))
+    runner = flow_runner(flow, values, strict=False, backend=backend, resume=record,
+                         on_start=on_start)
+    return _execute(runner)
 
 
-def read_result(ref: ResultRef) -> Any:
+def _load_for_retry(backend: Backend, record: FlowRunRecord) -> Flow[Any, Any]:
+    if not record.entrypoint:
+        raise UserCodeError(
+            f"flow run {record.id} has no entrypoint recorded (its flow was defined "
+            "interactively); run the flow again from a file instead."
+        )
+    if record.flow_version_id:
+        try:
+            version = backend.read_flow_version(record.flow_version_id)
+        except NotFound:
+            version = None
+        if version is not None and version.source:
+            return load_pinned_flow(record.entrypoint, version.source, version.source_hash)
+    return load_flow(record.entrypoint)
+
+
+def _split_entrypoint(entrypoint: str) -> tuple[str, str]:
+    target, sep, name = entrypoint.rpartition(":")
+    if not sep or not target or not name:
+        raise UserCodeError(
+            f"entrypoint {entrypoint!r} is not of the form path/to/file.py:flow_name or "
+            "package.module:flow_name; add the flow's name after a colon."
+        )
+    return target, name
+
+
+def _is_path(target: str) -> bool:
+    return target.endswith(".py") or os.sep in target or target.startswith(".")
+
+
+def load_flow(entrypoint: str) -> Flow[Any, Any]:
+    """Load the Flow named by "path/to/file.py:flow_name" or "package.module:flow_name".
+
+    Raises UserCodeError naming the file or flow and the fix."""
+    target, name = _split_entrypoint(entrypoint)
+    if _is_path(target):
+        path = os.path.abspath(target)
+        if not os.path.isfile(path):
+            raise UserCodeError(
+                f"file {target!r} does not exist; check the path (relative to {os.getcwd()})."
+            )
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            source = fh.read()
+        module = _exec_module(path, source, pinned=False)
+        origin = target
+    else:
+        try:
+            module = importlib.import_module(target)
+        except ImportError as exc:
+            raise UserCodeError(
+                f"cannot import module {target!r} ({exc}); check the name and sys.path."
+            ) from exc
+        path = getattr(module, "__file__", None) or target
+        origin = f"module {target!r}"
+    return _pick_flow(module, name, origin, f"{path}:{name}" if _is_path(target) else entrypoint)
+
+
+def load_pinned_flow(entrypoint: str, source: str, source_hash: str) -> Flow[Any, Any]:
+    """Load a flow from the source text a run was pinned to (not today's file)."""
+    target, name = _split_entrypoint(entrypoint)
+    path = os.path.abspath(target) if _is_path(target) else f"<pinned {target}>"
+    module = _exec_module(path, source, pinned=True, digest=source_hash)
+    return _pick_flow(module, name, f"the pinned source of {entrypoint!r}", entrypoint)
+
+
+def _exec_module(path: str, source: str, *, pinned: bool, digest: str = "") -> types.ModuleType:
+    digest = digest or hashlib.sha256(source.encode()).hexdigest()
+    stem = os.path.splitext(os.path.basename(path))[0].replace("-", "_").replace(" ", "_")
+    module_name = f"legato_user_{stem}_{digest[:12]}"
+    existing = sys.modules.get(module_name)
+    if existing is not None:
+        return existing
+    module = types.ModuleType(module_name)
+    module.__file__ = path
+    if pinned:
+        module.__dict__["__legato_source__"] = source
+    directory = os.path.dirname(path)
+    added = os.path.isdir(directory) and directory not in sys.path
+    if added:
+        sys.path.insert(0, directory)
+    sys.modules[module_name] = module
+    try:
+        exec(compile(source, path, "exec"), module.__dict__)
+    except BaseException as exc:
+        del sys.modules[module_name]
+        if added:
+            sys.path.remove(directory)
+        raise UserCodeError(
+            f"importing {path} failed with {type(exc).__name__}: {exc}; fix the error in that file."
+        ) from exc
+    _pickle_by_value(module)
+    return module
+
+
+def _pickle_by_value(module: types.ModuleType) -> None:
+    # Modules loaded from a path cannot be imported by name in worker processes.
+    try:
+        import cloudpickle
+
+        cloudpickle.register_pickle_by_value(module)
+    except Exception:  # only the process runner needs this; never block loading on it
+        pass
+
+
+def _pick_flow(module: types.ModuleType, name: str, origin: str,
+               entrypoint: str) -> Flow[Any, Any]:
+    from legato.sdk.flows import Flow
+
+    obj = getattr(module, name, None)
+    if not isinstance(obj, Flow):
+        flows = sorted(k for k, v in vars(module).items() if isinstance(v, Flow))
+        available = f"flows there: {', '.join(flows)}" if flows else "it defines no @flow"
+        what = "is not a @flow" if obj is not None else "does not exist"
+        raise UserCodeError(f"{name!r} in {origin} {what}; {available}.")
+    obj.entrypoint = entrypoint
+    obj._spec = None
+    return obj
+
+
+def read_result(ref: ResultRef, where: str = "") -> Any:
     """Load a stored result (inline or from the result store)."""
-    raise NotImplementedError
+    return get_results().read(ref, where)

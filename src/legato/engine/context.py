@@ -1,0 +1,140 @@
+"""The run context: which flow run and task run the current code belongs to, held in
+context variables so threads and coroutines of one run see the same objects."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+from legato._clock import Clock
+from legato.core.backend import Backend
+from legato.core.records import TaskRunRecord
+from legato.engine.recorder import Recorder
+from legato.engine.results import ResultWriter
+from legato.engine.specs import FlowSpec, TaskSpec
+
+
+@dataclass(frozen=True, slots=True)
+class FlowRunInfo:
+    """What hooks and loggers get to know about a flow run."""
+
+    id: str
+    name: str
+    flow_name: str
+    parameters: dict[str, Any]
+    run_count: int
+    parent_flow_run_id: str | None = None
+
+
+@dataclass(slots=True)
+class TaskRunInfo:
+    """What hooks, cache-key functions and loggers get to know about a task run."""
+
+    id: str
+    name: str
+    task_key: str
+    flow_run_id: str
+    map_index: int | None
+    attempts: int = 0
+
+
+@dataclass(eq=False)
+class FlowRunContext:
+    """Everything shared by the task runs of one flow run."""
+
+    backend: Backend
+    recorder: Recorder
+    results: ResultWriter
+    clock: Clock
+    spec: FlowSpec
+    flow_run: FlowRunInfo
+    task_runner: Any
+    log_prints: bool
+    # Task runs of earlier attempts of this flow run, by task key (resume).
+    previous: dict[str, TaskRunRecord] = field(default_factory=dict)
+    cancel_event: threading.Event = field(default_factory=threading.Event)
+    parent: FlowRunContext | None = None
+    _counters: dict[str, int] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _running: int = 0
+    _idle: threading.Condition = field(default_factory=threading.Condition)
+    _failed: list[tuple[Any, str]] = field(default_factory=list)
+
+    def next_key(self, name: str) -> str:
+        """A stable key for the next call of task `name` in this run: "name-0", "name-1"..."""
+        with self._lock:
+            n = self._counters.get(name, 0)
+            self._counters[name] = n + 1
+        return f"{name}-{n}"
+
+    def task_started(self) -> None:
+        """Count a task run that is not final yet (so the flow can wait for all of them)."""
+        with self._idle:
+            self._running += 1
+
+    def task_finished(self) -> None:
+        with self._idle:
+            self._running -= 1
+            if self._running <= 0:
+                self._idle.notify_all()
+
+    def wait_for_tasks(self) -> None:
+        """Block until every task run of this flow run is final."""
+        with self._idle:
+            while self._running > 0:
+                self._idle.wait()
+
+    def note_failure(self, future: Any, message: str) -> None:
+        """Remember a failed task run; it fails the flow unless someone looked at it."""
+        with self._lock:
+            self._failed.append((future, message))
+
+    def unhandled_failures(self) -> list[str]:
+        with self._lock:
+            return [message for future, message in self._failed if not future._handled]
+
+    def reset_for_attempt(self) -> None:
+        with self._lock:
+            self._counters.clear()
+            self._failed.clear()
+
+
+@dataclass(eq=False)
+class TaskRunContext:
+    """The task run the current code runs in."""
+
+    flow: FlowRunContext
+    spec: TaskSpec
+    task_run: TaskRunInfo
+    parameters: dict[str, Any]
+    log_prints: bool
+
+    @property
+    def task(self) -> Any:
+        return self.spec.owner
+
+
+flow_run_ctx: ContextVar[FlowRunContext | None] = ContextVar("legato_flow_run", default=None)
+task_run_ctx: ContextVar[TaskRunContext | None] = ContextVar("legato_task_run", default=None)
+
+
+def current_flow_run() -> FlowRunContext | None:
+    return flow_run_ctx.get()
+
+
+def current_task_run() -> TaskRunContext | None:
+    return task_run_ctx.get()
+
+
+def call_in_task_context(ctx: TaskRunContext, fn: Callable[[], Any]) -> Any:
+    """Run `fn` with the flow and task contexts set (for code on another thread)."""
+    f_token = flow_run_ctx.set(ctx.flow)
+    t_token = task_run_ctx.set(ctx)
+    try:
+        return fn()
+    finally:
+        task_run_ctx.reset(t_token)
+        flow_run_ctx.reset(f_token)

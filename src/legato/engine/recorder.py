@@ -1,0 +1,163 @@
+"""The write-behind recorder: the engine's one writer to the backend.
+
+Threads enqueue task-run snapshots, state events, logs and edges; a single writer thread
+drains whatever has accumulated and commits it as one batch (group commit). While one batch
+commits, the next accumulates, so thousands of transitions per second cost a handful of
+transactions. `flush()` returns once everything enqueued before it is committed."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from typing import Any
+
+from legato._clock import SYSTEM_CLOCK, Clock
+from legato.core.backend import Backend
+from legato.core.records import Edge, LogRow, StateEvent, TaskRunRow, WriteBatch
+from legato.errors import BackendUnavailable, StateTransitionError
+
+_log = logging.getLogger("legato.engine.recorder")
+
+MAX_BATCH_ITEMS = 50_000
+_RETRY_DELAYS = (0.05, 0.2, 0.5, 1.0, 2.0, 5.0, 5.0, 5.0, 10.0, 10.0)
+
+
+class _Flush:
+    __slots__ = ("done", "error")
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.error: BaseException | None = None
+
+
+class _Stop:
+    pass
+
+
+class Recorder:
+    """Batches writes to a Backend on a background thread; see the module docstring."""
+
+    def __init__(self, backend: Backend, clock: Clock = SYSTEM_CLOCK) -> None:
+        self._backend = backend
+        self._clock = clock
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+        self._error: BaseException | None = None
+        self.batches_written = 0
+        self.rejected: list[str] = []
+
+    # -- producers (any thread) -------------------------------------------------------
+    def task_change(self, row: TaskRunRow, event: StateEvent) -> None:
+        """Record a task run's new snapshot and the transition that produced it."""
+        self._queue.put((row, event))
+        if self._thread is None:
+            self._start()
+
+    def log(self, row: LogRow) -> None:
+        self._queue.put(row)
+        if self._thread is None:
+            self._start()
+
+    def edge(self, edge: Edge) -> None:
+        self._queue.put(edge)
+        if self._thread is None:
+            self._start()
+
+    def flush(self, timeout: float | None = None) -> None:
+        """Block until everything enqueued so far is committed; re-raise a write failure."""
+        if self._thread is None:
+            return
+        marker = _Flush()
+        self._queue.put(marker)
+        if not marker.done.wait(timeout):
+            raise BackendUnavailable(
+                f"the recorder could not commit state within {timeout} s; check the database."
+            )
+        if marker.error is not None:
+            raise marker.error
+
+    def close(self) -> None:
+        """Flush and stop the writer thread."""
+        if self._thread is None:
+            return
+        self.flush()
+        self._queue.put(_Stop())
+        self._thread.join()
+        self._thread = None
+
+    # -- the writer thread --------------------------------------------------------------
+    def _start(self) -> None:
+        with self._start_lock:
+            if self._thread is None:
+                thread = threading.Thread(target=self._run, name="legato-recorder", daemon=True)
+                thread.start()
+                self._thread = thread
+
+    def _run(self) -> None:
+        q = self._queue
+        while True:
+            items = [q.get()]
+            try:
+                while len(items) < MAX_BATCH_ITEMS:
+                    items.append(q.get_nowait())
+            except queue.Empty:
+                pass
+            batch, markers, stop = self._collect(items)
+            if batch:
+                self._commit(batch)
+            for marker in markers:
+                marker.error = self._error
+                marker.done.set()
+            self._error = None if markers else self._error
+            if stop:
+                return
+
+    def _collect(self, items: list[Any]) -> tuple[WriteBatch, list[_Flush], bool]:
+        rows: dict[str, TaskRunRow] = {}
+        events: list[StateEvent] = []
+        logs: list[LogRow] = []
+        edges: list[Edge] = []
+        markers: list[_Flush] = []
+        stop = False
+        for item in items:
+            if type(item) is tuple:
+                row, event = item
+                previous = rows.get(row.id)
+                if previous is not None and previous.is_new:
+                    row.is_new = True
+                rows[row.id] = row
+                events.append(event)
+            elif type(item) is LogRow:
+                logs.append(item)
+            elif type(item) is Edge:
+                edges.append(item)
+            elif type(item) is _Flush:
+                markers.append(item)
+            else:
+                stop = True
+        return WriteBatch(list(rows.values()), events, logs, edges), markers, stop
+
+    def _commit(self, batch: WriteBatch) -> None:
+        for delay in (*_RETRY_DELAYS, None):
+            try:
+                self._backend.write(batch)
+                self.batches_written += 1
+                return
+            except StateTransitionError as exc:
+                # The rest of the batch is committed; a refused run keeps its stored state.
+                self.rejected.append(str(exc))
+                _log.warning("state change refused: %s", exc)
+                return
+            except BackendUnavailable as exc:
+                if delay is None:
+                    self._error = exc
+                    _log.error("giving up writing run state: %s", exc)
+                    return
+                _log.warning("database unavailable, retrying in %.2f s: %s", delay, exc)
+                self._clock.sleep(delay)
+            except Exception as exc:  # a bug or a constraint violation: report, keep going
+                self._error = exc
+                _log.exception("writing run state failed")
+                return

@@ -1,0 +1,146 @@
+"""Result serialization (orjson when the value is JSON-native, else cloudpickle) and the
+result store (fsspec; a local directory by default) for results too big to keep inline."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import orjson
+
+from legato.core.records import ResultRef
+from legato.errors import ResultError
+
+_SCALARS = (type(None), bool, int, float, str)
+_MAX_DEPTH = 64
+NONE_REF = ResultRef("json", "inline", b"null")
+
+
+def _is_json_native(value: Any, depth: int = 0) -> bool:
+    """True when orjson round-trips the value to an equal value of the same types."""
+    kind = type(value)
+    if kind in _SCALARS:
+        return not (kind is float and value != value)  # NaN would come back as null
+    if depth > _MAX_DEPTH:
+        return False
+    if kind is list:
+        return all(_is_json_native(v, depth + 1) for v in value)
+    if kind is dict:
+        return all(type(k) is str and _is_json_native(v, depth + 1) for k, v in value.items())
+    return False
+
+
+def serialize(value: Any) -> tuple[str, bytes]:
+    """Return (serializer name, bytes) for a value.
+
+    >>> serialize({"a": [1, 2]})
+    ('json', b'{"a":[1,2]}')
+    """
+    if _is_json_native(value):
+        try:
+            return "json", orjson.dumps(value)
+        except (TypeError, orjson.JSONEncodeError):  # e.g. an int beyond 64 bits
+            pass
+    import cloudpickle  # deferred: keeps `import legato` light
+
+    try:
+        return "pickle", cloudpickle.dumps(value)
+    except Exception as exc:
+        raise ResultError(
+            f"result of type {type(value).__name__} cannot be serialized ({exc}); return a "
+            "JSON-compatible or picklable value."
+        ) from exc
+
+
+def deserialize(serializer: str, data: bytes, where: str) -> Any:
+    """Inverse of `serialize`; `where` names the result in error messages."""
+    try:
+        if serializer == "json":
+            return orjson.loads(data)
+        if serializer == "pickle":
+            import cloudpickle  # deferred: keeps `import legato` light
+
+            return cloudpickle.loads(data)
+    except Exception as exc:
+        raise ResultError(
+            f"result {where} is corrupt ({type(exc).__name__}: {exc}); delete it and retry the "
+            "run so the task that produced it runs again."
+        ) from exc
+    raise ResultError(
+        f"result {where} uses unknown serializer {serializer!r}; it was written by a newer "
+        "Legato — upgrade, or retry the run to rewrite it."
+    )
+
+
+class ResultStore:
+    """Results too big to keep inline, stored under a base URL or directory with fsspec."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._fs: Any = None
+        self._root = ""
+        self._lock = threading.Lock()
+
+    def _filesystem(self) -> tuple[Any, str]:
+        with self._lock:
+            if self._fs is None:
+                from fsspec.core import url_to_fs  # deferred: fsspec import is not free
+
+                self._fs, self._root = url_to_fs(self.base_url)
+                if getattr(self._fs, "protocol", None) in ("file", ("file", "local")):
+                    self._fs.makedirs(self._root, exist_ok=True)
+            return self._fs, self._root
+
+    def write(self, key: str, data: bytes) -> str:
+        """Store bytes under a relative key; return the full path to keep in the reference."""
+        fs, root = self._filesystem()
+        path = f"{root}/{key}"
+        parent = path.rsplit("/", 1)[0]
+        fs.makedirs(parent, exist_ok=True)
+        with fs.open(path, "wb") as fh:
+            fh.write(data)
+        return path
+
+    def read(self, path: str) -> bytes:
+        """Bytes stored at a path written by `write`."""
+        fs, _ = self._filesystem()
+        try:
+            with fs.open(path, "rb") as fh:
+                data: bytes = fh.read()
+                return data
+        except FileNotFoundError:
+            raise ResultError(
+                f"result file {path} is missing; restore it or retry the run so the task that "
+                "produced it runs again."
+            ) from None
+
+    def exists(self, url: str) -> bool:
+        """Whether a path or URL exists (used for Luigi-style `outputs=`)."""
+        from fsspec.core import url_to_fs
+
+        fs, path = url_to_fs(url)
+        return bool(fs.exists(path))
+
+
+class ResultWriter:
+    """Turns values into ResultRefs: inline below `inline_limit` bytes, else in the store."""
+
+    def __init__(self, store: ResultStore, inline_limit: int) -> None:
+        self.store = store
+        self.inline_limit = inline_limit
+
+    def write(self, value: Any, key: str) -> ResultRef:
+        if value is None:
+            return NONE_REF
+        serializer, data = serialize(value)
+        if len(data) <= self.inline_limit:
+            return ResultRef(serializer, "inline", data)
+        path = self.store.write(f"{key}.{serializer}", data)
+        return ResultRef(serializer, "store", None, path)
+
+    def read(self, ref: ResultRef, where: str = "") -> Any:
+        if ref.storage == "inline":
+            return deserialize(ref.serializer, ref.data or b"", where or "(inline)")
+        if ref.path is None:
+            raise ResultError(f"result {where} has no path; retry the run to rewrite it.")
+        return deserialize(ref.serializer, self.store.read(ref.path), where or ref.path)

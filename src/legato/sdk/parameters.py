@@ -1,0 +1,132 @@
+"""Flow parameters: validated and coerced from the function's type hints (pydantic, loaded on
+first use), with every bad field reported at once, and a JSON schema for forms."""
+
+from __future__ import annotations
+
+import inspect
+import threading
+import typing
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from legato.errors import ParameterError
+
+
+class ParameterSchema:
+    """Validation and JSON schema of a flow's parameters."""
+
+    def __init__(self, fn: Callable[..., Any], owner: str) -> None:
+        self.fn = fn
+        self.owner = owner
+        self.signature = inspect.signature(fn)
+        self.names = tuple(
+            n for n, p in self.signature.parameters.items()
+            if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+        )
+        self.accepts_extra = any(p.kind is p.VAR_KEYWORD
+                                 for p in self.signature.parameters.values())
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    def bind(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> dict[str, Any]:
+        """Map a call's positional and keyword arguments to parameter names."""
+        if not args:
+            return dict(kwargs)
+        try:
+            bound = self.signature.bind_partial(*args, **kwargs)
+        except TypeError as exc:
+            raise ParameterError(f"{self.owner}: {exc}; check the call's arguments.") from None
+        values = dict(bound.arguments)
+        for name, param in self.signature.parameters.items():
+            if param.kind is param.VAR_KEYWORD and name in values:
+                values.update(values.pop(name))
+        return values
+
+    def _pydantic_model(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                import pydantic  # deferred: keeps `import legato` light
+
+                try:
+                    hints = typing.get_type_hints(self.fn, include_extras=True)
+                except Exception:
+                    hints = {}
+                fields: dict[str, Any] = {}
+                for name in self.names:
+                    param = self.signature.parameters[name]
+                    annotation = hints.get(name, Any)
+                    default = ... if param.default is inspect.Parameter.empty else param.default
+                    fields[name] = (annotation, default)
+                self._model = pydantic.create_model(
+                    f"{self.owner.replace(' ', '_')}_parameters",
+                    __config__=pydantic.ConfigDict(arbitrary_types_allowed=True,
+                                                   protected_namespaces=()),
+                    **fields,
+                )
+            return self._model
+
+    def validate(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Coerce values to the annotated types; raise ParameterError listing every bad field.
+
+        >>> def f(n: int, tags: list[str] = []): ...
+        >>> ParameterSchema(f, "flow 'f'").validate({"n": "3"})
+        {'n': 3, 'tags': []}
+        """
+        import pydantic
+
+        errors: list[tuple[str, str]] = []
+        known = {k: v for k, v in values.items() if k in self.names}
+        extra = {k: v for k, v in values.items() if k not in self.names}
+        if extra and not self.accepts_extra:
+            for name in extra:
+                errors.append((name, f"unknown parameter; {self.owner} takes "
+                                     f"{', '.join(self.names) or 'no parameters'}"))
+        model = self._pydantic_model()
+        try:
+            instance = model.model_validate(known)
+        except pydantic.ValidationError as exc:
+            for err in exc.errors(include_url=False):
+                where = ".".join(str(p) for p in err["loc"]) or "(parameters)"
+                got = err.get("input")
+                shown = "" if err["type"] == "missing" else f" (got {_short(got)})"
+                errors.append((where, f"{err['msg']}{shown}"))
+            instance = None
+        if errors:
+            detail = "; ".join(f"{k}: {m}" for k, m in errors)
+            raise ParameterError(
+                f"{self.owner} got invalid parameters — {detail}. Fix these values and run again.",
+                errors,
+            )
+        result = {name: getattr(instance, name) for name in self.names}
+        result.update(extra)
+        return result
+
+    def json_schema(self) -> dict[str, Any]:
+        """JSON schema of the parameters, for UIs that build forms from it."""
+        schema: dict[str, Any] = self._pydantic_model().model_json_schema()
+        return schema
+
+    def to_json(self, values: Mapping[str, Any], *, strict: bool) -> dict[str, Any]:
+        """JSON-compatible copy of the values for storage. Non-serializable values raise
+        ParameterError when `strict`, else are stored as their repr."""
+        from pydantic_core import to_jsonable_python
+
+        out: dict[str, Any] = {}
+        for name, value in values.items():
+            try:
+                out[name] = to_jsonable_python(value)
+            except Exception:
+                if strict:
+                    raise ParameterError(
+                        f"{self.owner} parameter {name!r} is a {type(value).__name__}, which "
+                        "cannot be stored as JSON; pass JSON-compatible values (str, number, "
+                        "list, dict, date, pydantic model) or load the object inside the flow.",
+                        [(name, "not JSON-serializable")],
+                    ) from None
+                out[name] = repr(value)
+        return out
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

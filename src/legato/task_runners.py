@@ -1,0 +1,16 @@
+"""Public task runners: threads (default), processes, and Dask (needs `legato[dask]`)."""
+
+from typing import Any
+
+from legato.engine.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
+
+__all__ = ["DaskTaskRunner", "ProcessPoolTaskRunner", "TaskRunner", "ThreadPoolTaskRunner"]
+
+
+def __getattr__(name: str) -> Any:
+    # Dask is an optional integration: import it only when asked for.
+    if name == "DaskTaskRunner":
+        from legato.integrations.dask import DaskTaskRunner
+
+        return DaskTaskRunner
+    raise AttributeError(f"module 'legato.task_runners' has no attribute {name!r}")
