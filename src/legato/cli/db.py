@@ -6,7 +6,7 @@ import click
 
 from legato.settings import Settings
 
-from .errors import usage_errors
+from .errors import cli_errors
 
 
 @click.group("db")
@@ -20,8 +20,11 @@ def upgrade_command() -> None:
     # Imported here so that other commands start without loading SQLAlchemy and Alembic.
     from legato.store.migrate import upgrade
 
-    with usage_errors():
-        url = Settings.from_env().database_url
+    with cli_errors():
+        settings = Settings.from_env()
+        # SQLite creates the database file but not the directory it lives in.
+        settings.home.mkdir(parents=True, exist_ok=True)
+        url = settings.database_url
         upgrade(url)
     click.echo(f"database is up to date: {_redact(url)}")
 

@@ -24,7 +24,7 @@ from .output import format_duration, state_style
 POLL_SECONDS = 0.2
 # Listing task runs reads every row of the run, so it is polled less often than the counts
 # and skipped for very large runs, where the counts alone say enough.
-TASK_LIST_SECONDS = 1.0
+TASK_LIST_SECONDS = 0.5
 TASK_LIST_MAX_RUNS = 5000
 SHOWN_RUNNING = 8
 

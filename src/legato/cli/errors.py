@@ -1,5 +1,6 @@
-"""How the CLI turns Legato errors into messages and exit statuses: 2 for anything the user can
-fix by changing the command (bad parameters, missing file, unknown run), 1 for failed runs."""
+"""How the CLI turns Legato errors into one-line messages and exit statuses: 2 for anything the
+user can fix by changing the command (bad parameters, missing file, unknown run), 1 for failed
+runs and for other errors (an unreachable database)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from legato.errors import (
     ConfigError,
     Conflict,
     DefinitionError,
+    LegatoError,
     ManifestError,
     NotFound,
     ParameterError,
@@ -40,12 +42,15 @@ class UsageFailure(click.ClickException):
 
 
 @contextmanager
-def usage_errors() -> Iterator[None]:
-    """Report usage-level Legato errors as `Error: <message>` with exit status 2, no traceback."""
+def cli_errors() -> Iterator[None]:
+    """Report Legato errors as `Error: <message>` on stderr, without a traceback: exit status 2
+    for usage errors, 1 for the rest."""
     try:
         yield
     except USAGE_ERRORS as exc:
         raise UsageFailure(_one_line(exc)) from exc
+    except LegatoError as exc:
+        raise click.ClickException(_one_line(exc)) from exc
 
 
 def _one_line(exc: Exception) -> str:

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 import click
 import orjson
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from legato.core.records import (
@@ -37,6 +38,15 @@ class FinalState(Protocol):
     def flow_run_id(self) -> str | None: ...
 
     def result(self, raise_on_failure: bool = ...) -> Any: ...
+
+
+def make_console() -> Console:
+    """A console for command output; when piped, wide enough that nothing is truncated."""
+    console = Console()
+    if not console.is_terminal:
+        # Piped output goes to files and grep: columns must not be cut to a guessed 80.
+        console = Console(width=10_000)
+    return console
 
 
 def dumps(document: Any) -> str:
@@ -221,7 +231,7 @@ def report_final(state: FinalState, flow_name: str, *, as_json: bool, console: C
     else:
         style = state_style(state.type)
         console.print(
-            f"flow run [bold]{state.flow_run_id}[/] ({flow_name}) "
+            f"flow run [bold]{state.flow_run_id}[/] ({escape(flow_name)}) "
             f"finished in state [{style}]{state.type.value}[/]",
             highlight=False,
         )

@@ -9,15 +9,14 @@ from collections.abc import Callable
 from typing import Any
 
 import click
-from rich.console import Console
 
 from legato.core.backend import Backend
 from legato.errors import NotFound
 from legato.sdk import runtime
 
 from .display import live_progress
-from .errors import usage_errors
-from .output import FinalState, report_final
+from .errors import cli_errors
+from .output import FinalState, make_console, report_final
 from .params import parse_params
 
 StartRun = Callable[[Callable[[str], None]], Any]
@@ -25,11 +24,11 @@ StartRun = Callable[[Callable[[str], None]], Any]
 
 def execute(start: StartRun, backend: Backend, label: str, *, as_json: bool) -> int:
     """Run `start(on_start)` to completion under the progress view; return the exit status."""
-    console = Console()
+    console = make_console()
     # --json keeps stdout for the one JSON document: whatever the flow prints goes to stderr.
     quiet = contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext()
     live = console.is_terminal and not as_json
-    with quiet, usage_errors(), live_progress(backend, label, console, enabled=live) as started:
+    with quiet, cli_errors(), live_progress(backend, label, console, enabled=live) as started:
 
         def on_start(flow_run_id: str) -> None:
             started(flow_run_id)
@@ -66,7 +65,7 @@ def run_command(entrypoint: str, params: tuple[str, ...], as_json: bool) -> None
     Example: legato run examples/hello.py:hello -p name=world
     """
     parameters = parse_params(params)
-    with usage_errors():
+    with cli_errors():
         flow = runtime.load_flow(entrypoint)
         backend = runtime.get_backend()
     label = str(getattr(flow, "name", None) or entrypoint.rpartition(":")[2])

@@ -7,20 +7,21 @@ import logging
 import sys
 
 import click
-from rich.console import Console
 from rich.markup import escape
 
 from legato.core.states import StateType
 from legato.sdk import runtime
 
-from .errors import usage_errors
+from .errors import cli_errors
 from .output import (
+    dumps,
     echo_json,
     flow_run_dict,
     flow_runs_table,
     format_duration,
     format_time,
     log_dict,
+    make_console,
     state_event_dict,
     state_style,
     task_run_dict,
@@ -53,7 +54,7 @@ def ls_command(flow_name: str | None, states: tuple[str, ...], limit: int, as_js
 
     Example: legato runs ls --flow etl --state FAILED
     """
-    with usage_errors():
+    with cli_errors():
         runs = runtime.get_backend().list_flow_runs(
             flow_name=flow_name,
             states=[StateType(state.upper()) for state in states] or None,
@@ -62,7 +63,7 @@ def ls_command(flow_name: str | None, states: tuple[str, ...], limit: int, as_js
     if as_json:
         echo_json([flow_run_dict(run) for run in runs])
     elif runs:
-        Console().print(flow_runs_table(runs))
+        make_console().print(flow_runs_table(runs))
     else:
         click.echo("no flow runs")
 
@@ -72,7 +73,7 @@ def ls_command(flow_name: str | None, states: tuple[str, ...], limit: int, as_js
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def show_command(run_id: str, as_json: bool) -> None:
     """Show a flow run: its fields, task runs and state history."""
-    with usage_errors():
+    with cli_errors():
         backend = runtime.get_backend()
         run = backend.read_flow_run(run_id)
         task_runs = backend.read_task_runs(run_id)
@@ -86,12 +87,17 @@ def show_command(run_id: str, as_json: bool) -> None:
             }
         )
         return
-    console = Console()
+    console = make_console()
     fields = flow_run_dict(run)
     console.print(f"[bold]flow run {run.id}[/]", highlight=False)
     for key in ("flow_name", "name", "parameters", "created", "start_time", "end_time"):
         value = fields[key]
-        shown = format_time(value) if key.endswith(("created", "time")) else value
+        if key == "parameters":
+            shown = dumps(value)
+        elif key.endswith(("created", "time")):
+            shown = format_time(value)
+        else:
+            shown = value
         console.print(f"  {key:<12} {escape(str(shown))}", highlight=False)
     console.print(
         f"  {'state':<12} [{state_style(run.state)}]{run.state.value}[/]"
@@ -121,7 +127,7 @@ def show_command(run_id: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
 def logs_command(run_id: str, task_run_id: str | None, as_json: bool) -> None:
     """Print the log lines of a flow run, oldest first."""
-    with usage_errors():
+    with cli_errors():
         backend = runtime.get_backend()
         backend.read_flow_run(run_id)  # an unknown id is an error, not an empty log
         logs = []
@@ -150,7 +156,7 @@ def retry_command(run_id: str, as_json: bool) -> None:
 
     Example: legato runs retry 0192f3c4-...
     """
-    with usage_errors():
+    with cli_errors():
         backend = runtime.get_backend()
         run = backend.read_flow_run(run_id)
     status = execute(

@@ -56,7 +56,7 @@ def test_lists_task_runs_less_often_than_it_counts_them() -> None:
     progress.started("run-1")
     for _ in range(4):
         rendered(progress)
-        clock.advance(0.25)
+        clock.advance(0.1)
     assert backend.calls.count("count_task_runs") == 4
     assert backend.calls.count("read_task_runs") == 1
     clock.advance(TASK_LIST_SECONDS)

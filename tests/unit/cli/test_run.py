@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from legato.cli.main import cli
 from legato.core.states import StateType
-from legato.errors import DefinitionError, ParameterError, UserCodeError
+from legato.errors import BackendUnavailable, DefinitionError, ParameterError, UserCodeError
 from legato.sdk import runtime
 
 from .fakes import FakeBackend, FakeState, flow_run
@@ -170,3 +170,15 @@ def test_run_requires_an_entrypoint(runner: CliRunner) -> None:
     result = runner.invoke(cli, ["run"])
     assert result.exit_code == 2
     assert "Missing argument" in result.stderr
+
+
+def test_run_reports_an_unreachable_database_on_one_line_with_status_1(
+    runner: CliRunner, recorder: Recorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def run_flow(*args: Any, **kwargs: Any) -> Any:
+        raise BackendUnavailable("cannot reach the database at sqlite:///x.db; check the URL.")
+
+    monkeypatch.setattr(runtime, "run_flow", run_flow)
+    result = runner.invoke(cli, ["run", "flows.py:hello"])
+    assert result.exit_code == 1
+    assert result.stderr == "Error: cannot reach the database at sqlite:///x.db; check the URL.\n"
