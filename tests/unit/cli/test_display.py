@@ -10,7 +10,7 @@ from typing import cast
 from rich.console import Console
 
 from legato._clock import FakeClock
-from legato.cli.display import TASK_LIST_SECONDS, RunProgress
+from legato.cli.display import POLL_SECONDS, TASK_LIST_SECONDS, RunProgress
 from legato.core.backend import Backend
 from legato.core.states import StateType
 
@@ -54,10 +54,11 @@ def test_shows_counts_and_running_task_runs() -> None:
 def test_lists_task_runs_less_often_than_it_counts_them() -> None:
     progress, backend, clock = make_progress()
     progress.started("run-1")
-    for _ in range(4):
+    renders = int(TASK_LIST_SECONDS / POLL_SECONDS)
+    for _ in range(renders):
         rendered(progress)
-        clock.advance(0.1)
-    assert backend.calls.count("count_task_runs") == 4
+        clock.advance(POLL_SECONDS * 1.01)
+    assert backend.calls.count("count_task_runs") == renders
     assert backend.calls.count("read_task_runs") == 1
     clock.advance(TASK_LIST_SECONDS)
     rendered(progress)
