@@ -1,0 +1,179 @@
+"""LocalBackend: the Backend protocol served in-process from a SQLite or PostgreSQL store
+(embedded mode, the server, tests). Reads go straight to the store; state changes go
+through the orchestration service."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import TypeVar
+
+from legato._clock import SYSTEM_CLOCK, Clock
+from legato.core.records import (
+    FlowRunRecord,
+    FlowVersionRecord,
+    LogRecord,
+    NewFlowRun,
+    ResultRef,
+    StateEventRecord,
+    TaskRunRecord,
+    WriteBatch,
+)
+from legato.core.states import StateType
+from legato.errors import BackendUnavailable, ParameterError
+from legato.orchestration.service import OrchestrationService, flow_run_not_found
+from legato.settings import Settings
+from legato.store import cache, events, flows, logs, migrate, runs, taskruns
+from legato.store.database import Connection, Database, ensure_sqlite_directory, safe_url
+
+T = TypeVar("T")
+
+
+def _check_page(limit: int, offset: int, what: str) -> None:
+    if limit < 0 or offset < 0:
+        raise ParameterError(f"{what} got limit={limit}, offset={offset}; both must be 0 or more.")
+
+
+class LocalBackend:
+    """The Backend protocol over a store database, in this process. Thread-safe.
+
+    >>> backend = LocalBackend(Database("sqlite:////tmp/legato.db"))  # schema already upgraded
+    """
+
+    def __init__(self, db: Database, *, clock: Clock = SYSTEM_CLOCK) -> None:
+        self.db = db
+        self.clock = clock
+        self.service = OrchestrationService(db, clock)
+        self._closed = False
+
+    def __repr__(self) -> str:
+        return f"LocalBackend({safe_url(self.db.url)!r})"
+
+    def _read(self, query: Callable[[Connection], T]) -> T:
+        self._check_open()
+        with self.db.reading() as conn:
+            return query(conn)
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise BackendUnavailable(
+                f"{self!r} was closed; create a new backend to keep using the database."
+            )
+
+    def register_flow_version(
+        self, flow_name: str, source: str, source_hash: str, entrypoint: str | None
+    ) -> str:
+        self._check_open()
+        return self.service.register_flow_version(flow_name, source, source_hash, entrypoint)
+
+    def read_flow_version(self, flow_version_id: str) -> FlowVersionRecord:
+        return self._read(lambda conn: flows.read_flow_version(conn, flow_version_id))
+
+    def create_flow_run(self, new: NewFlowRun) -> FlowRunRecord:
+        self._check_open()
+        return self.service.create_flow_run(new)
+
+    def read_flow_run(self, flow_run_id: str) -> FlowRunRecord:
+        record = self._read(lambda conn: runs.read_flow_run(conn, flow_run_id))
+        if record is None:
+            raise flow_run_not_found(flow_run_id)
+        return record
+
+    def list_flow_runs(
+        self,
+        *,
+        flow_name: str | None = None,
+        states: Sequence[StateType] | None = None,
+        parent_flow_run_id: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[FlowRunRecord]:
+        _check_page(limit, offset, "list_flow_runs")
+        return self._read(
+            lambda conn: runs.list_flow_runs(
+                conn,
+                flow_name=flow_name,
+                states=states,
+                parent_flow_run_id=parent_flow_run_id,
+                limit=limit,
+                offset=offset,
+            )
+        )
+
+    def set_flow_run_state(
+        self,
+        flow_run_id: str,
+        state: StateType,
+        *,
+        message: str | None = None,
+        result: ResultRef | None = None,
+        force: bool = False,
+    ) -> FlowRunRecord:
+        self._check_open()
+        return self.service.set_flow_run_state(
+            flow_run_id, state, message=message, result=result, force=force
+        )
+
+    def retry_flow_run(self, flow_run_id: str) -> FlowRunRecord:
+        self._check_open()
+        return self.service.retry_flow_run(flow_run_id)
+
+    def write(self, batch: WriteBatch) -> None:
+        self._check_open()
+        self.service.write(batch)
+
+    def read_task_runs(self, flow_run_id: str) -> list[TaskRunRecord]:
+        return self._read(lambda conn: taskruns.read_task_runs(conn, flow_run_id))
+
+    def count_task_runs(self, flow_run_id: str) -> dict[StateType, int]:
+        return self._read(lambda conn: taskruns.count_task_runs(conn, flow_run_id))
+
+    def read_state_events(self, run_id: str) -> list[StateEventRecord]:
+        return self._read(lambda conn: events.read_state_events(conn, run_id))
+
+    def read_logs(
+        self,
+        flow_run_id: str,
+        *,
+        task_run_id: str | None = None,
+        after_id: int = 0,
+        limit: int = 1000,
+    ) -> list[LogRecord]:
+        _check_page(limit, 0, "read_logs")
+        return self._read(
+            lambda conn: logs.read_logs(
+                conn, flow_run_id, task_run_id=task_run_id, after_id=after_id, limit=limit
+            )
+        )
+
+    def read_edges(self, flow_run_id: str) -> list[tuple[str, str]]:
+        return self._read(lambda conn: taskruns.read_edges(conn, flow_run_id))
+
+    def read_cache(self, cache_key: str, now: datetime) -> ResultRef | None:
+        return self._read(lambda conn: cache.read_cache(conn, cache_key, now))
+
+    def write_cache(self, cache_key: str, result: ResultRef, expires: datetime | None) -> None:
+        self._check_open()
+        self.service.write_cache(cache_key, result, expires)
+
+    def close(self) -> None:
+        self._closed = True
+        self.db.dispose()
+
+
+def create_local_backend(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> LocalBackend:
+    """A LocalBackend on `settings.database_url`, with the schema upgraded if needed.
+
+    Creates the SQLite file's directory on first use.
+
+    >>> backend = create_local_backend(Settings.from_env({"LEGATO_HOME": "/tmp/lg"}))
+    """
+    ensure_sqlite_directory(settings.database_url)
+    db = Database(settings.database_url)
+    try:
+        if migrate.needs_upgrade(db):
+            migrate.upgrade(db)
+    except BaseException:
+        db.dispose()
+        raise
+    return LocalBackend(db, clock=clock)

@@ -1,0 +1,277 @@
+"""The one door for state changes: creating runs, flow-run transitions, retries and the
+engine's task-run write batches are validated against the state machine here and committed
+through the store. Nothing else writes run state."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from datetime import datetime
+
+from legato._clock import SYSTEM_CLOCK, Clock
+from legato.core.records import (
+    FlowRunRecord,
+    NewFlowRun,
+    ResultRef,
+    StateEvent,
+    TaskRunRow,
+    WriteBatch,
+)
+from legato.core.states import RETRYABLE_STATES, StateType, check_transition, is_terminal
+from legato.errors import Conflict, NotFound
+from legato.orchestration.batch import BatchPlan, BatchRefused, plan_batch
+from legato.store import cache, events, flows, logs, runs, taskruns
+from legato.store.database import Connection, Database
+
+RETRY_MESSAGE = "retry requested"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Timing:
+    """The bookkeeping fields a state change updates on a run."""
+
+    start_time: datetime | None
+    end_time: datetime | None
+    run_count: int
+
+
+def timing_after(state: StateType, before: Timing, now: datetime) -> Timing:
+    """Timing fields once a run enters `state`.
+
+    RUNNING sets start_time the first time and counts the attempt; a terminal state sets
+    end_time; leaving a terminal state (a forced retry) clears it again.
+
+    >>> timing_after(StateType.RUNNING, Timing(None, None, 0), now).run_count
+    1
+    """
+    start_time, run_count = before.start_time, before.run_count
+    if state is StateType.RUNNING:
+        run_count += 1
+        if start_time is None:
+            start_time = now
+    return Timing(start_time, now if is_terminal(state) else None, run_count)
+
+
+def flow_run_not_found(flow_run_id: str) -> NotFound:
+    """The error for an unknown flow run id."""
+    return NotFound(f"flow run {flow_run_id!r} does not exist; check the id (legato runs ls).")
+
+
+class OrchestrationService:
+    """Validates and commits run state changes against one store database."""
+
+    def __init__(self, db: Database, clock: Clock = SYSTEM_CLOCK) -> None:
+        self.db = db
+        self.clock = clock
+
+    def register_flow_version(
+        self, flow_name: str, source: str, source_hash: str, entrypoint: str | None
+    ) -> str:
+        """Store a flow definition once per (flow_name, source_hash); return its id."""
+        with self.db.writing() as conn:
+            return flows.register_flow_version(
+                conn, flow_name, source, source_hash, entrypoint, self.clock.now()
+            )
+
+    def create_flow_run(self, new: NewFlowRun) -> FlowRunRecord:
+        """Insert a flow run and its first state event in one committed transaction."""
+        check_transition(None, new.state, what=f"new flow run {new.id}")
+        timing = timing_after(new.state, Timing(None, None, 0), new.created)
+        try:
+            with self.db.writing() as conn:
+                exists = runs.flow_run_exists(conn, new.id)
+                if not exists:
+                    self._insert_flow_run(conn, new, timing)
+        except Conflict as error:
+            # A concurrent creator won the primary key between our check and insert.
+            raise self._duplicate(new.id) from error
+        if exists:
+            raise self._duplicate(new.id)
+        return FlowRunRecord(
+            id=new.id,
+            flow_name=new.flow_name,
+            name=new.name,
+            parameters=new.parameters,
+            state=new.state,
+            state_message=new.state_message,
+            created=new.created,
+            updated=new.created,
+            start_time=timing.start_time,
+            end_time=timing.end_time,
+            run_count=timing.run_count,
+            flow_version_id=new.flow_version_id,
+            entrypoint=new.entrypoint,
+            tags=tuple(new.tags),
+            parent_flow_run_id=new.parent_flow_run_id,
+            parent_task_run_id=new.parent_task_run_id,
+        )
+
+    @staticmethod
+    def _insert_flow_run(conn: Connection, new: NewFlowRun, timing: Timing) -> None:
+        if new.flow_version_id is not None and not flows.flow_version_exists(
+            conn, new.flow_version_id
+        ):
+            raise NotFound(
+                f"flow run {new.id} names flow version {new.flow_version_id!r}, which does "
+                "not exist; register the flow version first."
+            )
+        flow_id = flows.ensure_flow(conn, new.flow_name, new.created)
+        runs.insert_flow_run(
+            conn,
+            new,
+            flow_id=flow_id,
+            start_time=timing.start_time,
+            end_time=timing.end_time,
+            run_count=timing.run_count,
+        )
+        first = StateEvent(new.id, "flow", None, new.state, new.created, new.state_message)
+        events.insert_events(conn, [first])
+
+    @staticmethod
+    def _duplicate(flow_run_id: str) -> Conflict:
+        return Conflict(
+            f"flow run {flow_run_id!r} already exists; make a new id for every flow run."
+        )
+
+    def set_flow_run_state(
+        self,
+        flow_run_id: str,
+        state: StateType,
+        *,
+        message: str | None = None,
+        result: ResultRef | None = None,
+        force: bool = False,
+    ) -> FlowRunRecord:
+        """Validate and commit a flow-run transition; raise StateTransitionError if refused."""
+        with self.db.writing() as conn:
+            current = runs.read_flow_run(conn, flow_run_id, for_update=True)
+            if current is None:
+                raise flow_run_not_found(flow_run_id)
+            return self._transition(conn, current, state, message, result, force)
+
+    def retry_flow_run(self, flow_run_id: str) -> FlowRunRecord:
+        """Force a FAILED, CRASHED or CANCELLED flow run back to SCHEDULED."""
+        with self.db.writing() as conn:
+            current = runs.read_flow_run(conn, flow_run_id, for_update=True)
+            if current is None:
+                raise flow_run_not_found(flow_run_id)
+            if current.state not in RETRYABLE_STATES:
+                raise Conflict(
+                    f"flow run {flow_run_id} is {current.state.value} and cannot be retried; "
+                    "only FAILED, CRASHED or CANCELLED runs can be retried (cancel it first "
+                    "if it is still going)."
+                )
+            return self._transition(
+                conn, current, StateType.SCHEDULED, RETRY_MESSAGE, None, force=True
+            )
+
+    def _transition(
+        self,
+        conn: Connection,
+        current: FlowRunRecord,
+        state: StateType,
+        message: str | None,
+        result: ResultRef | None,
+        force: bool,
+    ) -> FlowRunRecord:
+        check_transition(current.state, state, force=force, what=f"flow run {current.id}")
+        now = self.clock.now()
+        before = Timing(current.start_time, current.end_time, current.run_count)
+        timing = timing_after(state, before, now)
+        runs.update_flow_run_state(
+            conn,
+            current.id,
+            state=state,
+            message=message,
+            updated=now,
+            start_time=timing.start_time,
+            end_time=timing.end_time,
+            run_count=timing.run_count,
+            result=result,
+        )
+        event = StateEvent(current.id, "flow", current.state, state, now, message, force)
+        events.insert_events(conn, [event])
+        return dataclasses.replace(
+            current,
+            state=state,
+            state_message=message,
+            updated=now,
+            start_time=timing.start_time,
+            end_time=timing.end_time,
+            run_count=timing.run_count,
+            result=result if result is not None else current.result,
+        )
+
+    def write(self, batch: WriteBatch) -> None:
+        """Commit a write batch; refused task runs are left out and reported afterwards
+        by raising BatchRefused (a StateTransitionError)."""
+        if not batch:
+            return
+        try:
+            plan = self._write(batch, careful=False)
+        except Conflict:
+            # The optimistic path trusts `is_new` and foreign keys; when the database
+            # disagrees, redo the batch checking every row first, so one bad row does not
+            # sink the others.
+            plan = self._write(batch, careful=True)
+        if plan.refused:
+            raise BatchRefused(plan.refused)
+
+    def _write(self, batch: WriteBatch, *, careful: bool) -> BatchPlan:
+        with self.db.writing() as conn:
+            rows: Sequence[TaskRunRow] = batch.task_runs
+            if careful:
+                rows = list({row.id: row for row in rows}.values())
+                stored = taskruns.read_task_states(conn, [r.id for r in rows], for_update=True)
+                refused = self._precheck(conn, rows, stored)
+            else:
+                old_ids = [row.id for row in rows if not row.is_new]
+                stored = taskruns.read_task_states(conn, old_ids, for_update=True)
+                refused = {}
+            plan = plan_batch(rows, batch.events, stored, refused=refused)
+            taskruns.insert_task_runs(conn, plan.inserts)
+            taskruns.update_task_runs(conn, plan.updates)
+            events.insert_events(conn, plan.events)
+            logs.insert_logs(conn, batch.logs)
+            taskruns.insert_edges(conn, batch.edges)
+        return plan
+
+    @staticmethod
+    def _precheck(
+        conn: Connection, rows: Sequence[TaskRunRow], stored: dict[str, StateType]
+    ) -> dict[str, str]:
+        """Reasons to refuse rows that would break a constraint if inserted."""
+        refused: dict[str, str] = {}
+        fresh = []
+        for row in rows:
+            if row.id not in stored:
+                fresh.append(row)
+            elif row.is_new:
+                refused[row.id] = (
+                    f"task run {row.id} is marked new but is already stored; "
+                    "send later snapshots with is_new=False."
+                )
+        known_flow_runs = taskruns.existing_flow_runs(conn, {r.flow_run_id for r in fresh})
+        owners = taskruns.task_key_owners(
+            conn, sorted({(r.flow_run_id, r.task_key) for r in fresh})
+        )
+        for row in fresh:
+            key = (row.flow_run_id, row.task_key)
+            owner = owners.setdefault(key, row.id)
+            if row.flow_run_id not in known_flow_runs:
+                refused[row.id] = (
+                    f"task run {row.id} belongs to flow run {row.flow_run_id}, which does not "
+                    "exist; create the flow run before its task runs."
+                )
+            elif owner != row.id:
+                refused[row.id] = (
+                    f"task run {row.id} reuses task key {row.task_key!r} of flow run "
+                    f"{row.flow_run_id}, which task run {owner} already has; "
+                    "give each call its own task key."
+                )
+        return refused
+
+    def write_cache(self, cache_key: str, result: ResultRef, expires: datetime | None) -> None:
+        """Store (or replace) a cached result."""
+        with self.db.writing() as conn:
+            cache.write_cache(conn, cache_key, result, expires, self.clock.now())

@@ -1,0 +1,153 @@
+"""Bulk statements for the engine's hot path, below SQLAlchemy's per-row parameter handling.
+
+Callers pass plain tuples whose timestamps went through `timestamp_writer`. SQLite gets one
+driver-level executemany; PostgreSQL gets COPY for plain inserts and a single statement over
+unnest()-ed arrays for updates and insert-or-ignore. Errors surface as SQLAlchemy DBAPIError,
+so `Database.translate_errors` still sees them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Column, ColumnElement, Connection, String, Table, any_, bindparam, exc
+from sqlalchemy.dialects import postgresql
+
+Row = tuple[Any, ...]
+# Below SQLite's oldest variable limit (999).
+IN_CHUNK = 900
+TimestampWriter = Callable[[datetime | None], Any]
+
+
+def _naive(value: datetime) -> ValueError:
+    return ValueError(
+        f"naive datetime {value.isoformat()} cannot be stored; "
+        "pass a timezone-aware datetime such as datetime.now(UTC)."
+    )
+
+
+def _sqlite_timestamp(value: datetime | None) -> str | None:
+    # Must match UTCDateTime's SQLite format exactly: stored text is compared as text.
+    if value is None:
+        return None
+    if value.tzinfo is not UTC:
+        if value.tzinfo is None:
+            raise _naive(value)
+        value = value.astimezone(UTC)
+    return value.isoformat(" ", "microseconds")
+
+
+def _pg_timestamp(value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        raise _naive(value)
+    return value
+
+
+def timestamp_writer(conn: Connection) -> TimestampWriter:
+    """The function that turns an aware datetime into this dialect's bulk parameter."""
+    return _pg_timestamp if conn.dialect.name == "postgresql" else _sqlite_timestamp
+
+
+def membership(
+    conn: Connection, column: Column[str], values: Sequence[str]
+) -> Iterator[ColumnElement[bool]]:
+    """WHERE clauses that together select rows whose `column` is one of `values`.
+
+    PostgreSQL gets one `= ANY(array)` (a single parameter however many values); SQLite
+    gets IN lists of at most IN_CHUNK values, one query each."""
+    if not values:
+        return
+    if conn.dialect.name == "postgresql":
+        array = bindparam(None, list(values), type_=postgresql.ARRAY(String()))
+        yield column == any_(array)
+        return
+    for start in range(0, len(values), IN_CHUNK):
+        yield column.in_(values[start : start + IN_CHUNK])
+
+
+def _quoted(columns: Sequence[str]) -> str:
+    return ", ".join(f'"{name}"' for name in columns)
+
+
+def insert_rows(
+    conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[Row]
+) -> None:
+    """INSERT every row (tuples in `columns` order) in one round of driver calls."""
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        # COPY is several times faster than pipelined INSERTs.
+        _pg_copy(conn, table.name, columns, rows)
+        return
+    marks = ", ".join("?" * len(columns))
+    sql = f'INSERT INTO "{table.name}" ({_quoted(columns)}) VALUES ({marks})'
+    conn.exec_driver_sql(sql, list(rows))
+
+
+def insert_rows_ignoring_duplicates(
+    conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[Row]
+) -> None:
+    """INSERT every row, silently skipping rows that collide with a unique key."""
+    if not rows:
+        return
+    names = _quoted(columns)
+    if conn.dialect.name == "postgresql":
+        stage = _pg_stage(conn, table, columns, rows)
+        conn.exec_driver_sql(
+            f'INSERT INTO "{table.name}" ({names}) SELECT {names} FROM "{stage}" '
+            "ON CONFLICT DO NOTHING"
+        )
+        return
+    marks = ", ".join("?" * len(columns))
+    sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({marks}) ON CONFLICT DO NOTHING'
+    conn.exec_driver_sql(sql, list(rows))
+
+
+def update_rows(
+    conn: Connection, table: Table, key: str, columns: Sequence[str], rows: Sequence[Row]
+) -> None:
+    """UPDATE `columns` of the row whose `key` is the last element of each tuple."""
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        stage = _pg_stage(conn, table, [*columns, key], rows)
+        assignments = ", ".join(f'"{name}" = v."{name}"' for name in columns)
+        conn.exec_driver_sql(
+            f'UPDATE "{table.name}" SET {assignments} FROM "{stage}" AS v '
+            f'WHERE "{table.name}"."{key}" = v."{key}"'
+        )
+        return
+    assignments = ", ".join(f'"{name}" = ?' for name in columns)
+    sql = f'UPDATE "{table.name}" SET {assignments} WHERE "{key}" = ?'
+    conn.exec_driver_sql(sql, list(rows))
+
+
+def _pg_stage(conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[Row]) -> str:
+    # COPY into a session-local staging table, then one set-based statement: much faster
+    # than executemany or unnest() over arrays, whose dumping runs in Python. The table
+    # empties itself at commit, and is created in the same transaction that uses it, so
+    # it also works behind a transaction-pooling proxy.
+    stage = f"legato_stage_{table.name}"
+    conn.exec_driver_sql(
+        f'CREATE TEMP TABLE IF NOT EXISTS "{stage}" ON COMMIT DELETE ROWS AS '
+        f'SELECT {_quoted(columns)} FROM "{table.name}" WITH NO DATA'
+    )
+    conn.exec_driver_sql(f'DELETE FROM "{stage}"')
+    _pg_copy(conn, stage, columns, rows)
+    return stage
+
+
+def _pg_copy(conn: Connection, table: str, columns: Sequence[str], rows: Sequence[Row]) -> None:
+    # COPY runs on the same driver connection, so it is part of the caller's transaction.
+    driver = conn.connection.driver_connection
+    assert driver is not None, "PostgreSQL connection has no driver connection"
+    sql = f'COPY "{table}" ({_quoted(columns)}) FROM STDIN'
+    try:
+        with driver.cursor() as cursor, cursor.copy(sql) as copy:
+            for row in rows:
+                copy.write_row(row)
+    except conn.dialect.loaded_dbapi.Error as error:
+        raise exc.DBAPIError.instance(
+            sql, None, error, conn.dialect.loaded_dbapi.Error, dialect=conn.dialect
+        ) from error

@@ -1,0 +1,56 @@
+"""Queries for state events, the append-only audit trail of every flow-run and task-run
+transition."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import Connection, select
+
+from legato.core.records import StateEvent, StateEventRecord
+from legato.core.states import StateType
+from legato.store import bulk
+from legato.store.bulk import timestamp_writer
+from legato.store.tables import state_events
+
+_COLUMNS = ("run_id", "run_kind", "from_state", "to_state", "timestamp", "message", "forced")
+
+
+def insert_events(conn: Connection, events: Sequence[StateEvent]) -> None:
+    """Append state events in one bulk statement, keeping their order in the id sequence."""
+    ts = timestamp_writer(conn)
+    bulk.insert_rows(
+        conn,
+        state_events,
+        _COLUMNS,
+        [
+            (
+                e.run_id,
+                e.run_kind,
+                e.from_state.value if e.from_state is not None else None,
+                e.to_state.value,
+                ts(e.timestamp),
+                e.message,
+                e.forced,
+            )
+            for e in events
+        ],
+    )
+
+
+def read_state_events(conn: Connection, run_id: str) -> list[StateEventRecord]:
+    """The events of one run, oldest first."""
+    query = select(state_events).where(state_events.c.run_id == run_id).order_by(state_events.c.id)
+    return [
+        StateEventRecord(
+            id=row.id,
+            run_id=row.run_id,
+            run_kind=row.run_kind,
+            from_state=StateType(row.from_state) if row.from_state is not None else None,
+            to_state=StateType(row.to_state),
+            timestamp=row.timestamp,
+            message=row.message,
+            forced=bool(row.forced),
+        )
+        for row in conn.execute(query)
+    ]

@@ -1,0 +1,179 @@
+"""Queries for flow runs: insert, read, list newest-first, and apply a state change that the
+orchestration service has already validated."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, Select, select, update
+
+from legato.core.records import FlowRunRecord, NewFlowRun, ResultRef
+from legato.core.states import StateType
+from legato.store.tables import flow_runs, flows
+
+_FLOW_RUN_COLUMNS = (*flow_runs.c, flows.c.name.label("flow_name"))
+
+
+def result_ref(
+    serializer: str | None, storage: str | None, data: Any, path: Any
+) -> ResultRef | None:
+    """A ResultRef from the four result columns, or None when no result is stored."""
+    if serializer is None or storage is None:
+        return None
+    return ResultRef(
+        serializer=serializer,
+        storage=storage,
+        data=bytes(data) if data is not None else None,
+        path=path,
+    )
+
+
+def result_values(result: ResultRef | None) -> dict[str, Any]:
+    """The four result columns for a ResultRef (all None for no result)."""
+    if result is None:
+        return {
+            "result_serializer": None,
+            "result_storage": None,
+            "result_data": None,
+            "result_path": None,
+        }
+    return {
+        "result_serializer": result.serializer,
+        "result_storage": result.storage,
+        "result_data": result.data,
+        "result_path": result.path,
+    }
+
+
+def _record(row: Row[Any]) -> FlowRunRecord:
+    return FlowRunRecord(
+        id=row.id,
+        flow_name=row.flow_name,
+        name=row.name,
+        parameters=row.parameters,
+        state=StateType(row.state),
+        state_message=row.state_message,
+        created=row.created,
+        updated=row.updated,
+        start_time=row.start_time,
+        end_time=row.end_time,
+        run_count=row.run_count,
+        flow_version_id=row.flow_version_id,
+        entrypoint=row.entrypoint,
+        tags=tuple(row.tags),
+        parent_flow_run_id=row.parent_flow_run_id,
+        parent_task_run_id=row.parent_task_run_id,
+        result=result_ref(
+            row.result_serializer, row.result_storage, row.result_data, row.result_path
+        ),
+    )
+
+
+def _select() -> Select[Any]:
+    return select(*_FLOW_RUN_COLUMNS).join(flows, flows.c.id == flow_runs.c.flow_id)
+
+
+def insert_flow_run(
+    conn: Connection,
+    new: NewFlowRun,
+    *,
+    flow_id: str,
+    start_time: datetime | None,
+    end_time: datetime | None,
+    run_count: int,
+) -> None:
+    """Insert a flow run; the caller has computed its timing fields."""
+    conn.execute(
+        flow_runs.insert(),
+        {
+            "id": new.id,
+            "flow_id": flow_id,
+            "flow_version_id": new.flow_version_id,
+            "name": new.name,
+            "parameters": new.parameters,
+            "state": new.state.value,
+            "state_message": new.state_message,
+            "created": new.created,
+            "updated": new.created,
+            "start_time": start_time,
+            "end_time": end_time,
+            "run_count": run_count,
+            "entrypoint": new.entrypoint,
+            "tags": list(new.tags),
+            "parent_flow_run_id": new.parent_flow_run_id,
+            "parent_task_run_id": new.parent_task_run_id,
+            **result_values(None),
+        },
+    )
+
+
+def flow_run_exists(conn: Connection, flow_run_id: str) -> bool:
+    """Whether a flow run with this id is stored."""
+    return (
+        conn.execute(select(flow_runs.c.id).where(flow_runs.c.id == flow_run_id)).first()
+        is not None
+    )
+
+
+def read_flow_run(
+    conn: Connection, flow_run_id: str, *, for_update: bool = False
+) -> FlowRunRecord | None:
+    """A flow run, or None. `for_update` locks the row until the transaction ends (PostgreSQL;
+    SQLite writers are already serialized)."""
+    query = _select().where(flow_runs.c.id == flow_run_id)
+    if for_update and conn.dialect.name == "postgresql":
+        query = query.with_for_update(of=flow_runs)
+    row = conn.execute(query).one_or_none()
+    return None if row is None else _record(row)
+
+
+def list_flow_runs(
+    conn: Connection,
+    *,
+    flow_name: str | None,
+    states: Sequence[StateType] | None,
+    parent_flow_run_id: str | None,
+    limit: int,
+    offset: int,
+) -> list[FlowRunRecord]:
+    """Flow runs matching every given filter, newest first (ties broken by id).
+
+    None or an empty `states` means any state (a CLI with no --state option passes ())."""
+    query = _select()
+    if flow_name is not None:
+        query = query.where(flows.c.name == flow_name)
+    if states:
+        query = query.where(flow_runs.c.state.in_([s.value for s in states]))
+    if parent_flow_run_id is not None:
+        query = query.where(flow_runs.c.parent_flow_run_id == parent_flow_run_id)
+    query = query.order_by(flow_runs.c.created.desc(), flow_runs.c.id.desc())
+    query = query.limit(limit).offset(offset)
+    return [_record(row) for row in conn.execute(query)]
+
+
+def update_flow_run_state(
+    conn: Connection,
+    flow_run_id: str,
+    *,
+    state: StateType,
+    message: str | None,
+    updated: datetime,
+    start_time: datetime | None,
+    end_time: datetime | None,
+    run_count: int,
+    result: ResultRef | None,
+) -> None:
+    """Write a validated state change; a None `result` keeps the stored one."""
+    values: dict[str, Any] = {
+        "state": state.value,
+        "state_message": message,
+        "updated": updated,
+        "start_time": start_time,
+        "end_time": end_time,
+        "run_count": run_count,
+    }
+    if result is not None:
+        values.update(result_values(result))
+    conn.execute(update(flow_runs).where(flow_runs.c.id == flow_run_id).values(values))

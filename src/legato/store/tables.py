@@ -1,0 +1,234 @@
+"""The database schema as SQLAlchemy Core tables: the single description the queries in
+`legato.store` are written against. Migrations under `migrations/` must produce exactly
+this schema (a test compares them)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+ID_LENGTH = 36
+
+# Constraint names are fixed so migrations and the metadata agree on every dialect.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class _SQLiteUTCText(sqlite.DATETIME):
+    """SQLite's DATETIME column type with no value processing: UTCDateTime already hands it
+    ready-made text, so the per-value work stays in C (isoformat / fromisoformat)."""
+
+    def bind_processor(self, dialect: Dialect) -> None:
+        return None
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> None:
+        return None
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime on every dialect.
+
+    PostgreSQL stores `timestamptz`. SQLite has no time zones: values are stored as UTC
+    ISO-8601 text of fixed width ("2026-01-01 12:00:00.000000+00:00"), which sorts in time
+    order and reads back as an aware UTC datetime."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(_SQLiteUTCText())  # type: ignore[no-untyped-call]
+        return dialect.type_descriptor(DateTime(timezone=True))
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(
+                f"naive datetime {value.isoformat()} cannot be stored; "
+                "pass a timezone-aware datetime such as datetime.now(UTC)."
+            )
+        if dialect.name != "sqlite":
+            return value
+        if value.tzinfo is not UTC:
+            value = value.astimezone(UTC)
+        return value.isoformat(" ", "microseconds")
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        moment: datetime = datetime.fromisoformat(value) if isinstance(value, str) else value
+        if moment.tzinfo is None:
+            return moment.replace(tzinfo=UTC)
+        if moment.tzinfo is not UTC:
+            return moment.astimezone(UTC)
+        return moment
+
+
+def json_type() -> TypeEngine[Any]:
+    """JSON everywhere, JSONB on PostgreSQL (indexable, compact)."""
+    return JSON().with_variant(JSONB(), "postgresql")
+
+
+def _id(name: str, *args: Any, **kwargs: Any) -> Column[str]:
+    return Column(name, String(ID_LENGTH), *args, **kwargs)
+
+
+def _result_columns() -> list[Column[Any]]:
+    return [
+        Column("result_serializer", String(16)),
+        Column("result_storage", String(16)),
+        Column("result_data", LargeBinary),
+        Column("result_path", Text),
+    ]
+
+
+flows = Table(
+    "flows",
+    metadata,
+    _id("id", primary_key=True),
+    Column("name", String(255), nullable=False, unique=True),
+    Column("created", UTCDateTime, nullable=False),
+)
+
+flow_versions = Table(
+    "flow_versions",
+    metadata,
+    _id("id", primary_key=True),
+    _id("flow_id", ForeignKey("flows.id"), nullable=False),
+    Column("source_hash", String(128), nullable=False),
+    Column("source", Text, nullable=False),
+    Column("entrypoint", Text),
+    Column("created", UTCDateTime, nullable=False),
+    UniqueConstraint("flow_id", "source_hash"),
+)
+
+flow_runs = Table(
+    "flow_runs",
+    metadata,
+    _id("id", primary_key=True),
+    _id("flow_id", ForeignKey("flows.id"), nullable=False),
+    _id("flow_version_id", ForeignKey("flow_versions.id")),
+    Column("name", String(255), nullable=False),
+    Column("parameters", json_type(), nullable=False),
+    Column("state", String(32), nullable=False),
+    Column("state_message", Text),
+    Column("created", UTCDateTime, nullable=False),
+    Column("updated", UTCDateTime, nullable=False),
+    Column("start_time", UTCDateTime),
+    Column("end_time", UTCDateTime),
+    Column("run_count", Integer, nullable=False, default=0),
+    Column("entrypoint", Text),
+    Column("tags", json_type(), nullable=False),
+    # No foreign keys to parents: a parent task run may still sit in the engine's
+    # write-behind queue when its child flow run is created.
+    _id("parent_flow_run_id"),
+    _id("parent_task_run_id"),
+    *_result_columns(),
+    Index(None, "created", "id"),
+    Index(None, "state", "created"),
+    Index(None, "flow_id", "created"),
+    Index(None, "parent_flow_run_id"),
+)
+
+task_runs = Table(
+    "task_runs",
+    metadata,
+    _id("id", primary_key=True),
+    _id("flow_run_id", ForeignKey("flow_runs.id"), nullable=False),
+    Column("task_key", String(512), nullable=False),
+    Column("task_name", String(255), nullable=False),
+    Column("map_index", Integer),
+    Column("state", String(32), nullable=False),
+    Column("state_message", Text),
+    Column("attempts", Integer, nullable=False),
+    Column("created", UTCDateTime, nullable=False),
+    Column("updated", UTCDateTime, nullable=False),
+    Column("start_time", UTCDateTime),
+    Column("end_time", UTCDateTime),
+    *_result_columns(),
+    Column("cache_key", String(512)),
+    _id("child_flow_run_id"),
+    UniqueConstraint("flow_run_id", "task_key"),
+)
+
+state_events = Table(
+    "state_events",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    # Either a flow run or a task run id, so no foreign key.
+    _id("run_id", nullable=False),
+    Column("run_kind", String(8), nullable=False),
+    Column("from_state", String(32)),
+    Column("to_state", String(32), nullable=False),
+    Column("timestamp", UTCDateTime, nullable=False),
+    Column("message", Text),
+    Column("forced", Boolean, nullable=False, default=False),
+    Index(None, "run_id"),
+)
+
+task_edges = Table(
+    "task_edges",
+    metadata,
+    _id("flow_run_id", nullable=False),
+    _id("upstream_id", nullable=False),
+    _id("downstream_id", nullable=False),
+    PrimaryKeyConstraint("flow_run_id", "upstream_id", "downstream_id"),
+)
+
+logs = Table(
+    "logs",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    _id("flow_run_id", nullable=False),
+    _id("task_run_id"),
+    Column("level", Integer, nullable=False),
+    Column("logger", String(255), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("timestamp", UTCDateTime, nullable=False),
+    Index(None, "flow_run_id", "id"),
+)
+
+cache = Table(
+    "cache",
+    metadata,
+    Column("key", String(512), primary_key=True),
+    Column("serializer", String(16), nullable=False),
+    Column("storage", String(16), nullable=False),
+    Column("data", LargeBinary),
+    Column("path", Text),
+    Column("created", UTCDateTime, nullable=False),
+    Column("expires", UTCDateTime),
+)
