@@ -1,8 +1,11 @@
 """Public task runners: threads (default), processes, and Dask (needs `legato[dask]`)."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from legato.engine.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
+
+if TYPE_CHECKING:
+    from legato.integrations.dask import DaskTaskRunner
 
 __all__ = ["DaskTaskRunner", "ProcessPoolTaskRunner", "TaskRunner", "ThreadPoolTaskRunner"]
 

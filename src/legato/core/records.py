@@ -121,7 +121,7 @@ class TaskRunRow:
     is_new: bool
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class StateEvent:
     """One state transition, for the audit trail (state_events table)."""
 
@@ -148,7 +148,7 @@ class StateEventRecord:
     forced: bool
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class LogRow:
     """One log line of a run, as written by the engine."""
 
@@ -173,7 +173,7 @@ class LogRecord:
     timestamp: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Edge:
     """A dependency between two task runs of one flow run."""
 

@@ -28,8 +28,8 @@ class RetryPolicy:
         index = min(max(attempt - 2, 0), len(self.delays) - 1)
         delay = float(self.delays[index])
         if self.jitter_factor:
-            rng = rng or random
-            delay = delay * (1 + rng.uniform(0, self.jitter_factor))
+            draw = rng.uniform if rng is not None else random.uniform
+            delay = delay * (1 + draw(0, self.jitter_factor))
         if self.max_delay is not None:
             delay = min(delay, self.max_delay)
         return max(delay, 0.0)

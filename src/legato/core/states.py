@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 from legato.errors import StateTransitionError
 
 
-class StateType(str, Enum):
+class StateType(StrEnum):
     """The state of a flow run or task run."""
 
     PENDING = "PENDING"
@@ -22,9 +22,6 @@ class StateType(str, Enum):
     PAUSED = "PAUSED"
     SKIPPED = "SKIPPED"
     CACHED = "CACHED"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 S = StateType

@@ -111,7 +111,8 @@ def map_task(spec: TaskSpec, args: tuple[Any, ...], kwargs: dict[str, Any], *,
     names = spec.parameter_names
     columns: dict[int | str, list[Any]] = {}
     static: dict[int | str, Any] = {}
-    for where, value in [*enumerate(args), *kwargs.items()]:
+    arguments: list[tuple[int | str, Any]] = [*enumerate(args), *kwargs.items()]
+    for where, value in arguments:
         if isinstance(value, unmapped):
             static[where] = value.value
             continue
@@ -162,5 +163,5 @@ def map_task(spec: TaskSpec, args: tuple[Any, ...], kwargs: dict[str, Any], *,
 def _dispatch(flow: FlowRunContext, run: TaskRun) -> None:
     if run.reuse_previous():
         return
-    run.emit(S.PENDING)
+    run.emit(S.PENDING, None, run.created)
     run.start_when_ready(flow.task_runner.submit)

@@ -60,7 +60,7 @@ class FlowRunContext:
     _counters: dict[str, int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _running: int = 0
-    _idle: threading.Condition = field(default_factory=threading.Condition)
+    _drained: threading.Event | None = None
     _failed: list[tuple[Any, str]] = field(default_factory=list)
 
     def next_key(self, name: str) -> str:
@@ -72,20 +72,24 @@ class FlowRunContext:
 
     def task_started(self) -> None:
         """Count a task run that is not final yet (so the flow can wait for all of them)."""
-        with self._idle:
+        with self._lock:
             self._running += 1
 
     def task_finished(self) -> None:
-        with self._idle:
+        with self._lock:
             self._running -= 1
-            if self._running <= 0:
-                self._idle.notify_all()
+            if self._running == 0 and self._drained is not None:
+                self._drained.set()
 
     def wait_for_tasks(self) -> None:
         """Block until every task run of this flow run is final."""
-        with self._idle:
-            while self._running > 0:
-                self._idle.wait()
+        with self._lock:
+            if self._running == 0:
+                return
+            self._drained = drained = threading.Event()
+        drained.wait()
+        with self._lock:
+            self._drained = None
 
     def note_failure(self, future: Any, message: str) -> None:
         """Remember a failed task run; it fails the flow unless someone looked at it."""
@@ -102,15 +106,29 @@ class FlowRunContext:
             self._failed.clear()
 
 
-@dataclass(eq=False)
 class TaskRunContext:
     """The task run the current code runs in."""
 
-    flow: FlowRunContext
-    spec: TaskSpec
-    task_run: TaskRunInfo
-    parameters: dict[str, Any]
-    log_prints: bool
+    __slots__ = ("_args", "_kwargs", "_parameters", "flow", "log_prints", "spec", "task_run")
+
+    def __init__(self, flow: FlowRunContext, spec: TaskSpec, task_run: TaskRunInfo,
+                 args: tuple[Any, ...], kwargs: dict[str, Any], log_prints: bool) -> None:
+        self.flow = flow
+        self.spec = spec
+        self.task_run = task_run
+        self._args = args
+        self._kwargs = kwargs
+        self._parameters: dict[str, Any] | None = None
+        self.log_prints = log_prints
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        """The call's arguments by parameter name (bound on first use)."""
+        if self._parameters is None:
+            params = dict(zip(self.spec.parameter_names, self._args, strict=False))
+            params.update(self._kwargs)
+            self._parameters = params
+        return self._parameters
 
     @property
     def task(self) -> Any:

@@ -89,10 +89,7 @@ class FlowRunner:
                 self.resume = self.backend.read_flow_run(previous.child_flow_run_id)
         recorder = parent.recorder if parent else Recorder(self.backend, self.clock)
         self._owns_recorder = parent is None
-        if self.resume is not None:
-            record = self._resume_run()
-        else:
-            record = self._create_run()
+        record = self._resume_run() if self.resume is not None else self._create_run()
         info = FlowRunInfo(record.id, record.name, self.spec.name, self.parameters,
                            record.run_count, record.parent_flow_run_id)
         runner = self.spec.task_runner.duplicate() if self.spec.task_runner else (

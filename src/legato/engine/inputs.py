@@ -27,19 +27,19 @@ class BaseAnnotation(Generic[T]):
         return f"{type(self).__name__}({self.value!r})"
 
 
-class unmapped(BaseAnnotation[T]):  # noqa: N801 - public name kept as Prefect spells it
+class unmapped(BaseAnnotation[T]):
     """Pass this argument whole to every mapped call instead of iterating over it."""
 
     __slots__ = ()
 
 
-class allow_failure(BaseAnnotation[T]):  # noqa: N801 - public name kept as Prefect spells it
+class allow_failure(BaseAnnotation[T]):
     """Run the task even if this upstream failed; the argument becomes the exception."""
 
     __slots__ = ()
 
 
-class quote(BaseAnnotation[T]):  # noqa: N801 - public name kept as Prefect spells it
+class quote(BaseAnnotation[T]):
     """Pass this argument as is: do not look inside it for futures."""
 
     __slots__ = ()

@@ -49,9 +49,12 @@ class Recorder:
         self.rejected: list[str] = []
 
     # -- producers (any thread) -------------------------------------------------------
-    def task_change(self, row: TaskRunRow, event: StateEvent) -> None:
-        """Record a task run's new snapshot and the transition that produced it."""
-        self._queue.put((row, event))
+    def task_change(self, change: tuple[Any, ...]) -> None:
+        """Record a task-run transition: (run, to_state, from_state, message, timestamp,
+        forced, attempts, start_time, end_time, result_ref, cache_key, child_flow_run_id,
+        is_new), where `run` has the constant fields id, flow, key, spec.name, map_index
+        and created."""
+        self._queue.put(change)
         if self._thread is None:
             self._start()
 
@@ -115,7 +118,7 @@ class Recorder:
                 return
 
     def _collect(self, items: list[Any]) -> tuple[WriteBatch, list[_Flush], bool]:
-        rows: dict[str, TaskRunRow] = {}
+        latest: dict[str, tuple[tuple[Any, ...], bool]] = {}
         events: list[StateEvent] = []
         logs: list[LogRow] = []
         edges: list[Edge] = []
@@ -123,12 +126,12 @@ class Recorder:
         stop = False
         for item in items:
             if type(item) is tuple:
-                row, event = item
-                previous = rows.get(row.id)
-                if previous is not None and previous.is_new:
-                    row.is_new = True
-                rows[row.id] = row
-                events.append(event)
+                run = item[0]
+                run_id = run.id
+                events.append(StateEvent(run_id, "task", item[2], item[1], item[4], item[3],
+                                         item[5]))
+                previous = latest.get(run_id)
+                latest[run_id] = (item, item[12] or (previous is not None and previous[1]))
             elif type(item) is LogRow:
                 logs.append(item)
             elif type(item) is Edge:
@@ -137,7 +140,8 @@ class Recorder:
                 markers.append(item)
             else:
                 stop = True
-        return WriteBatch(list(rows.values()), events, logs, edges), markers, stop
+        rows = [_row(item, is_new) for item, is_new in latest.values()]
+        return WriteBatch(rows, events, logs, edges), markers, stop
 
     def _commit(self, batch: WriteBatch) -> None:
         for delay in (*_RETRY_DELAYS, None):
@@ -161,3 +165,11 @@ class Recorder:
                 self._error = exc
                 _log.exception("writing run state failed")
                 return
+
+
+def _row(change: tuple[Any, ...], is_new: bool) -> TaskRunRow:
+    (run, state, _, message, now, _, attempts, start_time, end_time, result, cache_key,
+     child_flow_run_id, _) = change
+    return TaskRunRow(run.id, run.flow.flow_run.id, run.key, run.spec.name, run.map_index, state,
+                      message, attempts, run.created, now, start_time, end_time, result,
+                      cache_key, child_flow_run_id, is_new)

@@ -9,10 +9,11 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from legato.core.ids import new_id
-from legato.core.records import Edge, ResultRef, StateEvent, TaskRunRecord, TaskRunRow
+from legato.core.records import Edge, ResultRef, TaskRunRecord
 from legato.core.states import SUCCESS_STATES, StateType
 from legato.engine import user_code
 from legato.engine.context import (
@@ -77,16 +78,16 @@ class TaskRun:
         flow.task_started()
 
     # -- recording ----------------------------------------------------------------------
-    def emit(self, to_state: StateType, message: str | None = None) -> None:
-        now = self.flow.clock.now()
+    def emit(self, to_state: StateType, message: str | None = None,
+             now: datetime | None = None) -> None:
+        """Enqueue a transition with a snapshot of the fields that change (a plain tuple:
+        the recorder builds one row per task run per batch)."""
+        if now is None:
+            now = self.flow.clock.now()
         forced, self.force_next = self.force_next, False
-        self.flow.recorder.task_change(
-            TaskRunRow(self.id, self.flow.flow_run.id, self.key, self.spec.name, self.map_index,
-                       to_state, message, self.attempts, self.created, now, self.start_time,
-                       self.end_time, self.result_ref, self.cache_key, self.child_flow_run_id,
-                       self.is_new),
-            StateEvent(self.id, "task", self.state, to_state, now, message, forced),
-        )
+        self.flow.recorder.task_change((
+            self, to_state, self.state, message, now, forced, self.attempts, self.start_time,
+            self.end_time, self.result_ref, self.cache_key, self.child_flow_run_id, self.is_new))
         self.is_new = False
         self.state = to_state
 
@@ -172,7 +173,7 @@ class TaskRun:
         spec = self.spec
         info = TaskRunInfo(self.id, spec.name, self.key, flow.flow_run.id, self.map_index)
         log_prints = flow.log_prints if spec.log_prints is None else spec.log_prints
-        ctx = TaskRunContext(flow, spec, info, _bind(spec, args, kwargs), log_prints)
+        ctx = TaskRunContext(flow, spec, info, args, kwargs, log_prints)
         t_token = task_run_ctx.set(ctx)
         try:
             if spec.outputs is not None and self._outputs_exist(ctx):
@@ -188,9 +189,10 @@ class TaskRun:
         while True:
             self.attempts += 1
             ctx.task_run.attempts = self.attempts
+            now = flow.clock.now()
             if self.start_time is None:
-                self.start_time = flow.clock.now()
-            self.emit(S.RUNNING)
+                self.start_time = now
+            self.emit(S.RUNNING, None, now)
             try:
                 value = self._call(ctx, args, kwargs)
             except (CancelledRun, KeyboardInterrupt, SystemExit):
@@ -218,8 +220,8 @@ class TaskRun:
             except LegatoError as exc:
                 self._end(S.FAILED, str(exc), exc, ctx)
                 return
-            self.end_time = flow.clock.now()
-            self.emit(S.COMPLETED)
+            self.end_time = now = flow.clock.now()
+            self.emit(S.COMPLETED, None, now)
             if self.cache_key is not None:
                 expires = (self.end_time + spec.cache_expiration) if spec.cache_expiration else None
                 flow.backend.write_cache(self.cache_key, self.result_ref, expires)
@@ -318,15 +320,6 @@ def _resolve_future(future: LegatoFuture[Any], allowed: bool) -> Any:
     state = future._state
     assert state is not None
     return state.result(raise_on_failure=not allowed)
-
-
-def _bind(spec: TaskSpec, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
-    if not args:
-        return kwargs
-    params = dict(zip(spec.parameter_names, args, strict=False))
-    if kwargs:
-        params.update(kwargs)
-    return params
 
 
 def _resolve_outputs(spec: TaskSpec, params: dict[str, Any]) -> list[str]:

@@ -6,11 +6,11 @@ process; process and Dask runners only ship the attempt itself — the function 
 
 from __future__ import annotations
 
+import collections
 import logging
 import os
 import queue
 import threading
-from collections.abc import Callable
 from concurrent.futures import Future
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -65,19 +65,16 @@ class ThreadPoolTaskRunner(TaskRunner):
             )
         self.max_workers = max_workers or min(32, (os.cpu_count() or 1) + 4)
         self._queue: queue.SimpleQueue[TaskRun | None] = queue.SimpleQueue()
-        self._idle = threading.Semaphore(0)
+        # One token per idle thread; deque.append/pop are atomic, so no lock per task.
+        self._idle: collections.deque[None] = collections.deque()
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
 
     def submit(self, run: TaskRun) -> None:
         self._queue.put(run)
-        if not self._idle.acquire(blocking=False):
-            self._add_thread()
-
-    def submit_call(self, fn: Callable[[], Any]) -> None:
-        """Run an arbitrary callable on the pool (used by remote runners)."""
-        self._queue.put(_Call(fn))  # type: ignore[arg-type]
-        if not self._idle.acquire(blocking=False):
+        try:
+            self._idle.pop()
+        except IndexError:
             self._add_thread()
 
     def _add_thread(self) -> None:
@@ -90,13 +87,13 @@ class ThreadPoolTaskRunner(TaskRunner):
             self._threads.append(thread)
 
     def _work(self) -> None:
-        get, idle = self._queue.get, self._idle
+        get, idle = self._queue.get, self._idle.append
         while True:
             run = get()
-            if run is _STOP:
+            if run is None:
                 return
-            run.execute()  # type: ignore[union-attr]
-            idle.release()
+            run.execute()
+            idle(None)
 
     def shutdown(self) -> None:
         with self._lock:
@@ -105,23 +102,13 @@ class ThreadPoolTaskRunner(TaskRunner):
             self._queue.put(_STOP)
         for thread in threads:
             thread.join()
-        self._idle = threading.Semaphore(0)
+        self._idle.clear()
 
     def duplicate(self) -> ThreadPoolTaskRunner:
         return type(self)(self.max_workers)
 
     def __repr__(self) -> str:
         return f"ThreadPoolTaskRunner(max_workers={self.max_workers})"
-
-
-class _Call:
-    __slots__ = ("fn",)
-
-    def __init__(self, fn: Callable[[], Any]) -> None:
-        self.fn = fn
-
-    def execute(self) -> None:
-        self.fn()
 
 
 class RemoteTaskRunner(TaskRunner):

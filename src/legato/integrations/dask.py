@@ -37,11 +37,11 @@ class DaskTaskRunner(RemoteTaskRunner):
                         "pip install 'legato[dask]'."
                     ) from None
                 if self.address:
-                    self._client = Client(self.address, **self.client_kwargs)
+                    self._client = Client(self.address, **self.client_kwargs)  # type: ignore[no-untyped-call]
                 else:
                     kwargs = {"processes": True, "dashboard_address": None, **self.cluster_kwargs}
-                    self._cluster = LocalCluster(**kwargs)
-                    self._client = Client(self._cluster, **self.client_kwargs)
+                    self._cluster = LocalCluster(**kwargs)  # type: ignore[no-untyped-call]
+                    self._client = Client(self._cluster, **self.client_kwargs)  # type: ignore[no-untyped-call]
             return self._client
 
     def _submit_payload(self, payload: bytes, key: str) -> Any:

@@ -52,7 +52,7 @@ class Flow(Generic[P, R]):
         if not callable(fn):
             raise DefinitionError(f"@flow got {fn!r}, which is not a function; decorate a function.")
         self.fn = fn
-        self.name = name or getattr(fn, "__name__", "flow")
+        self.name: str = name or str(getattr(fn, "__name__", "flow"))
         owner = f"@flow {self.name!r}"
         if task_runner is not None and not isinstance(task_runner, TaskRunner):
             if isinstance(task_runner, type) and issubclass(task_runner, TaskRunner):
@@ -132,8 +132,11 @@ class Flow(Generic[P, R]):
     @overload
     def __call__(self, *args: Any, return_state: bool = ..., **kwargs: Any) -> Any: ...
 
-    def __call__(self, *args: Any, return_state: bool = False, **kwargs: Any) -> Any:
-        """Run the flow: validate parameters, create a flow run, call the function."""
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Run the flow: validate parameters, create a flow run, call the function.
+
+        `return_state=True` returns the final State instead of the result."""
+        return_state: bool = kwargs.pop("return_state", False)
         values = self.schema.bind(args, kwargs)
         parameters = self.validate_parameters(values)
         runner = runtime.flow_runner(self, parameters, strict=current_flow_run() is None)

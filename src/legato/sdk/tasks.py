@@ -69,7 +69,7 @@ class Task(Generic[P, R]):
         if not callable(fn):
             raise DefinitionError(f"@task got {fn!r}, which is not a function; decorate a function.")
         self.fn = fn
-        self.name = name or getattr(fn, "__name__", "task")
+        self.name: str = name or str(getattr(fn, "__name__", "task"))
         owner = f"@task {self.name!r}"
         self.description = description or inspect.getdoc(fn)
         self.tags = tuple(tags or ())
@@ -127,9 +127,12 @@ class Task(Generic[P, R]):
     def __call__(self, *args: Any, return_state: bool = ..., wait_for: Iterable[Any] | None = ...,
                  **kwargs: Any) -> Any: ...
 
-    def __call__(self, *args: Any, return_state: bool = False,
-                 wait_for: Iterable[Any] | None = None, **kwargs: Any) -> Any:
-        """Run the task. Inside a flow this is a tracked task run; outside, a plain call."""
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Run the task. Inside a flow this is a tracked task run; outside, a plain call.
+
+        `return_state=True` returns the State; `wait_for=[futures]` adds dependencies."""
+        return_state: bool = kwargs.pop("return_state", False)
+        wait_for: Iterable[Any] | None = kwargs.pop("wait_for", None)
         if current_flow_run() is None:
             return self.fn(*args, **kwargs)
         if self.isasync and _loop_running():
