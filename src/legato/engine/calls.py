@@ -3,6 +3,7 @@ goes to the flow's task runner, `.map()` fans out over iterables."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable
 from typing import Any
 
@@ -108,7 +109,6 @@ def map_task(spec: TaskSpec, args: tuple[Any, ...], kwargs: dict[str, Any], *,
     """Submit one task run per element of the iterable arguments (`unmapped` ones are
     passed whole); return their futures."""
     flow = _require_flow(spec, "mapped")
-    names = spec.parameter_names
     columns: dict[int | str, list[Any]] = {}
     static: dict[int | str, Any] = {}
     arguments: list[tuple[int | str, Any]] = [*enumerate(args), *kwargs.items()]
@@ -118,17 +118,15 @@ def map_task(spec: TaskSpec, args: tuple[Any, ...], kwargs: dict[str, Any], *,
             continue
         if type(value) is LegatoFuture:
             value = value.result()
-        try:
-            columns[where] = list(value)
-        except TypeError:
-            label = names[where] if isinstance(where, int) and where < len(names) else where
-            raise DefinitionError(
-                f"task {spec.name!r}.map() got a non-iterable argument {label!r} "
-                f"({type(value).__name__}); pass an iterable or wrap it in unmapped()."
-            ) from None
+        # As in Prefect: strings, bytes, files and non-iterables are passed whole.
+        if isinstance(value, (str, bytes, io.IOBase)) or not hasattr(value, "__iter__"):
+            static[where] = value
+            continue
+        columns[where] = list(value)
     if not columns:
         raise DefinitionError(
-            f"task {spec.name!r}.map() got no iterable argument; pass at least one iterable."
+            f"task {spec.name!r}.map() got no iterable argument; pass at least one list or "
+            "other iterable to map over."
         )
     lengths = {len(v) for v in columns.values()}
     if len(lengths) > 1:

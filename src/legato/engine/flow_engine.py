@@ -237,7 +237,6 @@ class FlowRunner:
             self.backend.set_flow_run_state(ctx.flow_run.id, outcome.state,
                                             message=outcome.message, result=ref)
         finally:
-            flow_run_ctx.reset(self._token)
             if self._owns_recorder:
                 ctx.recorder.close()
         state = State(outcome.state, message=outcome.message, data=outcome.value,
@@ -247,6 +246,12 @@ class FlowRunner:
         if self.parent_run is not None:
             self._finish_parent_run(state, ref)
         return state
+
+    def leave(self) -> None:
+        """Leave the flow run's context (in the context `begin` entered it)."""
+        if self._token is not None:
+            flow_run_ctx.reset(self._token)
+            self._token = None
 
     def _store_result(self, outcome: Outcome) -> ResultRef | None:
         if outcome.state is not S.COMPLETED:
@@ -296,7 +301,10 @@ def run_sync(runner: FlowRunner) -> State:
         except BaseException as exc:
             outcome = runner.fail_attempt(exc)
         if outcome.retry_delay is None:
-            state = runner.finish(outcome)
+            try:
+                state = runner.finish(outcome)
+            finally:
+                runner.leave()
             if isinstance(outcome.exception, (KeyboardInterrupt, SystemExit)):
                 raise outcome.exception
             return state
@@ -320,7 +328,10 @@ async def run_async(runner: FlowRunner) -> State:
         except BaseException as exc:
             outcome = await asyncio.to_thread(runner.fail_attempt, exc)
         if outcome.retry_delay is None:
-            return await asyncio.to_thread(runner.finish, outcome)
+            try:
+                return await asyncio.to_thread(runner.finish, outcome)
+            finally:
+                runner.leave()
         await asyncio.to_thread(runner.prepare_retry, outcome)
 
 

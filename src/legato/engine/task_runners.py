@@ -133,7 +133,9 @@ class RemoteTaskRunner(TaskRunner):
 
         payload = cloudpickle.dumps((spec.fn, args, kwargs, spec.is_async, ctx.task_run.task_key,
                                      ctx.log_prints))
-        future = self._submit_payload(payload, f"{ctx.task_run.task_key}-{ctx.task_run.id}")
+        # Dask caches results by key: each attempt needs its own.
+        future = self._submit_payload(
+            payload, f"{ctx.task_run.task_key}-{ctx.task_run.id}-{ctx.task_run.attempts}")
         try:
             raw = future.result(timeout=spec.timeout_seconds)
         except TimeoutError:
