@@ -3,15 +3,49 @@ must not touch each other's data."""
 
 from __future__ import annotations
 
+import os
 import secrets
+from collections.abc import Mapping
 
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.pool import NullPool
 
 from legato.errors import BackendUnavailable, ConfigError
-from legato.store.database import parse_url, safe_url
+from legato.store.database import Database, parse_url, safe_url
+from legato.store.tables import metadata
 
 DEFAULT_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+ADMIN_URL_VARIABLE = "LEGATO_TEST_POSTGRES_URL"
+
+
+def admin_url_from_env(env: Mapping[str, str] | None = None) -> str:
+    """The PostgreSQL URL test sessions create databases through ($LEGATO_TEST_POSTGRES_URL)."""
+    env = os.environ if env is None else env
+    return env.get(ADMIN_URL_VARIABLE) or DEFAULT_ADMIN_URL
+
+
+def unreachable_reason(admin_url: str) -> str | None:
+    """Why PostgreSQL at `admin_url` cannot be used, or None when it answers."""
+    engine = _admin_engine(admin_url)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as error:
+        first_line = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+        return (
+            f"PostgreSQL at {safe_url(admin_url)} is unreachable ({first_line}); start it or "
+            f"set {ADMIN_URL_VARIABLE}."
+        )
+    finally:
+        engine.dispose()
+    return None
+
+
+def clear_tables(db: Database) -> None:
+    """Delete every row of every Legato table (between tests sharing one database)."""
+    with db.writing() as conn:
+        for table in reversed(metadata.sorted_tables):
+            conn.execute(table.delete())
 
 
 def _admin_engine(admin_url: str) -> Engine:
