@@ -57,6 +57,12 @@ run: venv
 		echo "== legato run $$example"; \
 		$(BIN)/legato run $$example; \
 	done
+	@echo "== legato run examples/resume.py:resume (fails on purpose), then legato runs retry"
+	@rm -rf "$$LEGATO_HOME/examples/resume"
+	@id=$$($(BIN)/legato run examples/resume.py:resume -p workdir="$$LEGATO_HOME/examples/resume" \
+		--json | $(BIN)/python -c 'import json, sys; print(json.load(sys.stdin)["flow_run_id"])') \
+		|| true; \
+	$(BIN)/legato runs retry "$$id"
 	$(BIN)/legato runs ls --limit 10
 
 bench: venv
