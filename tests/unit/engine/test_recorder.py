@@ -1,0 +1,180 @@
+"""The write-behind recorder: group commit, retrying an unavailable backend, refused
+transitions, and flush semantics."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from legato import flow, task
+from legato.core.records import Edge, LogRow, WriteBatch
+from legato.core.states import StateType
+from legato.engine.recorder import Recorder
+from legato.errors import BackendUnavailable, StateTransitionError
+from legato.testing import FakeClock, InMemoryBackend, legato_test_harness
+
+from .support import only_flow_run, task_runs
+
+S = StateType
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+class FlakyBackend(InMemoryBackend):
+    """Refuses the first `failures` writes with BackendUnavailable."""
+
+    def __init__(self, clock: FakeClock, failures: int) -> None:
+        super().__init__(clock)
+        self.failures = failures
+        self.attempted = 0
+
+    def write(self, batch: WriteBatch) -> None:
+        self.attempted += 1
+        if self.failures > 0:
+            self.failures -= 1
+            raise BackendUnavailable("database is down")
+        super().write(batch)
+
+
+class RefusingBackend(InMemoryBackend):
+    """Commits every batch, then reports a refused transition for the first one."""
+
+    def __init__(self, clock: FakeClock) -> None:
+        super().__init__(clock)
+        self.refusals = 1
+
+    def write(self, batch: WriteBatch) -> None:
+        super().write(batch)
+        if self.refusals:
+            self.refusals -= 1
+            raise StateTransitionError("task run x-0 is already COMPLETED and cannot become "
+                                       "RUNNING")
+
+
+def _log(flow_run_id: str, message: str) -> LogRow:
+    return LogRow(flow_run_id, None, 20, "test", message, T0)
+
+
+def test_flush_commits_everything_enqueued_before_it() -> None:
+    backend = InMemoryBackend()
+    recorder = Recorder(backend, FakeClock())
+    for i in range(100):
+        recorder.log(_log("run-1", f"line {i}"))
+    recorder.edge(Edge("run-1", "a", "b"))
+    recorder.flush()
+    assert [log.message for log in backend.read_logs("run-1")] == [f"line {i}" for i in range(100)]
+    assert backend.read_edges("run-1") == [("a", "b")]
+    assert 1 <= backend.writes <= 101
+    recorder.close()
+
+
+def test_flush_and_close_without_anything_enqueued_do_nothing() -> None:
+    backend = InMemoryBackend()
+    recorder = Recorder(backend, FakeClock())
+    recorder.flush()
+    recorder.close()
+    assert backend.writes == 0
+
+
+def test_unavailable_backend_is_retried_until_it_takes_the_batch() -> None:
+    clock = FakeClock()
+    backend = FlakyBackend(clock, failures=2)
+    recorder = Recorder(backend, clock)
+    recorder.log(_log("run-1", "survives"))
+    recorder.flush()
+    assert [log.message for log in backend.read_logs("run-1")] == ["survives"]
+    assert backend.attempted == 3
+    assert clock.sleeps == [0.05, 0.2]
+    recorder.close()
+
+
+def test_backend_down_for_longer_than_every_retry_fails_the_flush() -> None:
+    clock = FakeClock()
+    backend = FlakyBackend(clock, failures=1000)
+    recorder = Recorder(backend, clock)
+    recorder.log(_log("run-1", "lost"))
+    with pytest.raises(BackendUnavailable, match="database is down"):
+        recorder.flush()
+    assert backend.attempted == 11
+    assert sum(clock.sleeps) > 30  # it kept trying for a while before giving up
+    # the error is reported once; the recorder keeps working afterwards
+    backend.failures = 0
+    recorder.log(_log("run-1", "kept"))
+    recorder.flush()
+    assert [log.message for log in backend.read_logs("run-1")] == ["kept"]
+    recorder.close()
+
+
+def test_refused_transition_is_remembered_and_does_not_fail_the_flush() -> None:
+    clock = FakeClock()
+    backend = RefusingBackend(clock)
+    recorder = Recorder(backend, clock)
+    recorder.log(_log("run-1", "a"))
+    recorder.flush()
+    recorder.log(_log("run-1", "b"))
+    recorder.flush()
+    assert [log.message for log in backend.read_logs("run-1")] == ["a", "b"]
+    assert recorder.rejected == ["task run x-0 is already COMPLETED and cannot become RUNNING"]
+    recorder.close()
+
+
+def test_thousand_mapped_tasks_reach_the_backend_in_far_fewer_batches() -> None:
+    clock = FakeClock()
+    backend = InMemoryBackend(clock)
+
+    @task
+    def inc(x: int) -> int:
+        return x + 1
+
+    @flow
+    def fan_out() -> int:
+        return sum(inc.map(range(1000)).result())
+
+    with legato_test_harness(backend, clock=clock):
+        assert fan_out() == sum(range(1, 1001))
+    run = only_flow_run(backend)
+    runs = task_runs(backend, run.id)
+    assert len(runs) == 1000
+    assert all(r.state is S.COMPLETED for r in runs.values())
+    transitions = [e for e in backend.events if e.run_kind == "task"]
+    assert len(transitions) == 3000  # PENDING, RUNNING, COMPLETED each
+    assert backend.writes < 1000
+
+
+def test_flow_survives_a_backend_that_is_briefly_unavailable() -> None:
+    clock = FakeClock()
+    backend = FlakyBackend(clock, failures=2)
+
+    @task
+    def one(_: int = 0) -> int:
+        return 1
+
+    @flow
+    def pipeline() -> int:
+        return sum(one.map(range(20)).result())
+
+    with legato_test_harness(backend, clock=clock):
+        assert pipeline() == 20
+    runs = task_runs(backend)
+    assert len(runs) == 20
+    assert all(r.state is S.COMPLETED for r in runs.values())
+    assert clock.sleeps[:2] == [0.05, 0.2]
+
+
+def test_refused_transition_does_not_stop_the_flow() -> None:
+    clock = FakeClock()
+    backend = RefusingBackend(clock)
+
+    @task
+    def one(_: int = 0) -> int:
+        return 1
+
+    @flow
+    def pipeline() -> int:
+        return sum(one.map(range(10)).result()) + one()
+
+    with legato_test_harness(backend, clock=clock):
+        state = pipeline(return_state=True)
+    assert state.is_completed() and state.result() == 11
+    assert only_flow_run(backend).state is S.COMPLETED
+    assert backend.refusals == 0
