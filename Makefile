@@ -11,9 +11,6 @@ BIN := $(VENV)/bin
 # and an unchanged checkout does nothing.
 STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 
-# Integration tests run against SQLite and this PostgreSQL database (created if missing).
-export LEGATO_TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/legato_test
-
 # Flows run by `make run`: FILE:FLOW followed by its -p parameters.
 EXAMPLES := \
 	"examples/hello.py:hello -p name=Legato" \
@@ -27,6 +24,7 @@ help:
 	@echo "make run     run every example flow (state in ./.legato)"
 	@echo "make test    lint, then unit, integration (SQLite + PostgreSQL), e2e and architecture tests"
 	@echo "make lint    ruff, mypy --strict and import-linter"
+	@echo "make test-only   the tests without lint"
 	@echo "make bench   per-task overhead benchmarks"
 	@echo "make clean   remove caches and ./.legato; 'make distclean' also removes .venv"
 
@@ -46,7 +44,6 @@ lint: venv
 test: venv lint test-only
 
 test-only: venv
-	$(BIN)/python scripts/ensure_database.py "$$LEGATO_TEST_DATABASE_URL"
 	$(BIN)/python -m pytest -p no:cacheprovider tests
 
 run: export LEGATO_HOME := $(or $(LEGATO_HOME),$(CURDIR)/.legato)

@@ -4,41 +4,31 @@ throwaway PostgreSQL database."""
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from legato.store import scratch
+
 from .cli import Legato, describe
-
-POSTGRES_URL = os.environ.get(
-    "LEGATO_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/legato_test"
-)
-
-
-def _libpq(url: str) -> str:
-    return url.replace("postgresql+psycopg://", "postgresql://", 1)
 
 
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
-    """A new, empty PostgreSQL database, dropped afterwards."""
-    psycopg = pytest.importorskip("psycopg")
-    base, _, _ = POSTGRES_URL.rpartition("/")
-    name = f"legato_e2e_{uuid.uuid4().hex[:12]}"
+    """A new, empty PostgreSQL database, dropped afterwards ($LEGATO_TEST_POSTGRES_URL names
+    the server); skipped when PostgreSQL is down, except under CI=true."""
+    admin_url = scratch.admin_url_from_env()
+    reason = scratch.unreachable_reason(admin_url)
+    if reason is not None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason} PostgreSQL tests must run in CI.")
+        pytest.skip(reason)
+    url = scratch.create_scratch_database(admin_url, prefix="legato_e2e")
     try:
-        admin = psycopg.connect(_libpq(f"{base}/postgres"), autocommit=True, connect_timeout=5)
-    except psycopg.OperationalError as exc:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"PostgreSQL is not reachable: {exc}")
-    with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            yield f"{base}/{name}"
-        finally:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        yield url
+    finally:
+        scratch.drop_scratch_database(url, admin_url)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
