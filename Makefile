@@ -25,7 +25,7 @@ help:
 	@echo "make test    lint, then unit, integration (SQLite + PostgreSQL), e2e and architecture tests"
 	@echo "make lint    ruff, mypy --strict and import-linter"
 	@echo "make test-only   the tests without lint"
-	@echo "make bench   per-task overhead benchmarks"
+	@echo "make bench   per-task overhead benchmarks (BENCH_ARGS=--quick for a short run)"
 	@echo "make clean   remove caches and ./.legato; 'make distclean' also removes .venv"
 
 venv: $(STAMP)
@@ -63,7 +63,7 @@ run: venv
 	$(BIN)/legato runs ls --limit 10
 
 bench: venv
-	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 clean:
 	rm -rf .legato .pytest_cache .mypy_cache .ruff_cache .import_linter_cache build dist

@@ -24,6 +24,8 @@ from legato.core.records import (
 from legato.core.states import SUCCESS_STATES, StateType
 from legato.errors import LegatoError
 
+from .errors import EXIT_OK, EXIT_RUN_FAILED
+
 
 class FinalState(Protocol):
     """What the CLI needs from the State object that running a flow returns."""
@@ -240,4 +242,4 @@ def report_final(state: FinalState, flow_name: str, *, as_json: bool, console: C
         if succeeded:
             console.print(f"result: {result!r}", markup=False, highlight=False)
         sys.stdout.flush()
-    return 0 if succeeded else 1
+    return EXIT_OK if succeeded else EXIT_RUN_FAILED
