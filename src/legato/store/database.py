@@ -4,6 +4,7 @@ the one boundary where driver errors become BackendUnavailable / ConfigError."""
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -17,18 +18,19 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import QueuePool, StaticPool
 from sqlalchemy.sql.dml import Insert
 
+from legato._clock import SYSTEM_CLOCK
 from legato.errors import BackendUnavailable, ConfigError, Conflict
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 _SQLITE_PRAGMAS = (
-    # busy_timeout first: switching to WAL needs a lock another process may hold.
     f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}",
-    "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=NORMAL",
     "PRAGMA foreign_keys=ON",
 )
+_WAL_ATTEMPTS = 20
 # PostgreSQL error classes that mean "the schema is missing", not "the server is down".
 _UNDEFINED_TABLE = "42P01"
+_SQLITE_UNAVAILABLE = ("unable to open", "disk i/o error", "readonly database", "is full")
 
 
 def parse_url(url: str) -> URL:
@@ -68,6 +70,23 @@ def ensure_sqlite_directory(url: str) -> None:
         path.expanduser().parent.mkdir(parents=True, exist_ok=True)
 
 
+def _use_wal(cursor: Any) -> None:
+    # Switching a new file to WAL takes an exclusive lock, and SQLite refuses it at once,
+    # without waiting for busy_timeout, while another connection is switching too (its
+    # deadlock avoidance). It only happens to the first connections to a new file.
+    delay = 0.005
+    for _ in range(_WAL_ATTEMPTS):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error):
+                raise
+            SYSTEM_CLOCK.sleep(delay)
+            delay = min(delay * 2, 0.5)
+    cursor.execute("PRAGMA journal_mode=WAL")
+
+
 def _configure_sqlite(engine: Engine, begin: str) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -78,6 +97,7 @@ def _configure_sqlite(engine: Engine, begin: str) -> None:
         try:
             for pragma in _SQLITE_PRAGMAS:
                 cursor.execute(pragma)
+            _use_wal(cursor)
         finally:
             cursor.close()
 
@@ -193,20 +213,28 @@ class Database:
                 f"the database at {where} has no Legato schema ({text}); "
                 "run `legato db upgrade` against it."
             )
-        if isinstance(error, (exc.OperationalError, exc.InterfaceError)) or (
-            error.connection_invalidated
-        ):
-            if "locked" in text:
-                return BackendUnavailable(
-                    f"the SQLite database {where} stayed locked by another process for "
-                    f"{SQLITE_BUSY_TIMEOUT_MS // 1000} s ({text}); retry once that process "
-                    "has finished writing."
-                )
+        if self.dialect == "sqlite" and "locked" in text:
+            return BackendUnavailable(
+                f"the SQLite database {where} stayed locked by another process for "
+                f"{SQLITE_BUSY_TIMEOUT_MS // 1000} s ({text}); retry once that process "
+                "has finished writing."
+            )
+        if self._unreachable(error, text):
             return BackendUnavailable(
                 f"cannot reach the database at {where} ({text}); check that it is running "
                 "and that the URL is right."
             )
         return None
+
+    def _unreachable(self, error: exc.DBAPIError, text: str) -> bool:
+        if error.connection_invalidated or isinstance(error, exc.InterfaceError):
+            return True
+        if not isinstance(error, exc.OperationalError):
+            return False
+        if self.dialect == "postgresql":
+            return True
+        # SQLite reports SQL mistakes as OperationalError too; only these mean "can't use it".
+        return any(sign in text.lower() for sign in _SQLITE_UNAVAILABLE)
 
     def dispose(self) -> None:
         """Close every pooled connection; the Database is unusable afterwards."""

@@ -1,0 +1,52 @@
+"""Tests for legato.store.tables: timestamps are aware UTC on every dialect and sort in time
+order on SQLite, where they are stored as text."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import exc, select
+from sqlalchemy.dialects import sqlite
+
+from legato.store.bulk import _sqlite_timestamp
+from legato.store.database import Database
+from legato.store.tables import UTCDateTime, cache
+
+MOMENTS = [
+    datetime(2026, 1, 1, tzinfo=UTC),
+    datetime(2026, 1, 1, 0, 0, 0, 1, tzinfo=UTC),
+    datetime(2025, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+    datetime(2026, 6, 1, 14, 30, tzinfo=timezone(timedelta(hours=-7))),
+    datetime(1999, 1, 1, 9, 0, tzinfo=timezone(timedelta(hours=5, minutes=30))),
+]
+
+
+def _store(db: Database, moments: list[datetime]) -> list[datetime]:
+    with db.writing() as conn:
+        conn.execute(
+            cache.insert(),
+            [
+                {"key": f"k{i}", "serializer": "json", "storage": "inline", "created": m}
+                for i, m in enumerate(moments)
+            ],
+        )
+    with db.reading() as conn:
+        return list(conn.execute(select(cache.c.created).order_by(cache.c.created)).scalars())
+
+
+def test_timestamps_round_trip_as_aware_utc_in_time_order(any_db: Database) -> None:
+    stored = _store(any_db, MOMENTS)
+    assert stored == sorted(MOMENTS)
+    assert all(value.tzinfo is UTC for value in stored)
+
+
+def test_naive_timestamps_are_refused(any_db: Database) -> None:
+    with pytest.raises(exc.StatementError, match="naive datetime"):
+        _store(any_db, [datetime(2026, 1, 1)])
+
+
+def test_bulk_and_core_writes_store_sqlite_timestamps_identically() -> None:
+    dialect = sqlite.dialect()
+    for moment in MOMENTS:
+        assert _sqlite_timestamp(moment) == UTCDateTime().process_bind_param(moment, dialect)
