@@ -322,7 +322,8 @@ async def run_async(runner: FlowRunner) -> State:
     while True:
         try:
             coro = spec.fn(**runner.parameters)
-            value = await (asyncio.wait_for(coro, spec.timeout_seconds)
+            value = await (user_code.bounded(coro, spec.timeout_seconds,
+                                             f"flow run of {spec.name!r}")
                            if spec.timeout_seconds else coro)
             outcome = await asyncio.to_thread(runner.complete_attempt, value)
         except BaseException as exc:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from legato.errors import TaskTimeoutError
@@ -32,6 +32,17 @@ def call(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any],
     return fn(*args, **kwargs)
 
 
+async def bounded(awaitable: Awaitable[Any], timeout: float, what: str) -> Any:
+    """Await a coroutine, cancelling it after `timeout` seconds with TaskTimeoutError."""
+    try:
+        return await asyncio.wait_for(awaitable, timeout)
+    except TimeoutError:
+        raise TaskTimeoutError(
+            f"{what} exceeded its timeout of {timeout:g} s and was cancelled; "
+            "raise timeout_seconds or make it faster."
+        ) from None
+
+
 def call_with_timeout(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any],
                       is_async: bool, timeout: float, what: str,
                       wrap: Callable[[Callable[[], Any]], Any] | None = None) -> Any:
@@ -40,15 +51,7 @@ def call_with_timeout(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dic
     Coroutines are cancelled at the deadline. A synchronous function cannot be interrupted
     in Python: it keeps running on its own daemon thread and its result is discarded."""
     if is_async:
-        async def _bounded() -> Any:
-            try:
-                return await asyncio.wait_for(fn(*args, **kwargs), timeout)
-            except TimeoutError:
-                raise TaskTimeoutError(
-                    f"{what} exceeded its timeout of {timeout:g} s and was cancelled; "
-                    "raise timeout_seconds or make it faster."
-                ) from None
-        return asyncio.run(_bounded())
+        return asyncio.run(bounded(fn(*args, **kwargs), timeout, what))
     box: dict[str, Any] = {}
     done = threading.Event()
 

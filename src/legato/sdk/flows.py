@@ -176,7 +176,8 @@ def _entrypoint(fn: Callable[..., Any], path: str | None) -> str | None:
     name = getattr(fn, "__name__", None)
     if module and module != "__main__" and not module.startswith("legato_user_"):
         return f"{module}:{name}"
-    if path:
+    # A REPL, `python -c` or notebook cell reports a file name ("<stdin>") that is not a file.
+    if path and os.path.isfile(path):
         return f"{os.path.abspath(path)}:{name}"
     return None
 
