@@ -3,7 +3,7 @@ lists, objects, booleans, null); anything else stays a string."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import click
@@ -22,8 +22,24 @@ def parse_value(raw: str) -> Any:
         return raw
 
 
-def parse_params(options: Iterable[str]) -> dict[str, Any]:
-    """Turn repeated `-p key=value` options into a parameter mapping.
+def string_parameters(schema: Mapping[str, Any]) -> frozenset[str]:
+    """Names of parameters whose JSON schema says they are strings (keep `-p` text as is).
+
+    >>> sorted(string_parameters({"properties": {"a": {"type": "string"}, "b": {"type": "integer"}}}))
+    ['a']
+    """
+    names = set()
+    for name, prop in (schema.get("properties") or {}).items():
+        options = prop.get("anyOf") or [prop]
+        types = {o.get("type") for o in options if isinstance(o, Mapping)}
+        if "string" in types and types <= {"string", "null"} and "format" not in prop:
+            names.add(name)
+    return frozenset(names)
+
+
+def parse_params(options: Iterable[str], strings: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """Turn repeated `-p key=value` options into a parameter mapping; values of parameters
+    named in `strings` stay text (so `-p name=3` gives "3" for a str parameter).
 
     >>> parse_params(["n=3", "name=world"])
     {'n': 3, 'name': 'world'}
@@ -42,5 +58,5 @@ def parse_params(options: Iterable[str]) -> dict[str, Any]:
                 f"parameter {key!r} is given twice; pass each parameter once.",
                 param_hint="'-p'",
             )
-        params[key] = parse_value(raw)
+        params[key] = raw if key in strings else parse_value(raw)
     return params

@@ -17,7 +17,7 @@ from legato.sdk import runtime
 from .display import live_progress
 from .errors import cli_errors
 from .output import FinalState, make_console, report_final
-from .params import parse_params
+from .params import parse_params, string_parameters
 
 StartRun = Callable[[Callable[[str], None]], Any]
 
@@ -64,9 +64,10 @@ def run_command(entrypoint: str, params: tuple[str, ...], as_json: bool) -> None
 
     Example: legato run examples/hello.py:hello -p name=world
     """
-    parameters = parse_params(params)
+    parse_params(params)  # report -p syntax errors before loading any code
     with cli_errors():
         flow = runtime.load_flow(entrypoint)
+        parameters = parse_params(params, string_parameters(flow.parameters))
         backend = runtime.get_backend()
     label = str(getattr(flow, "name", None) or entrypoint.rpartition(":")[2])
     status = execute(

@@ -7,7 +7,7 @@ from typing import Any
 import click
 import pytest
 
-from legato.cli.params import parse_params, parse_value
+from legato.cli.params import parse_params, parse_value, string_parameters
 
 
 @pytest.mark.parametrize(
@@ -47,3 +47,13 @@ def test_parse_params_rejects_options_without_key_and_value(option: str) -> None
 def test_parse_params_rejects_a_parameter_given_twice() -> None:
     with pytest.raises(click.BadParameter, match="'n' is given twice"):
         parse_params(["n=1", "n=2"])
+
+
+def test_string_parameters_keep_their_text_even_when_it_parses_as_json() -> None:
+    schema = {"properties": {"name": {"type": "string"}, "n": {"type": "integer"},
+                             "maybe": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+                             "day": {"type": "string", "format": "date"}}}
+    strings = string_parameters(schema)
+    assert strings == {"name", "maybe"}
+    assert parse_params(["name=3", "n=3", "maybe=null"], strings) == {
+        "name": "3", "n": 3, "maybe": "null"}

@@ -4,7 +4,7 @@ errors are one line on stderr with status 2."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import orjson
 import pytest
@@ -20,6 +20,8 @@ from .fakes import FakeBackend, FakeState, flow_run
 
 class FakeFlow:
     name = "hello"
+    # The JSON schema of the flow's parameters, as Flow.parameters gives it.
+    parameters: ClassVar[dict[str, Any]] = {"properties": {"name": {"type": "string"}}}
 
 
 class Recorder:
