@@ -70,6 +70,16 @@ def ensure_sqlite_directory(url: str) -> None:
         path.expanduser().parent.mkdir(parents=True, exist_ok=True)
 
 
+_FILE_LOCKS: dict[Path, threading.Lock] = {}
+_FILE_LOCKS_GUARD = threading.Lock()
+
+
+def _file_write_lock(path: Path) -> threading.Lock:
+    key = path.expanduser().resolve()
+    with _FILE_LOCKS_GUARD:
+        return _FILE_LOCKS.setdefault(key, threading.Lock())
+
+
 def _use_wal(cursor: Any) -> None:
     # Switching a new file to WAL takes an exclusive lock, and SQLite refuses it at once,
     # without waiting for busy_timeout, while another connection is switching too (its
@@ -138,18 +148,19 @@ class Database:
 
     def _init_sqlite(self, parsed: URL, readers: int) -> None:
         connect_args = {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
-        # SQLite allows one writer at a time per file; one writer connection per process,
-        # taken under a lock, means threads queue here instead of failing "database is
-        # locked", and BEGIN IMMEDIATE makes other processes wait on busy_timeout up front.
-        lock = threading.Lock()
-        self._write_lock = lock
+        # SQLite allows one writer at a time per file. Writers of this process queue on one
+        # lock per file (shared by every Database on it) instead of failing "database is
+        # locked"; BEGIN IMMEDIATE makes other processes wait on busy_timeout up front.
         if _is_memory(parsed):
+            lock = threading.Lock()
+            self._write_lock = lock
             # Every connection to :memory: is a separate database, so share exactly one.
             engine = create_engine(parsed, connect_args=connect_args, poolclass=StaticPool)
             _configure_sqlite(engine, "BEGIN IMMEDIATE")
             self.write_engine = self.read_engine = engine
             self._read_lock = lock
             return
+        self._write_lock = _file_write_lock(Path(parsed.database or ""))
         self.write_engine = create_engine(
             parsed,
             connect_args=connect_args,

@@ -3,6 +3,8 @@ Alembic is imported only when an upgrade actually has to run."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Connection, inspect, text
@@ -24,18 +26,35 @@ def _read_revision(conn: Connection) -> str | None:
     return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
-def current_revision(db: Database) -> str | None:
-    """The schema revision the database is at, or None for an empty database."""
-    with db.reading() as conn:
+@contextmanager
+def _opened(target: str | Database) -> Iterator[Database]:
+    if isinstance(target, Database):
+        yield target
+        return
+    db = Database(target)
+    try:
+        yield db
+    finally:
+        db.dispose()
+
+
+def current_revision(target: str | Database) -> str | None:
+    """The schema revision a database (URL or open Database) is at; None when empty."""
+    with _opened(target) as db, db.reading() as conn:
         return _read_revision(conn)
 
 
-def needs_upgrade(db: Database) -> bool:
+def needs_upgrade(target: str | Database) -> bool:
     """Whether `upgrade` has work to do; raise ConfigError for a database newer than Legato.
 
-    >>> needs_upgrade(Database("sqlite://"))
+    >>> needs_upgrade("sqlite://")
     True
     """
+    with _opened(target) as db:
+        return _needs_upgrade(db)
+
+
+def _needs_upgrade(db: Database) -> bool:
     revision = current_revision(db)
     if revision is None or revision == HEAD_REVISION:
         return revision is None
@@ -55,13 +74,9 @@ def upgrade(target: str | Database) -> None:
 
     >>> upgrade("sqlite:////tmp/legato-doc.db")
     """
-    db = Database(target) if isinstance(target, str) else target
-    try:
-        if needs_upgrade(db):
+    with _opened(target) as db:
+        if _needs_upgrade(db):
             _run_alembic(db)
-    finally:
-        if isinstance(target, str):
-            db.dispose()
 
 
 def _run_alembic(db: Database) -> None:

@@ -209,3 +209,16 @@ def test_sqlite_file_that_cannot_be_opened_is_backend_unavailable(tmp_path: Path
             conn.exec_driver_sql("SELECT 1")
     finally:
         db.dispose()
+
+
+def test_databases_on_one_sqlite_file_share_the_process_write_lock(sqlite_url: str) -> None:
+    first, second = Database(sqlite_url), Database(sqlite_url.replace("legato.db", "./legato.db"))
+    lock = second._write_lock
+    assert isinstance(lock, type(threading.Lock()))
+    try:
+        with first.writing():
+            assert lock.locked()  # a writer on `second` queues here, not in busy_timeout
+        assert not lock.locked()
+    finally:
+        first.dispose()
+        second.dispose()
