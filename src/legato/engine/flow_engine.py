@@ -74,6 +74,23 @@ class FlowRunner:
     def begin(self) -> None:
         """Create (or resume) the flow run and enter its context. If this is a subflow
         whose committed result an earlier attempt of the parent left, set `self.reused`."""
+        try:
+            self._begin()
+        except BaseException as exc:
+            self.leave()
+            self._abandon_parent_run(exc)
+            raise
+
+    def _abandon_parent_run(self, exc: BaseException) -> None:
+        run = self.parent_run
+        if run is None or run.future.done():
+            return
+        # The parent flow waits for every task run it counted, so this one must end too; the
+        # exception reaches the subflow's caller, so the failure is theirs to handle.
+        run.future._handled = True
+        run._end(S.FAILED, f"subflow could not start: {type(exc).__name__}: {exc}", exc)
+
+    def _begin(self) -> None:
         run_logging.configure()
         if self.spec.log_prints:
             run_logging.enable_print_capture()
@@ -278,6 +295,9 @@ class FlowRunner:
     def _finish_parent_run(self, state: State, ref: ResultRef | None) -> None:
         run = self.parent_run
         assert run is not None
+        # The subflow's caller gets its result, exception or State, as with a direct task
+        # call: a failure is theirs to handle, not an unobserved one that fails the parent.
+        run.future._handled = True
         run.end_time = self.clock.now()
         run.result_ref = ref
         if state.is_completed():

@@ -47,10 +47,7 @@ class ParameterSchema:
             if self._model is None:
                 import pydantic  # deferred: keeps `import legato` light
 
-                try:
-                    hints = typing.get_type_hints(self.fn, include_extras=True)
-                except Exception:
-                    hints = {}
+                hints = _type_hints(self.fn)
                 fields: dict[str, Any] = {}
                 for name in self.names:
                     param = self.signature.parameters[name]
@@ -125,6 +122,25 @@ class ParameterSchema:
                     ) from None
                 out[name] = repr(value)
         return out
+
+
+def _type_hints(fn: Callable[..., Any]) -> dict[str, Any]:
+    """The function's resolved annotations. One that cannot be resolved (a name imported only
+    under TYPE_CHECKING) leaves just its own parameter unvalidated, not all of them."""
+    try:
+        return typing.get_type_hints(fn, include_extras=True)
+    except Exception:
+        pass
+    hints: dict[str, Any] = {}
+    globalns = getattr(inspect.unwrap(fn), "__globals__", None)
+    for name, annotation in getattr(fn, "__annotations__", {}).items():
+        def shim() -> None: ...
+        shim.__annotations__ = {name: annotation}
+        try:
+            hints.update(typing.get_type_hints(shim, globalns=globalns, include_extras=True))
+        except Exception:
+            continue
+    return hints
 
 
 def _short(value: Any) -> str:

@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 
 from legato import State, flow, task
+from legato.core.records import FlowRunRecord, NewFlowRun
 from legato.core.states import StateType
-from legato.errors import TaskTimeoutError
-from legato.testing import FakeClock, InMemoryBackend
+from legato.errors import BackendUnavailable, TaskTimeoutError
+from legato.testing import FakeClock, InMemoryBackend, legato_test_harness
 
 from .support import history, only_flow_run, task_runs
 
@@ -294,3 +295,103 @@ def test_failed_subflow_fails_its_task_run_in_the_parent(backend: InMemoryBacken
     link = task_runs(backend, only_flow_run(backend, "parent").id)["child-0"]
     assert link.state is S.FAILED
     assert "child broke" in (link.state_message or "")
+
+
+def test_subflow_failure_seen_through_return_state_does_not_fail_the_parent(
+        backend: InMemoryBackend) -> None:
+    @flow
+    def child() -> None:
+        raise ValueError("child broke")
+
+    @flow
+    def parent() -> str:
+        state = child(return_state=True)
+        return "handled" if state.is_failed() else "?"
+
+    assert parent() == "handled"
+    assert only_flow_run(backend, "parent").state is S.COMPLETED
+    assert only_flow_run(backend, "child").state is S.FAILED
+
+
+def test_subflow_exception_caught_by_the_parent_does_not_fail_it(
+        backend: InMemoryBackend) -> None:
+    @flow
+    def child() -> None:
+        raise ValueError("child broke")
+
+    @flow
+    def parent() -> str:
+        try:
+            child()
+        except ValueError:
+            return "caught"
+        return "?"
+
+    assert parent() == "caught"
+    assert only_flow_run(backend, "parent").state is S.COMPLETED
+
+
+class _ChildRunsUnavailable(InMemoryBackend):
+    def create_flow_run(self, new: NewFlowRun) -> FlowRunRecord:
+        if new.flow_name == "child":
+            raise BackendUnavailable("database is down")
+        return super().create_flow_run(new)
+
+
+@pytest.mark.timeout(10)
+def test_subflow_that_cannot_start_fails_its_task_run_without_hanging_the_parent() -> None:
+    clock = FakeClock()
+    backend = _ChildRunsUnavailable(clock)
+
+    @flow
+    def child() -> int:
+        return 1
+
+    @flow
+    def parent() -> int:
+        return child()
+
+    with legato_test_harness(backend, clock=clock):
+        state = parent(return_state=True)
+    assert state.is_failed()
+    assert isinstance(state.result(raise_on_failure=False), BackendUnavailable)
+    link = task_runs(backend, only_flow_run(backend, "parent").id)["child-0"]
+    assert link.state is S.FAILED
+    assert link.state_message == "subflow could not start: BackendUnavailable: database is down"
+
+
+def test_flow_retry_reuses_completed_submitted_and_mapped_tasks(
+        backend: InMemoryBackend) -> None:
+    executions: list[str] = []
+
+    @task
+    def item(i: int) -> int:
+        executions.append(f"item{i}")
+        return i
+
+    @task
+    def total(values: list[int]) -> int:
+        executions.append("total")
+        if executions.count("total") == 1:
+            raise RuntimeError("transient")
+        return sum(values)
+
+    @flow(retries=1)
+    def pipeline() -> int:
+        first = item.submit(10)
+        return total.submit([first, *item.map([1, 2, 3])]).result()
+
+    assert pipeline() == 16
+    assert sorted(executions) == sorted(["item10", "item1", "item2", "item3", "total", "total"])
+    assert len(task_runs(backend)) == 5
+
+
+def test_flow_failure_hook_runs_once_after_the_last_retry(backend: InMemoryBackend) -> None:
+    seen: list[Any] = []
+
+    @flow(retries=2, on_failure=[_recording_hook(seen, "failure")])
+    def pipeline() -> None:
+        raise ValueError("always")
+
+    pipeline(return_state=True)
+    assert [label for label, *_ in seen] == ["failure"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pydantic
 import pytest
@@ -16,6 +16,9 @@ from legato.sdk import runtime
 from legato.sdk.parameters import ParameterSchema
 from legato.testing import InMemoryBackend
 from tests.unit.engine.support import only_flow_run
+
+if TYPE_CHECKING:
+    from decimal import Decimal  # only for type checkers: unresolvable at run time
 
 
 class Window(pydantic.BaseModel):
@@ -176,3 +179,15 @@ def test_non_json_parameter_to_a_subflow_is_stored_as_its_repr(backend: InMemory
 
     assert parent() == "<Handle 7>"
     assert only_flow_run(backend, "child").parameters == {"handle": "<Handle 7>"}
+
+
+def with_unresolvable_hint(n: int, amount: Decimal | None = None) -> int:
+    return n
+
+
+def test_an_unresolvable_annotation_leaves_the_other_parameters_validated() -> None:
+    schema = ParameterSchema(with_unresolvable_hint, "@flow 'f'")
+    assert schema.validate({"n": "3"}) == {"n": 3, "amount": None}
+    with pytest.raises(ParameterError) as info:
+        schema.validate({"n": "three", "amount": "anything goes"})
+    assert [name for name, _ in info.value.errors] == ["n"]
