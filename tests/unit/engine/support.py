@@ -9,8 +9,11 @@ from legato.testing import InMemoryBackend
 
 def only_flow_run(backend: InMemoryBackend, flow_name: str | None = None) -> FlowRunRecord:
     """The single (top-level) flow run stored, optionally of one flow."""
-    runs = [r for r in backend.list_flow_runs(flow_name=flow_name, limit=1000)
-            if flow_name is not None or r.parent_flow_run_id is None]
+    runs = [
+        r
+        for r in backend.list_flow_runs(flow_name=flow_name, limit=1000)
+        if flow_name is not None or r.parent_flow_run_id is None
+    ]
     assert len(runs) == 1, runs
     return runs[0]
 

@@ -27,8 +27,7 @@ def add(x: int, y: int) -> int:
     return x + y
 
 
-def test_task_called_in_a_flow_returns_its_value_and_is_recorded(
-        backend: InMemoryBackend) -> None:
+def test_task_called_in_a_flow_returns_its_value_and_is_recorded(backend: InMemoryBackend) -> None:
     @flow
     def pipeline() -> int:
         return double(21)
@@ -143,7 +142,8 @@ def test_map_over_a_futures_result(backend: InMemoryBackend) -> None:
 
 
 def test_map_over_iterables_of_different_lengths_raises_definition_error(
-        backend: InMemoryBackend) -> None:
+    backend: InMemoryBackend,
+) -> None:
     errors: list[Exception] = []
 
     @flow
@@ -172,7 +172,8 @@ def test_map_without_any_iterable_raises_definition_error(backend: InMemoryBacke
 
 
 def test_futures_nested_in_lists_and_dicts_become_edges_and_values(
-        backend: InMemoryBackend) -> None:
+    backend: InMemoryBackend,
+) -> None:
     received: list[Any] = []
 
     @task
@@ -225,8 +226,9 @@ def test_wait_for_adds_an_edge_without_passing_a_value(backend: InMemoryBackend)
     assert pipeline() == "done"
     assert order == ["first", "second"]
     runs = task_runs(backend)
-    assert backend.read_edges(only_flow_run(backend).id) == [(runs["first-0"].id,
-                                                             runs["second-0"].id)]
+    assert backend.read_edges(only_flow_run(backend).id) == [
+        (runs["first-0"].id, runs["second-0"].id)
+    ]
 
 
 def test_quote_passes_the_value_as_is_without_edges(backend: InMemoryBackend) -> None:

@@ -19,8 +19,7 @@ from .support import history, only_flow_run, task_runs
 S = StateType
 
 
-def test_completed_flow_run_is_stored_with_its_history_and_result(
-        backend: InMemoryBackend) -> None:
+def test_completed_flow_run_is_stored_with_its_history_and_result(backend: InMemoryBackend) -> None:
     @flow
     def pipeline(n: int) -> dict[str, int]:
         return {"n": n}
@@ -89,8 +88,10 @@ def test_flow_waits_for_submitted_tasks_it_did_not_wait_for(backend: InMemoryBac
 
 # -- flow retries ---------------------------------------------------------------------------
 
+
 def test_flow_retry_reruns_the_body_but_reuses_completed_tasks(
-        backend: InMemoryBackend, clock: FakeClock) -> None:
+    backend: InMemoryBackend, clock: FakeClock
+) -> None:
     executions: list[str] = []
     bodies: list[int] = []
 
@@ -117,8 +118,13 @@ def test_flow_retry_reruns_the_body_but_reuses_completed_tasks(
     assert clock.sleeps == [3.0]
     run = only_flow_run(backend)
     assert (run.state, run.run_count) == (S.COMPLETED, 2)
-    assert history(backend, run.id) == [S.PENDING, S.RUNNING, S.AWAITING_RETRY, S.RUNNING,
-                                        S.COMPLETED]
+    assert history(backend, run.id) == [
+        S.PENDING,
+        S.RUNNING,
+        S.AWAITING_RETRY,
+        S.RUNNING,
+        S.COMPLETED,
+    ]
     runs = task_runs(backend)
     assert sorted(runs) == ["extract-0", "transform-0"]  # same task runs, not new ones
     assert runs["transform-0"].state is S.COMPLETED
@@ -140,6 +146,7 @@ def test_flow_retries_exhausted_end_failed(backend: InMemoryBackend) -> None:
 
 # -- hooks -----------------------------------------------------------------------------------
 
+
 def _recording_hook(seen: list[Any], label: str) -> Any:
     def hook(flow_: Any, run: Any, state: State) -> None:
         seen.append((label, flow_.name, run.id, state.type))
@@ -150,8 +157,10 @@ def _recording_hook(seen: list[Any], label: str) -> Any:
 def test_flow_on_completion_hook_runs_with_the_final_state(backend: InMemoryBackend) -> None:
     seen: list[Any] = []
 
-    @flow(on_completion=[_recording_hook(seen, "completion")],
-          on_failure=[_recording_hook(seen, "failure")])
+    @flow(
+        on_completion=[_recording_hook(seen, "completion")],
+        on_failure=[_recording_hook(seen, "failure")],
+    )
     def pipeline() -> int:
         return 1
 
@@ -162,8 +171,10 @@ def test_flow_on_completion_hook_runs_with_the_final_state(backend: InMemoryBack
 def test_flow_on_failure_hook_runs_when_the_flow_fails(backend: InMemoryBackend) -> None:
     seen: list[Any] = []
 
-    @flow(on_completion=[_recording_hook(seen, "completion")],
-          on_failure=[_recording_hook(seen, "failure")])
+    @flow(
+        on_completion=[_recording_hook(seen, "completion")],
+        on_failure=[_recording_hook(seen, "failure")],
+    )
     def pipeline() -> int:
         raise ValueError("x")
 
@@ -172,11 +183,13 @@ def test_flow_on_failure_hook_runs_when_the_flow_fails(backend: InMemoryBackend)
 
 
 def test_keyboard_interrupt_crashes_the_flow_runs_on_crashed_and_propagates(
-        backend: InMemoryBackend) -> None:
+    backend: InMemoryBackend,
+) -> None:
     seen: list[Any] = []
 
-    @flow(on_crashed=[_recording_hook(seen, "crashed")],
-          on_failure=[_recording_hook(seen, "failure")])
+    @flow(
+        on_crashed=[_recording_hook(seen, "crashed")], on_failure=[_recording_hook(seen, "failure")]
+    )
     def pipeline() -> None:
         raise KeyboardInterrupt
 
@@ -201,6 +214,7 @@ def test_raising_flow_hook_does_not_change_the_flow_state(backend: InMemoryBacke
 
 
 # -- timeouts ---------------------------------------------------------------------------------
+
 
 def test_flow_past_its_timeout_ends_failed(backend: InMemoryBackend) -> None:
     gate = threading.Event()
@@ -238,8 +252,10 @@ def test_flow_timeout_still_tracks_tasks_called_in_the_body(backend: InMemoryBac
 
 # -- subflows -------------------------------------------------------------------------------
 
+
 def test_subflow_creates_a_child_run_linked_to_a_task_run_in_the_parent(
-        backend: InMemoryBackend) -> None:
+    backend: InMemoryBackend,
+) -> None:
     @flow
     def child(x: int) -> int:
         return x * 10
@@ -298,7 +314,8 @@ def test_failed_subflow_fails_its_task_run_in_the_parent(backend: InMemoryBacken
 
 
 def test_subflow_failure_seen_through_return_state_does_not_fail_the_parent(
-        backend: InMemoryBackend) -> None:
+    backend: InMemoryBackend,
+) -> None:
     @flow
     def child() -> None:
         raise ValueError("child broke")
@@ -313,8 +330,7 @@ def test_subflow_failure_seen_through_return_state_does_not_fail_the_parent(
     assert only_flow_run(backend, "child").state is S.FAILED
 
 
-def test_subflow_exception_caught_by_the_parent_does_not_fail_it(
-        backend: InMemoryBackend) -> None:
+def test_subflow_exception_caught_by_the_parent_does_not_fail_it(backend: InMemoryBackend) -> None:
     @flow
     def child() -> None:
         raise ValueError("child broke")
@@ -360,8 +376,7 @@ def test_subflow_that_cannot_start_fails_its_task_run_without_hanging_the_parent
     assert link.state_message == "subflow could not start: BackendUnavailable: database is down"
 
 
-def test_flow_retry_reuses_completed_submitted_and_mapped_tasks(
-        backend: InMemoryBackend) -> None:
+def test_flow_retry_reuses_completed_submitted_and_mapped_tasks(backend: InMemoryBackend) -> None:
     executions: list[str] = []
 
     @task

@@ -77,8 +77,7 @@ def test_as_completed_yields_futures_in_the_order_they_finish(backend: InMemoryB
     assert order == ["fast", "slow"]
 
 
-def test_as_completed_raises_timeout_error_when_nothing_finishes(
-        backend: InMemoryBackend) -> None:
+def test_as_completed_raises_timeout_error_when_nothing_finishes(backend: InMemoryBackend) -> None:
     gate = threading.Event()
     errors: list[BaseException] = []
 
@@ -97,7 +96,8 @@ def test_as_completed_raises_timeout_error_when_nothing_finishes(
 
 
 def test_future_result_with_timeout_raises_timeout_error_naming_the_task(
-        backend: InMemoryBackend) -> None:
+    backend: InMemoryBackend,
+) -> None:
     gate = threading.Event()
     errors: list[BaseException] = []
 

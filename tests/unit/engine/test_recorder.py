@@ -47,8 +47,9 @@ class RefusingBackend(InMemoryBackend):
         super().write(batch)
         if self.refusals:
             self.refusals -= 1
-            raise StateTransitionError("task run x-0 is already COMPLETED and cannot become "
-                                       "RUNNING")
+            raise StateTransitionError(
+                "task run x-0 is already COMPLETED and cannot become RUNNING"
+            )
 
 
 def _log(flow_run_id: str, message: str) -> LogRow:

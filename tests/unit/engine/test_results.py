@@ -27,16 +27,18 @@ class Point:
     y: int
 
 
-@pytest.mark.parametrize("value", [None, True, 3, 2.5, "text", [1, "a", None],
-                                   {"a": {"b": [1, 2]}}])
+@pytest.mark.parametrize(
+    "value", [None, True, 3, 2.5, "text", [1, "a", None], {"a": {"b": [1, 2]}}]
+)
 def test_json_native_values_serialize_as_json_and_round_trip(value: Any) -> None:
     serializer, data = serialize(value)
     assert serializer == "json"
     assert deserialize(serializer, data, "x") == value
 
 
-@pytest.mark.parametrize("value", [(1, 2), {1: "int key"}, {"s": {1, 2}}, float("nan"),
-                                   Point(1, 2), 2**70, [1, (2, 3)]])
+@pytest.mark.parametrize(
+    "value", [(1, 2), {1: "int key"}, {"s": {1, 2}}, float("nan"), Point(1, 2), 2**70, [1, (2, 3)]]
+)
 def test_values_json_would_change_are_pickled(value: Any) -> None:
     serializer, data = serialize(value)
     assert serializer == "pickle"
@@ -94,6 +96,7 @@ def test_missing_result_file_raises_result_error_naming_the_path(tmp_path: Path)
 
 # -- through flows ------------------------------------------------------------------------
 
+
 @pytest.fixture
 def small_inline_limit() -> Iterator[InMemoryBackend]:
     clock = FakeClock()
@@ -135,8 +138,7 @@ def test_custom_class_result_is_pickled(backend: InMemoryBackend) -> None:
     assert runtime.read_result(ref) == Point(3, 4)
 
 
-def test_large_result_goes_to_the_store_and_reads_back(
-        small_inline_limit: InMemoryBackend) -> None:
+def test_large_result_goes_to_the_store_and_reads_back(small_inline_limit: InMemoryBackend) -> None:
     value = {"rows": list(range(50))}
     ref = _result_of(small_inline_limit, value)
     assert (ref.storage, ref.serializer, ref.data) == ("store", "json", None)
@@ -145,7 +147,8 @@ def test_large_result_goes_to_the_store_and_reads_back(
 
 
 def test_corrupted_stored_result_raises_result_error_with_path_and_fix(
-        small_inline_limit: InMemoryBackend) -> None:
+    small_inline_limit: InMemoryBackend,
+) -> None:
     ref = _result_of(small_inline_limit, Point(1, 2))
     assert ref.storage == "store" and ref.path is not None
     with open(ref.path, "wb") as fh:

@@ -3,6 +3,7 @@ is captured with log_prints=True, and a logger outside a run is an error."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import pytest
@@ -61,7 +62,8 @@ def test_submitted_task_logs_carry_its_task_run_id(backend: InMemoryBackend) -> 
 
 
 def test_log_prints_captures_print_into_logs_and_does_not_print(
-        backend: InMemoryBackend, capsys: pytest.CaptureFixture[str]) -> None:
+    backend: InMemoryBackend, capsys: pytest.CaptureFixture[str]
+) -> None:
     @task
     def chatty() -> None:
         print("from the task", 1)
@@ -81,7 +83,8 @@ def test_log_prints_captures_print_into_logs_and_does_not_print(
 
 
 def test_print_without_log_prints_goes_to_stdout_and_not_to_logs(
-        backend: InMemoryBackend, capsys: pytest.CaptureFixture[str]) -> None:
+    backend: InMemoryBackend, capsys: pytest.CaptureFixture[str]
+) -> None:
     @flow
     def pipeline() -> None:
         print("plain output")
@@ -92,7 +95,8 @@ def test_print_without_log_prints_goes_to_stdout_and_not_to_logs(
 
 
 def test_task_log_prints_false_overrides_the_flow(
-        backend: InMemoryBackend, capsys: pytest.CaptureFixture[str]) -> None:
+    backend: InMemoryBackend, capsys: pytest.CaptureFixture[str]
+) -> None:
     @task(log_prints=False)
     def loud() -> None:
         print("task printed")
@@ -125,3 +129,52 @@ def test_failed_attempts_are_logged_on_the_task_run(backend: InMemoryBackend) ->
 def test_get_run_logger_outside_a_run_raises_legato_error() -> None:
     with pytest.raises(LegatoError, match="outside a flow or task run"):
         get_run_logger()
+
+
+def test_logs_from_a_task_with_a_timeout_carry_its_task_run_id(backend: InMemoryBackend) -> None:
+    # With timeout_seconds a sync task runs on its own thread; the run context must follow.
+    @task(timeout_seconds=5)
+    def guarded() -> None:
+        get_run_logger().info("inside the timeout thread")
+
+    @flow
+    def pipeline() -> None:
+        guarded()
+
+    pipeline()
+    task_id = task_runs(backend)["guarded-0"].id
+    assert [m for _, m in _messages(backend, task_run_id=task_id)] == ["inside the timeout thread"]
+
+
+def test_logs_from_a_flow_with_a_timeout_and_an_async_task(backend: InMemoryBackend) -> None:
+    @task
+    async def fetch() -> None:
+        get_run_logger().info("async task line")
+
+    @flow(timeout_seconds=5)
+    def pipeline() -> None:
+        get_run_logger().info("flow body on its own thread")
+        fetch()
+
+    pipeline()
+    task_id = task_runs(backend)["fetch-0"].id
+    messages = _messages(backend)
+    assert (None, "flow body on its own thread") in messages
+    assert (task_id, "async task line") in messages
+
+
+def test_logs_from_an_async_task_in_an_async_flow(backend: InMemoryBackend) -> None:
+    @task
+    async def fetch() -> None:
+        get_run_logger().info("awaited task line")
+
+    @flow
+    async def pipeline() -> None:
+        get_run_logger().info("async flow line")
+        await fetch()
+
+    asyncio.run(pipeline())
+    task_id = task_runs(backend)["fetch-0"].id
+    messages = _messages(backend)
+    assert (None, "async flow line") in messages
+    assert (task_id, "awaited task line") in messages

@@ -4,6 +4,7 @@ hooks and timeouts."""
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 from datetime import timedelta
 from pathlib import Path
@@ -14,8 +15,8 @@ import pytest
 from legato import State, allow_failure, flow, task
 from legato.core.states import StateType
 from legato.errors import TaskTimeoutError, UpstreamFailed
-from legato.tasks import task_input_hash
-from legato.testing import FakeClock, InMemoryBackend
+from legato.tasks import exponential_backoff, task_input_hash
+from legato.testing import FakeClock, InMemoryBackend, legato_test_harness
 
 from .support import history, only_flow_run, task_runs
 
@@ -28,6 +29,7 @@ def fail(message: str) -> int:
 
 
 # -- upstream failures ------------------------------------------------------------------
+
 
 def test_failed_upstream_skips_dependants_without_running_them(backend: InMemoryBackend) -> None:
     ran: list[int] = []
@@ -55,7 +57,8 @@ def test_failed_upstream_skips_dependants_without_running_them(backend: InMemory
 
 
 def test_skipped_dependant_raises_upstream_failed_naming_both_tasks(
-        backend: InMemoryBackend) -> None:
+    backend: InMemoryBackend,
+) -> None:
     errors: list[Any] = []
 
     @task
@@ -155,6 +158,7 @@ def test_failed_task_records_message_and_failed_state(backend: InMemoryBackend) 
 
 # -- retries ----------------------------------------------------------------------------
 
+
 def test_retries_give_at_most_three_attempts(backend: InMemoryBackend) -> None:
     calls: list[int] = []
 
@@ -172,7 +176,13 @@ def test_retries_give_at_most_three_attempts(backend: InMemoryBackend) -> None:
     record = task_runs(backend)["always_fails-0"]
     assert record.attempts == 3
     assert history(backend, record.id) == [
-        S.RUNNING, S.AWAITING_RETRY, S.RUNNING, S.AWAITING_RETRY, S.RUNNING, S.FAILED]
+        S.RUNNING,
+        S.AWAITING_RETRY,
+        S.RUNNING,
+        S.AWAITING_RETRY,
+        S.RUNNING,
+        S.FAILED,
+    ]
 
 
 def test_retry_succeeds_on_a_later_attempt(backend: InMemoryBackend) -> None:
@@ -208,8 +218,10 @@ def test_retry_waits_for_each_listed_delay(backend: InMemoryBackend, clock: Fake
     assert clock.sleeps == [1.0, 5.0]
     events = backend.read_state_events(task_runs(backend)["always_fails-0"].id)
     waits = [e.message for e in events if e.to_state is S.AWAITING_RETRY]
-    assert waits == ["attempt 1 failed (RuntimeError: again); retrying in 1 s",
-                     "attempt 2 failed (RuntimeError: again); retrying in 5 s"]
+    assert waits == [
+        "attempt 1 failed (RuntimeError: again); retrying in 1 s",
+        "attempt 2 failed (RuntimeError: again); retrying in 5 s",
+    ]
 
 
 def test_retry_without_delay_does_not_sleep(backend: InMemoryBackend, clock: FakeClock) -> None:
@@ -230,7 +242,9 @@ def test_retry_condition_returning_false_stops_retrying(backend: InMemoryBackend
     asked: list[tuple[str, int, str]] = []
 
     def only_on_connection_errors(task_: Any, run: Any, state: State) -> bool:
-        asked.append((task_.name, run.attempts, type(state.result(raise_on_failure=False)).__name__))
+        asked.append(
+            (task_.name, run.attempts, type(state.result(raise_on_failure=False)).__name__)
+        )
         return isinstance(state.result(raise_on_failure=False), ConnectionError)
 
     @task(retries=5, retry_condition_fn=only_on_connection_errors)
@@ -272,6 +286,7 @@ def test_raising_retry_condition_means_no_retry(backend: InMemoryBackend) -> Non
 
 # -- caching ----------------------------------------------------------------------------
 
+
 def _cached_task(calls: list[Any], **options: Any) -> Any:
     @task(cache_key_fn=task_input_hash, **options)
     def expensive(x: int) -> int:
@@ -281,8 +296,9 @@ def _cached_task(calls: list[Any], **options: Any) -> Any:
     return expensive
 
 
-def test_cache_hit_returns_cached_result_without_executing(backend: InMemoryBackend,
-                                                           clock: FakeClock) -> None:
+def test_cache_hit_returns_cached_result_without_executing(
+    backend: InMemoryBackend, clock: FakeClock
+) -> None:
     calls: list[int] = []
     expensive = _cached_task(calls)
 
@@ -313,8 +329,7 @@ def test_cache_miss_with_different_arguments_executes(backend: InMemoryBackend) 
     assert pipeline() == [100, 200, 100]
     assert calls == [1, 2]
     runs = task_runs(backend)
-    assert [runs[f"expensive-{i}"].state for i in range(3)] == [S.COMPLETED, S.COMPLETED,
-                                                               S.CACHED]
+    assert [runs[f"expensive-{i}"].state for i in range(3)] == [S.COMPLETED, S.COMPLETED, S.CACHED]
 
 
 def test_cache_expires_after_cache_expiration(backend: InMemoryBackend, clock: FakeClock) -> None:
@@ -368,7 +383,8 @@ def test_cache_key_fn_returning_none_disables_caching(backend: InMemoryBackend) 
 
 
 def test_task_input_hash_ignores_unhashable_arguments_by_disabling_the_cache(
-        backend: InMemoryBackend) -> None:
+    backend: InMemoryBackend,
+) -> None:
     calls: list[int] = []
     lock = threading.Lock()  # neither JSON nor picklable
 
@@ -389,6 +405,7 @@ def test_task_input_hash_ignores_unhashable_arguments_by_disabling_the_cache(
 
 # -- Luigi-style outputs ----------------------------------------------------------------
 
+
 def _producer(tmp_path: Path, calls: list[str]) -> Any:
     @task(outputs=[str(tmp_path / "out_{day}.txt")])
     def produce(day: str) -> str:
@@ -401,7 +418,8 @@ def _producer(tmp_path: Path, calls: list[str]) -> Any:
 
 
 def test_task_whose_outputs_exist_is_cached_and_not_executed(
-        backend: InMemoryBackend, tmp_path: Path) -> None:
+    backend: InMemoryBackend, tmp_path: Path
+) -> None:
     calls: list[str] = []
     produce = _producer(tmp_path, calls)
     (tmp_path / "out_monday.txt").write_text("already there")
@@ -434,7 +452,8 @@ def test_task_whose_outputs_are_missing_runs(backend: InMemoryBackend, tmp_path:
 
 
 def test_outputs_template_with_an_unknown_name_fails_the_task_with_a_fix(
-        backend: InMemoryBackend, tmp_path: Path) -> None:
+    backend: InMemoryBackend, tmp_path: Path
+) -> None:
     @task(outputs=[str(tmp_path / "{missing}.txt")])
     def produce(day: str) -> str:
         return day
@@ -450,6 +469,7 @@ def test_outputs_template_with_an_unknown_name_fails_the_task_with_a_fix(
 
 
 # -- hooks --------------------------------------------------------------------------------
+
 
 def test_task_on_completion_hook_gets_task_run_and_state(backend: InMemoryBackend) -> None:
     seen: list[Any] = []
@@ -473,8 +493,14 @@ def test_task_on_failure_hook_gets_the_exception(backend: InMemoryBackend) -> No
     seen: list[Any] = []
 
     def hook(task_: Any, run: Any, state: State) -> None:
-        seen.append((run.task_key, run.attempts, state.is_failed(),
-                     repr(state.result(raise_on_failure=False))))
+        seen.append(
+            (
+                run.task_key,
+                run.attempts,
+                state.is_failed(),
+                repr(state.result(raise_on_failure=False)),
+            )
+        )
 
     @task(retries=1, on_failure=[hook], on_completion=[lambda *a: seen.append("completion")])
     def bad() -> None:
@@ -510,8 +536,8 @@ def test_raising_hook_does_not_change_the_task_state(backend: InMemoryBackend) -
 
 # -- timeouts -------------------------------------------------------------------------------
 
-def test_sync_task_past_its_timeout_fails_with_task_timeout_error(
-        backend: InMemoryBackend) -> None:
+
+def test_sync_task_past_its_timeout_fails_with_task_timeout_error(backend: InMemoryBackend) -> None:
     gate = threading.Event()
     states: list[State] = []
 
@@ -594,3 +620,95 @@ def test_task_timeout_is_retried_like_any_failure(backend: InMemoryBackend) -> N
     finally:
         gates[0].set()
     assert task_runs(backend)["slow_then_fast-0"].attempts == 2
+
+
+def test_wait_for_a_failed_upstream_skips_the_dependant(backend: InMemoryBackend) -> None:
+    ran: list[str] = []
+
+    @task
+    def after() -> None:
+        ran.append("after")
+
+    @flow
+    def pipeline() -> None:
+        after.submit(wait_for=[fail.submit("gate failed")])
+
+    pipeline(return_state=True)
+    assert ran == []
+    assert task_runs(backend)["after-0"].state is S.SKIPPED
+
+
+def test_exponential_backoff_delays_are_slept_between_attempts(
+    backend: InMemoryBackend, clock: FakeClock
+) -> None:
+    @task(retries=3, retry_delay_seconds=exponential_backoff(2))
+    def always_fails() -> None:
+        raise RuntimeError("again")
+
+    @flow
+    def pipeline() -> None:
+        always_fails()
+
+    pipeline(return_state=True)
+    assert clock.sleeps == [2.0, 4.0, 8.0]
+
+
+def test_cached_result_whose_file_is_gone_executes_again(clock: FakeClock) -> None:
+    backend = InMemoryBackend(clock)
+    calls: list[int] = []
+
+    @task(cache_key_fn=task_input_hash)
+    def expensive(x: int) -> str:
+        calls.append(x)
+        return "a long result that goes to the result store"
+
+    @flow
+    def pipeline() -> str:
+        return expensive(1)
+
+    with legato_test_harness(backend, clock=clock, inline_result_limit=10):
+        pipeline()
+        (ref,) = [entry for entry, _ in backend.cache.values()]
+        assert ref.path is not None
+        os.remove(ref.path)
+        assert pipeline() == "a long result that goes to the result store"
+    assert calls == [1, 1]
+
+
+def test_outputs_may_be_a_function_of_the_parameters(
+    backend: InMemoryBackend, tmp_path: Path
+) -> None:
+    calls: list[str] = []
+    (tmp_path / "a.csv").write_text("")
+    (tmp_path / "a.json").write_text("")
+
+    @task(outputs=lambda name: [str(tmp_path / f"{name}.csv"), str(tmp_path / f"{name}.json")])
+    def export(name: str) -> str:
+        calls.append(name)
+        return "exported"
+
+    @flow
+    def pipeline() -> list[Any]:
+        return [export("a"), export("b")]
+
+    assert pipeline() == [[str(tmp_path / "a.csv"), str(tmp_path / "a.json")], "exported"]
+    assert calls == ["b"]
+
+
+def test_persist_result_false_returns_an_unpicklable_value_in_memory(
+    backend: InMemoryBackend,
+) -> None:
+    # As in Prefect: persist_result=False keeps the result in memory only, so any object
+    # (a lock, a connection) can pass between tasks of one flow run.
+    @task(persist_result=False)
+    def connect() -> threading.Lock:
+        return threading.Lock()
+
+    @flow
+    def pipeline() -> str:
+        return type(connect()).__name__
+
+    assert pipeline() == "lock"
+    record = task_runs(backend)["connect-0"]
+    assert record.state is S.COMPLETED
+    assert record.result is None

@@ -23,6 +23,7 @@ S = StateType
 @task
 def pid_and_square(x: int) -> tuple[int, int]:
     get_run_logger().info("squaring %d", x)
+    print("printed", x)
     return os.getpid(), x * x
 
 
@@ -57,7 +58,8 @@ def test_thread_pool_runs_submitted_tasks_concurrently(backend: InMemoryBackend)
 
 
 def test_thread_pool_with_one_worker_runs_every_task_on_one_thread(
-        backend: InMemoryBackend) -> None:
+    backend: InMemoryBackend,
+) -> None:
     @task
     def thread_id(_: int) -> int:
         return threading.get_ident()
@@ -85,10 +87,11 @@ def test_flow_rejects_something_that_is_not_a_task_runner() -> None:
 
 
 def test_process_pool_runs_tasks_elsewhere_with_logs_and_retries(
-        backend: InMemoryBackend, tmp_path: Path) -> None:
+    backend: InMemoryBackend, tmp_path: Path
+) -> None:
     marker = str(tmp_path / "attempted")
 
-    @flow(task_runner=ProcessPoolTaskRunner(max_workers=2))
+    @flow(task_runner=ProcessPoolTaskRunner(max_workers=2), log_prints=True)
     def pipeline() -> tuple[list[tuple[int, int]], str]:
         squares = pid_and_square.map([1, 2, 3])
         retried = fails_first_time.submit(marker)
@@ -105,7 +108,7 @@ def test_process_pool_runs_tasks_elsewhere_with_logs_and_retries(
     for i in range(3):
         task_id = runs[f"pid_and_square-0[{i}]"].id
         messages = [log.message for log in backend.read_logs(run_id, task_run_id=task_id)]
-        assert messages == [f"squaring {i + 1}"]
+        assert messages == [f"squaring {i + 1}", f"printed {i + 1}"]
 
 
 def test_dask_runner_maps_with_legato_retries(backend: InMemoryBackend, tmp_path: Path) -> None:

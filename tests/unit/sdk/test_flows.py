@@ -33,15 +33,24 @@ def test_bare_decorator_makes_a_flow_named_after_the_function(backend: InMemoryB
 
 
 def test_decorator_with_options_sets_name_description_version_and_tags(
-        backend: InMemoryBackend) -> None:
-    @flow(name="etl", description="Extract, transform, load.", version="2024.1",
-          tags=["prod", "daily"])
+    backend: InMemoryBackend,
+) -> None:
+    @flow(
+        name="etl",
+        description="Extract, transform, load.",
+        version="2024.1",
+        tags=["prod", "daily"],
+    )
     def fn() -> int:
         """Ignored docstring."""
         return 1
 
     assert (fn.name, fn.description, fn.version, fn.tags) == (
-        "etl", "Extract, transform, load.", "2024.1", ("prod", "daily"))
+        "etl",
+        "Extract, transform, load.",
+        "2024.1",
+        ("prod", "daily"),
+    )
     fn()
     run = only_flow_run(backend)
     assert run.flow_name == "etl"
@@ -166,17 +175,21 @@ def test_task_runner_class_is_accepted_and_instantiated() -> None:
     assert isinstance(fn.task_runner, ThreadPoolTaskRunner)
 
 
-@pytest.mark.parametrize(("options", "fragment"), [
-    ({"timeout_seconds": 0}, "got timeout_seconds=0; give seconds > 0"),
-    ({"retries": -1}, "got retries=-1; retries must be"),
-    ({"on_completion": ["nope"]}, "got on_completion="),
-    ({"on_failure": [1]}, "got on_failure="),
-    ({"on_crashed": [None]}, "got on_crashed="),
-    ({"on_cancellation": [object()]}, "got on_cancellation="),
-    ({"task_runner": "threads"}, "got task_runner='threads'"),
-])
-def test_bad_flow_options_raise_definition_error_naming_the_flow(options: dict[str, Any],
-                                                                fragment: str) -> None:
+@pytest.mark.parametrize(
+    ("options", "fragment"),
+    [
+        ({"timeout_seconds": 0}, "got timeout_seconds=0; give seconds > 0"),
+        ({"retries": -1}, "got retries=-1; retries must be"),
+        ({"on_completion": ["nope"]}, "got on_completion="),
+        ({"on_failure": [1]}, "got on_failure="),
+        ({"on_crashed": [None]}, "got on_crashed="),
+        ({"on_cancellation": [object()]}, "got on_cancellation="),
+        ({"task_runner": "threads"}, "got task_runner='threads'"),
+    ],
+)
+def test_bad_flow_options_raise_definition_error_naming_the_flow(
+    options: dict[str, Any], fragment: str
+) -> None:
     with pytest.raises(DefinitionError) as info:
         flow(name="etl", **options)(lambda: None)
     message = str(info.value)
@@ -199,5 +212,4 @@ def test_sync_flow_called_inside_an_async_flow_is_a_subflow(backend: InMemoryBac
         return child() * 2
 
     assert asyncio.run(parent()) == 10
-    assert only_flow_run(backend, "child").parent_flow_run_id == only_flow_run(
-        backend, "parent").id
+    assert only_flow_run(backend, "child").parent_flow_run_id == only_flow_run(backend, "parent").id

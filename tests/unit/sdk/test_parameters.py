@@ -26,22 +26,40 @@ class Window(pydantic.BaseModel):
     days: int = 1
 
 
-def typed(n: int, ratio: float, day: date, at: datetime, ids: list[int], window: Window,
-          label: str = "x") -> dict[str, Any]:
-    return {"n": n, "ratio": ratio, "day": day, "at": at, "ids": ids, "window": window,
-            "label": label}
+def typed(
+    n: int, ratio: float, day: date, at: datetime, ids: list[int], window: Window, label: str = "x"
+) -> dict[str, Any]:
+    return {
+        "n": n,
+        "ratio": ratio,
+        "day": day,
+        "at": at,
+        "ids": ids,
+        "window": window,
+        "label": label,
+    }
 
 
-RAW = {"n": "3", "ratio": "0.25", "day": "2026-02-03", "at": "2026-02-03T04:05:06Z",
-       "ids": ["1", "2", 3], "window": {"start": "2026-01-01", "days": "7"}}
+RAW = {
+    "n": "3",
+    "ratio": "0.25",
+    "day": "2026-02-03",
+    "at": "2026-02-03T04:05:06Z",
+    "ids": ["1", "2", 3],
+    "window": {"start": "2026-01-01", "days": "7"},
+}
 
 
 def test_strings_and_json_values_are_coerced_to_the_annotated_types() -> None:
     values = ParameterSchema(typed, "@flow 'typed'").validate(RAW)
     assert values == {
-        "n": 3, "ratio": 0.25, "day": date(2026, 2, 3),
-        "at": datetime(2026, 2, 3, 4, 5, 6, tzinfo=UTC), "ids": [1, 2, 3],
-        "window": Window(start=date(2026, 1, 1), days=7), "label": "x",
+        "n": 3,
+        "ratio": 0.25,
+        "day": date(2026, 2, 3),
+        "at": datetime(2026, 2, 3, 4, 5, 6, tzinfo=UTC),
+        "ids": [1, 2, 3],
+        "window": Window(start=date(2026, 1, 1), days=7),
+        "label": "x",
     }
     assert type(values["n"]) is int and type(values["window"]) is Window
 
@@ -50,8 +68,15 @@ def test_run_flow_passes_coerced_values_to_the_body(backend: InMemoryBackend) ->
     seen: list[dict[str, Any]] = []
 
     @flow
-    def pipeline(n: int, ratio: float, day: date, at: datetime, ids: list[int],
-                 window: Window, label: str = "x") -> None:
+    def pipeline(
+        n: int,
+        ratio: float,
+        day: date,
+        at: datetime,
+        ids: list[int],
+        window: Window,
+        label: str = "x",
+    ) -> None:
         seen.append(typed(n, ratio, day, at, ids, window, label))
 
     state = runtime.run_flow(pipeline, RAW)
@@ -84,7 +109,8 @@ def test_every_bad_field_is_listed_in_the_error() -> None:
 def test_nested_bad_fields_are_named_by_their_path() -> None:
     with pytest.raises(ParameterError) as info:
         ParameterSchema(typed, "@flow 'typed'").validate(
-            {**RAW, "ids": ["1", "x"], "window": {"start": "2026-01-01", "days": "many"}})
+            {**RAW, "ids": ["1", "x"], "window": {"start": "2026-01-01", "days": "many"}}
+        )
     assert sorted(name for name, _ in info.value.errors) == ["ids.1", "window.days"]
 
 
@@ -151,8 +177,7 @@ def test_invalid_parameters_store_nothing(backend: InMemoryBackend) -> None:
     assert backend.versions == {}
 
 
-def test_non_json_parameter_to_a_top_level_flow_raises_naming_it(
-        backend: InMemoryBackend) -> None:
+def test_non_json_parameter_to_a_top_level_flow_raises_naming_it(backend: InMemoryBackend) -> None:
     @flow
     def pipeline(lock: Any) -> None: ...
 

@@ -59,7 +59,7 @@ def stored_results() -> Iterator[InMemoryBackend]:
         yield backend
 
 
-CHAIN = '''
+CHAIN = """
 @task
 def t1(log: str) -> int:
     record(log, "t1")
@@ -82,7 +82,7 @@ def t3(log: str, x: int) -> int:
 @flow
 def chain(log: str) -> int:
     return t3(log, t2(log, t1(log)))
-'''
+"""
 
 
 def test_retry_reruns_only_the_failed_task(backend: InMemoryBackend, tmp_path: Path) -> None:
@@ -101,8 +101,14 @@ def test_retry_reruns_only_the_failed_task(backend: InMemoryBackend, tmp_path: P
     retried = only_flow_run(backend)
     assert retried.id == run.id
     assert (retried.state, retried.run_count) == (S.COMPLETED, 2)
-    assert history(backend, run.id) == [S.PENDING, S.RUNNING, S.FAILED, S.SCHEDULED,
-                                        S.RUNNING, S.COMPLETED]
+    assert history(backend, run.id) == [
+        S.PENDING,
+        S.RUNNING,
+        S.FAILED,
+        S.SCHEDULED,
+        S.RUNNING,
+        S.COMPLETED,
+    ]
     runs = task_runs(backend, run.id)
     assert sorted(runs) == ["t1-0", "t2-0", "t3-0"]  # the same task runs, resumed
     assert all(r.state is S.COMPLETED for r in runs.values())
@@ -110,7 +116,7 @@ def test_retry_reruns_only_the_failed_task(backend: InMemoryBackend, tmp_path: P
     assert history(backend, runs["t1-0"].id) == [S.RUNNING, S.COMPLETED]
 
 
-FAN = '''
+FAN = """
 @task
 def item(log: str, i: int) -> int:
     if record(log, f"item{i}") and i == 3:
@@ -121,11 +127,12 @@ def item(log: str, i: int) -> int:
 @flow
 def fan(log: str) -> list[int]:
     return item.map(unmapped(log), range(5)).result()
-'''
+"""
 
 
-def test_retry_of_a_map_reruns_only_the_failed_index(backend: InMemoryBackend,
-                                                     tmp_path: Path) -> None:
+def test_retry_of_a_map_reruns_only_the_failed_index(
+    backend: InMemoryBackend, tmp_path: Path
+) -> None:
     fan = write_flow(tmp_path, "fan", FAN)
     log = tmp_path / "executions.log"
     assert fan(log=str(log), return_state=True).is_failed()
@@ -142,7 +149,7 @@ def test_retry_of_a_map_reruns_only_the_failed_index(backend: InMemoryBackend,
     assert all(r.state is S.COMPLETED for r in after.values())
 
 
-STORED = '''
+STORED = """
 @task
 def big(log: str, name: str) -> str:
     record(log, name)
@@ -159,11 +166,12 @@ def finish(log: str, text: str) -> int:
 @flow
 def stored(log: str) -> int:
     return finish(log, big(log, "a") + big(log, "b"))
-'''
+"""
 
 
 def test_task_whose_result_file_was_deleted_runs_again_on_retry(
-        stored_results: InMemoryBackend, tmp_path: Path) -> None:
+    stored_results: InMemoryBackend, tmp_path: Path
+) -> None:
     stored = write_flow(tmp_path, "stored", STORED)
     log = tmp_path / "executions.log"
     assert stored(log=str(log), return_state=True).is_failed()
@@ -179,8 +187,7 @@ def test_task_whose_result_file_was_deleted_runs_again_on_retry(
     assert only_flow_run(stored_results).state is S.COMPLETED
 
 
-def test_retrying_a_completed_run_is_a_conflict(backend: InMemoryBackend,
-                                                tmp_path: Path) -> None:
+def test_retrying_a_completed_run_is_a_conflict(backend: InMemoryBackend, tmp_path: Path) -> None:
     chain = write_flow(tmp_path, "chain", CHAIN)
     log = tmp_path / "executions.log"
     log.write_text("t3\n")  # t3 has "failed before", so this run completes
@@ -192,8 +199,7 @@ def test_retrying_a_completed_run_is_a_conflict(backend: InMemoryBackend,
     assert only_flow_run(backend).run_count == 1
 
 
-def test_retrying_a_run_without_entrypoint_raises_user_code_error(
-        backend: InMemoryBackend) -> None:
+def test_retrying_a_run_without_entrypoint_raises_user_code_error(backend: InMemoryBackend) -> None:
     namespace: dict[str, object] = {"__name__": "__main__"}
     exec("def interactive():\n    raise ValueError('typed at a prompt')\n", namespace)
     interactive = legato.flow(namespace["interactive"])  # type: ignore[call-overload]
@@ -237,8 +243,9 @@ def test_load_flow_from_a_broken_file_names_the_error(tmp_path: Path) -> None:
     assert str(path) in str(info.value) and "missing dependency" in str(info.value)
 
 
-def test_run_flow_returns_the_final_state_and_calls_on_start(backend: InMemoryBackend,
-                                                             tmp_path: Path) -> None:
+def test_run_flow_returns_the_final_state_and_calls_on_start(
+    backend: InMemoryBackend, tmp_path: Path
+) -> None:
     chain = write_flow(tmp_path, "chain", CHAIN)
     log = tmp_path / "executions.log"
     log.write_text("t3\n")
@@ -246,3 +253,53 @@ def test_run_flow_returns_the_final_state_and_calls_on_start(backend: InMemoryBa
     state = runtime.run_flow(chain, {"log": str(log)}, on_start=started.append)
     assert state.is_completed() and state.result() == 20
     assert started == [only_flow_run(backend).id]
+
+
+NESTED = """
+@task
+def a(log: str) -> int:
+    record(log, "a")
+    return 1
+
+
+@task
+def b(log: str, x: int) -> int:
+    if record(log, "b"):
+        raise RuntimeError("b fails the first time")
+    return x + 1
+
+
+@flow
+def inner(log: str) -> int:
+    return b(log, a(log))
+
+
+@task
+def before(log: str) -> int:
+    record(log, "before")
+    return 5
+
+
+@flow
+def nested(log: str) -> int:
+    return before(log) + inner(log)
+"""
+
+
+def test_retry_resumes_the_failed_subflow_run_in_place(
+    backend: InMemoryBackend, tmp_path: Path
+) -> None:
+    nested = write_flow(tmp_path, "nested", NESTED)
+    log = tmp_path / "executions.log"
+    assert nested(log=str(log), return_state=True).is_failed()
+    parent = only_flow_run(backend, "nested")
+    child = only_flow_run(backend, "inner")
+    assert child.state is S.FAILED
+
+    assert legato.retry_flow_run(parent.id).result() == 7
+    assert sorted(executions(log)) == ["a", "b", "b", "before"]
+    resumed_child = only_flow_run(backend, "inner")
+    assert resumed_child.id == child.id
+    assert (resumed_child.state, resumed_child.run_count) == (S.COMPLETED, 2)
+    link = task_runs(backend, parent.id)["inner-0"]
+    assert (link.state, link.child_flow_run_id) == (S.COMPLETED, child.id)

@@ -41,7 +41,11 @@ def test_decorator_with_options_sets_name_description_version_and_tags() -> None
 
     assert isinstance(fn, Task)
     assert (fn.name, fn.description, fn.version, fn.tags) == (
-        "extract", "Pull data.", "1.2", ("etl", "nightly"))
+        "extract",
+        "Pull data.",
+        "1.2",
+        ("etl", "nightly"),
+    )
 
 
 def test_decorator_with_empty_parentheses_works() -> None:
@@ -67,7 +71,8 @@ def test_task_name_option_is_the_recorded_task_name(backend: InMemoryBackend) ->
 
 
 def test_with_options_returns_a_changed_copy_and_leaves_the_original(
-        backend: InMemoryBackend) -> None:
+    backend: InMemoryBackend,
+) -> None:
     calls: list[int] = []
 
     @task(name="original", retries=0, tags=["a"])
@@ -157,21 +162,25 @@ def test_task_with_return_state_outside_a_flow_is_a_plain_call_argument() -> Non
     assert fn(5, return_state=True) == 5
 
 
-@pytest.mark.parametrize(("options", "fragment"), [
-    ({"timeout_seconds": 0}, "got timeout_seconds=0; give seconds > 0"),
-    ({"timeout_seconds": -1}, "got timeout_seconds=-1"),
-    ({"timeout_seconds": True}, "got timeout_seconds=True"),
-    ({"timeout_seconds": "5"}, "got timeout_seconds='5'"),
-    ({"retries": -1}, "got retries=-1; retries must be"),
-    ({"retry_delay_seconds": -3}, "retry_delay_seconds=-3"),
-    ({"on_completion": [print, "not callable"]}, "got on_completion="),
-    ({"on_failure": [42]}, "got on_failure="),
-    ({"retry_condition_fn": "yes"}, "retry_condition_fn that is not callable"),
-    ({"cache_key_fn": 3}, "cache_key_fn that is not callable"),
-    ({"cache_expiration": 60}, "cache_expiration=60; give a datetime.timedelta"),
-])
-def test_bad_task_options_raise_definition_error_naming_the_task(options: dict[str, Any],
-                                                                fragment: str) -> None:
+@pytest.mark.parametrize(
+    ("options", "fragment"),
+    [
+        ({"timeout_seconds": 0}, "got timeout_seconds=0; give seconds > 0"),
+        ({"timeout_seconds": -1}, "got timeout_seconds=-1"),
+        ({"timeout_seconds": True}, "got timeout_seconds=True"),
+        ({"timeout_seconds": "5"}, "got timeout_seconds='5'"),
+        ({"retries": -1}, "got retries=-1; retries must be"),
+        ({"retry_delay_seconds": -3}, "retry_delay_seconds=-3"),
+        ({"on_completion": [print, "not callable"]}, "got on_completion="),
+        ({"on_failure": [42]}, "got on_failure="),
+        ({"retry_condition_fn": "yes"}, "retry_condition_fn that is not callable"),
+        ({"cache_key_fn": 3}, "cache_key_fn that is not callable"),
+        ({"cache_expiration": 60}, "cache_expiration=60; give a datetime.timedelta"),
+    ],
+)
+def test_bad_task_options_raise_definition_error_naming_the_task(
+    options: dict[str, Any], fragment: str
+) -> None:
     with pytest.raises(DefinitionError) as info:
         task(name="load", **options)(lambda: None)
     message = str(info.value)
@@ -185,8 +194,13 @@ def test_decorating_something_not_callable_raises_definition_error() -> None:
 
 
 def test_good_options_are_kept_on_the_spec() -> None:
-    @task(retries=2, retry_delay_seconds=[1, 2], timeout_seconds=3,
-          cache_expiration=timedelta(minutes=1), outputs="out.txt")
+    @task(
+        retries=2,
+        retry_delay_seconds=[1, 2],
+        timeout_seconds=3,
+        cache_expiration=timedelta(minutes=1),
+        outputs="out.txt",
+    )
     def fn() -> None: ...
 
     assert fn.spec.retry.retries == 2
@@ -194,4 +208,3 @@ def test_good_options_are_kept_on_the_spec() -> None:
     assert fn.spec.timeout_seconds == 3.0
     assert fn.spec.cache_expiration == timedelta(minutes=1)
     assert list(fn.spec.outputs or []) == ["out.txt"]
-
