@@ -180,7 +180,9 @@ class FlowRunner:
             return self.fail_attempt(exc)
         ctx.wait_for_tasks()
         if isinstance(value, State) and not value.is_completed():
-            return self._failed_or_retry(value.type, value.message or value.type.value,
+            # A flow run can only end in these; a returned SKIPPED or unfinished state fails it.
+            ending = value.type if value.type in (S.FAILED, S.CRASHED, S.CANCELLED) else S.FAILED
+            return self._failed_or_retry(ending, value.message or value.type.value,
                                          value.result(raise_on_failure=False))
         failures = ctx.unhandled_failures()
         if failures:

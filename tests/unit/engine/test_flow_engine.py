@@ -410,3 +410,39 @@ def test_flow_failure_hook_runs_once_after_the_last_retry(backend: InMemoryBacke
 
     pipeline(return_state=True)
     assert [label for label, *_ in seen] == ["failure"]
+
+
+def test_flow_returning_a_failed_state_ends_failed_with_its_message(
+        backend: InMemoryBackend) -> None:
+    @task
+    def bad() -> None:
+        raise ValueError("inner")
+
+    @flow
+    def pipeline() -> State:
+        return bad(return_state=True)
+
+    state = pipeline(return_state=True)
+    assert state.is_failed()
+    assert state.message == "ValueError: inner"
+    assert only_flow_run(backend).state is S.FAILED
+
+
+def test_flow_returning_a_skipped_state_ends_failed(backend: InMemoryBackend) -> None:
+    @task
+    def bad() -> int:
+        raise ValueError("inner")
+
+    @task
+    def dependant(x: int) -> int:
+        return x
+
+    @flow
+    def pipeline() -> State:
+        return dependant.submit(bad.submit(), return_state=True)
+
+    state = pipeline(return_state=True)
+    assert state.is_failed()
+    assert state.message == "not run: upstream task bad-0 ended FAILED"
+    run = only_flow_run(backend)
+    assert run.state is S.FAILED
