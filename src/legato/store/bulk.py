@@ -14,17 +14,12 @@ from typing import Any
 from sqlalchemy import Column, ColumnElement, Connection, String, Table, any_, bindparam, exc
 from sqlalchemy.dialects import postgresql
 
+from legato.store.tables import NaiveDatetimeError
+
 Row = tuple[Any, ...]
 # Below SQLite's oldest variable limit (999).
 IN_CHUNK = 900
 TimestampWriter = Callable[[datetime | None], Any]
-
-
-def _naive(value: datetime) -> ValueError:
-    return ValueError(
-        f"naive datetime {value.isoformat()} cannot be stored; "
-        "pass a timezone-aware datetime such as datetime.now(UTC)."
-    )
 
 
 def _sqlite_timestamp(value: datetime | None) -> str | None:
@@ -33,14 +28,14 @@ def _sqlite_timestamp(value: datetime | None) -> str | None:
         return None
     if value.tzinfo is not UTC:
         if value.tzinfo is None:
-            raise _naive(value)
+            raise NaiveDatetimeError(value)
         value = value.astimezone(UTC)
     return value.isoformat(" ", "microseconds")
 
 
 def _pg_timestamp(value: datetime | None) -> datetime | None:
     if value is not None and value.tzinfo is None:
-        raise _naive(value)
+        raise NaiveDatetimeError(value)
     return value
 
 

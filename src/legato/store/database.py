@@ -1,6 +1,6 @@
 """Engines and connections for the store: SQLite (one writer connection per process behind a
 lock, readers on their own connections) and PostgreSQL (psycopg 3, a normal pool). This is
-the one boundary where driver errors become BackendUnavailable / ConfigError."""
+the one boundary where driver errors become BackendUnavailable, ConfigError or Conflict."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from sqlalchemy.sql.dml import Insert
 
 from legato._clock import SYSTEM_CLOCK
 from legato.errors import BackendUnavailable, ConfigError, Conflict
+from legato.store.tables import NaiveDatetimeError
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 _SQLITE_PRAGMAS = (
@@ -28,8 +29,10 @@ _SQLITE_PRAGMAS = (
     "PRAGMA foreign_keys=ON",
 )
 _WAL_ATTEMPTS = 20
-# PostgreSQL error classes that mean "the schema is missing", not "the server is down".
+# PostgreSQL SQLSTATE for "the schema is missing", not "the server is down".
 _UNDEFINED_TABLE = "42P01"
+# Deadlock or serialization failure: transient, the transaction can simply be retried.
+_TRANSACTION_ROLLBACK = "40"
 _SQLITE_UNAVAILABLE = ("unable to open", "disk i/o error", "readonly database", "is full")
 
 
@@ -139,6 +142,8 @@ class Database:
         else:
             if parsed.drivername == "postgresql":
                 parsed = parsed.set(drivername="postgresql+psycopg")
+            # pre_ping: after a database restart every pooled connection is dead; replace
+            # them on checkout instead of failing the next statement.
             self.write_engine = create_engine(
                 parsed, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True
             )
@@ -209,6 +214,11 @@ class Database:
             if translated is None:
                 raise
             raise translated from error
+        except exc.StatementError as error:
+            # A value SQLAlchemy could not bind: surface our own error, not its wrapper.
+            if isinstance(error.orig, NaiveDatetimeError):
+                raise error.orig from None
+            raise
 
     def _translate(self, error: exc.DBAPIError) -> Exception | None:
         where = safe_url(self.url)
@@ -229,6 +239,11 @@ class Database:
                 f"the SQLite database {where} stayed locked by another process for "
                 f"{SQLITE_BUSY_TIMEOUT_MS // 1000} s ({text}); retry once that process "
                 "has finished writing."
+            )
+        if sqlstate is not None and sqlstate.startswith(_TRANSACTION_ROLLBACK):
+            return BackendUnavailable(
+                f"the database at {where} aborted the transaction ({text}); "
+                "retry it, the conflicting transaction has finished by now."
             )
         if self._unreachable(error, text):
             return BackendUnavailable(

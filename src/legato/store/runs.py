@@ -7,11 +7,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, Select, select, update
+from sqlalchemy import Connection, Row, Select, exc, select, update
 
 from legato.core.records import FlowRunRecord, NewFlowRun, ResultRef
 from legato.core.states import StateType
-from legato.store.tables import flow_runs, flows
+from legato.errors import ParameterError
+from legato.store.tables import NaiveDatetimeError, flow_runs, flows
 
 _FLOW_RUN_COLUMNS = (*flow_runs.c, flows.c.name.label("flow_name"))
 
@@ -84,7 +85,31 @@ def insert_flow_run(
     end_time: datetime | None,
     run_count: int,
 ) -> None:
-    """Insert a flow run; the caller has computed its timing fields."""
+    """Insert a flow run; the caller has computed its timing fields.
+
+    Raises ParameterError when the parameters or tags cannot be stored as JSON."""
+    try:
+        _insert(conn, new, flow_id, start_time, end_time, run_count)
+    except (exc.StatementError, TypeError, ValueError) as error:
+        # SQLite's JSON type fails while binding (StatementError); psycopg's JSON adapter
+        # raises TypeError itself while executing.
+        cause = error.orig if isinstance(error, exc.StatementError) else error
+        if not isinstance(cause, (TypeError, ValueError)) or isinstance(cause, NaiveDatetimeError):
+            raise
+        raise ParameterError(
+            f"parameters of flow run {new.id} cannot be stored as JSON ({cause}); "
+            "pass JSON-compatible values (str, int, float, bool, None, lists, dicts)."
+        ) from error
+
+
+def _insert(
+    conn: Connection,
+    new: NewFlowRun,
+    flow_id: str,
+    start_time: datetime | None,
+    end_time: datetime | None,
+    run_count: int,
+) -> None:
     conn.execute(
         flow_runs.insert(),
         {

@@ -42,6 +42,16 @@ NAMING_CONVENTION = {
 metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+class NaiveDatetimeError(ValueError):
+    """A datetime without a time zone was given to a timestamp column (a programming error)."""
+
+    def __init__(self, value: datetime) -> None:
+        super().__init__(
+            f"naive datetime {value.isoformat()} cannot be stored; "
+            "pass a timezone-aware datetime such as datetime.now(UTC)."
+        )
+
+
 class _SQLiteUTCText(sqlite.DATETIME):
     """SQLite's DATETIME column type with no value processing: UTCDateTime already hands it
     ready-made text, so the per-value work stays in C (isoformat / fromisoformat)."""
@@ -72,10 +82,7 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         if value.tzinfo is None:
-            raise ValueError(
-                f"naive datetime {value.isoformat()} cannot be stored; "
-                "pass a timezone-aware datetime such as datetime.now(UTC)."
-            )
+            raise NaiveDatetimeError(value)
         if dialect.name != "sqlite":
             return value
         if value.tzinfo is not UTC:

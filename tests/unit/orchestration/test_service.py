@@ -11,10 +11,11 @@ from legato._clock import FakeClock
 from legato.core.ids import new_id
 from legato.core.records import NewFlowRun, StateEvent, TaskRunRow, WriteBatch
 from legato.core.states import StateType as S
-from legato.errors import StateTransitionError
+from legato.errors import ParameterError, StateTransitionError
 from legato.orchestration.batch import BatchRefused
 from legato.orchestration.service import OrchestrationService, Timing, timing_after
 from legato.store.database import Database
+from legato.store.tables import NaiveDatetimeError
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 T1 = T0 + timedelta(minutes=1)
@@ -78,3 +79,21 @@ def test_a_batch_repeated_after_an_ambiguous_commit_changes_nothing(any_db: Data
     with any_db.reading() as conn:
         count = conn.exec_driver_sql("SELECT count(*) FROM state_events").scalar()
     assert count == 1 + 3
+
+
+def test_parameters_that_are_not_json_are_a_parameter_error(any_db: Database) -> None:
+    service = OrchestrationService(any_db, FakeClock(T0))
+    new = NewFlowRun(new_id(), "etl", "r", {"when": object()}, S.PENDING, T0)
+    with pytest.raises(ParameterError, match=f"flow run {new.id} cannot be stored as JSON"):
+        service.create_flow_run(new)
+    with any_db.reading() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM flow_runs").scalar() == 0
+
+
+def test_a_naive_creation_time_is_refused_before_anything_is_stored(any_db: Database) -> None:
+    service = OrchestrationService(any_db, FakeClock(T0))
+    new = NewFlowRun(new_id(), "etl", "r", {}, S.PENDING, datetime(2026, 1, 1))
+    with pytest.raises(NaiveDatetimeError):
+        service.create_flow_run(new)
+    with any_db.reading() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM flow_runs").scalar() == 0

@@ -8,6 +8,7 @@ import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
+import psycopg.errors
 import pytest
 from sqlalchemy import exc, text
 
@@ -222,3 +223,13 @@ def test_databases_on_one_sqlite_file_share_the_process_write_lock(sqlite_url: s
     finally:
         first.dispose()
         second.dispose()
+
+
+def test_postgres_deadlock_is_a_retryable_backend_unavailable() -> None:
+    db = Database("postgresql+psycopg://u@127.0.0.1/legato")
+    deadlock = exc.OperationalError(
+        "UPDATE", {}, psycopg.errors.DeadlockDetected("deadlock detected")
+    )
+    with pytest.raises(BackendUnavailable, match="aborted the transaction"), db.translate_errors():
+        raise deadlock
+    db.dispose()

@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import exc, select
+from sqlalchemy import select
 from sqlalchemy.dialects import sqlite
 
 from legato.store.bulk import _sqlite_timestamp
 from legato.store.database import Database
-from legato.store.tables import UTCDateTime, cache
+from legato.store.tables import NaiveDatetimeError, UTCDateTime, cache
 
 MOMENTS = [
     datetime(2026, 1, 1, tzinfo=UTC),
@@ -42,7 +42,7 @@ def test_timestamps_round_trip_as_aware_utc_in_time_order(any_db: Database) -> N
 
 
 def test_naive_timestamps_are_refused(any_db: Database) -> None:
-    with pytest.raises(exc.StatementError, match="naive datetime"):
+    with pytest.raises(NaiveDatetimeError, match="timezone-aware"):
         _store(any_db, [datetime(2026, 1, 1)])
 
 
