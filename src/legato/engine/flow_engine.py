@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -30,7 +31,10 @@ from legato.errors import CancelledRun, LegatoError, ResultError
 
 _log = logging.getLogger("legato.runs.flow")
 S = StateType
-_versions: dict[tuple[int, str, str], str] = {}
+# Flow version ids each backend already has, by (flow name, source hash). Weak keys: an id()
+# of a closed backend is reused by the next one, which does not have those versions.
+_versions: weakref.WeakKeyDictionary[Any, dict[tuple[str, str], str]] = (
+    weakref.WeakKeyDictionary())
 _versions_lock = threading.Lock()
 
 
@@ -388,15 +392,19 @@ def _first_failure_exception(ctx: FlowRunContext) -> BaseException | None:
 
 
 def _flow_version(backend: Backend, spec: FlowSpec) -> str:
-    key = (id(backend), spec.name, spec.source_hash)
+    key = (spec.name, spec.source_hash)
     with _versions_lock:
-        cached = _versions.get(key)
+        try:
+            known = _versions.setdefault(backend, {})
+        except TypeError:  # a backend that cannot be weakly referenced is asked every time
+            known = {}
+        cached = known.get(key)
     if cached is not None:
         return cached
     version_id = backend.register_flow_version(spec.name, spec.source, spec.source_hash,
                                                spec.entrypoint)
     with _versions_lock:
-        _versions[key] = version_id
+        known[key] = version_id
     return version_id
 
 

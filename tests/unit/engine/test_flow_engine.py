@@ -3,6 +3,8 @@ hooks, crashes, timeouts and subflows."""
 
 from __future__ import annotations
 
+import gc
+import logging
 import threading
 from typing import Any
 
@@ -446,3 +448,23 @@ def test_flow_returning_a_skipped_state_ends_failed(backend: InMemoryBackend) ->
     assert state.message == "not run: upstream task bad-0 ended FAILED"
     run = only_flow_run(backend)
     assert run.state is S.FAILED
+
+
+def test_each_backend_gets_the_flow_version_its_runs_point_to() -> None:
+    # Backends come and go (tests, embedding); a new one may reuse a dead one's id().
+    # Log records would keep each backend alive (through the run context), so none are made.
+    @flow
+    def pipeline() -> None: ...
+
+    logging.disable(logging.CRITICAL)
+    try:
+        for _ in range(20):
+            backend = InMemoryBackend()
+            with legato_test_harness(backend):
+                pipeline()
+            (run,) = backend.list_flow_runs()
+            assert run.flow_version_id in backend.versions
+            del backend, run
+            gc.collect()
+    finally:
+        logging.disable(logging.NOTSET)
