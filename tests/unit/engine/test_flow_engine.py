@@ -468,3 +468,33 @@ def test_each_backend_gets_the_flow_version_its_runs_point_to() -> None:
             gc.collect()
     finally:
         logging.disable(logging.NOTSET)
+
+
+def test_flow_timeout_cancels_task_runs_that_had_not_started(backend: InMemoryBackend) -> None:
+    task_gate, body_gate = threading.Event(), threading.Event()
+    ran: list[str] = []
+
+    @task
+    def first() -> None:
+        task_gate.wait(0.3)
+
+    @task
+    def second() -> None:
+        ran.append("second")
+
+    @flow(timeout_seconds=0.1)
+    def stuck() -> None:
+        second.submit(wait_for=[first.submit()])
+        body_gate.wait(0.5)
+
+    try:
+        state = stuck(return_state=True)
+    finally:
+        body_gate.set()
+        task_gate.set()
+    assert state.is_failed()
+    runs = task_runs(backend)
+    assert runs["first-0"].state is S.COMPLETED  # running attempts cannot be interrupted
+    assert runs["second-0"].state is S.CANCELLED
+    assert runs["second-0"].state_message == "the flow run was cancelled"
+    assert ran == []
