@@ -12,7 +12,7 @@ import queue
 import threading
 from typing import Any
 
-from legato._clock import SYSTEM_CLOCK, Clock
+from legato._clock import SYSTEM_CLOCK, Clock, perf_seconds
 from legato.core.backend import Backend
 from legato.core.records import Edge, LogRow, StateEvent, TaskRunRow, WriteBatch
 from legato.errors import BackendUnavailable, StateTransitionError
@@ -20,6 +20,9 @@ from legato.errors import BackendUnavailable, StateTransitionError
 _log = logging.getLogger("legato.engine.recorder")
 
 MAX_BATCH_ITEMS = 50_000
+# How long the writer gathers changes before committing, unless someone flushes. Changes
+# of one task run that land in the same batch become one row instead of insert + updates.
+DEFAULT_LINGER_SECONDS = 0.02
 _RETRY_DELAYS = (0.05, 0.2, 0.5, 1.0, 2.0, 5.0, 5.0, 5.0, 10.0, 10.0)
 
 
@@ -38,9 +41,11 @@ class _Stop:
 class Recorder:
     """Batches writes to a Backend on a background thread; see the module docstring."""
 
-    def __init__(self, backend: Backend, clock: Clock = SYSTEM_CLOCK) -> None:
+    def __init__(self, backend: Backend, clock: Clock = SYSTEM_CLOCK,
+                 linger: float = DEFAULT_LINGER_SECONDS) -> None:
         self._backend = backend
         self._clock = clock
+        self._linger = linger
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
@@ -99,15 +104,8 @@ class Recorder:
                 self._thread = thread
 
     def _run(self) -> None:
-        q = self._queue
         while True:
-            items = [q.get()]
-            try:
-                while len(items) < MAX_BATCH_ITEMS:
-                    items.append(q.get_nowait())
-            except queue.Empty:
-                pass
-            batch, markers, stop = self._collect(items)
+            batch, markers, stop = self._collect(self._gather())
             if batch:
                 self._commit(batch)
             for marker in markers:
@@ -116,6 +114,32 @@ class Recorder:
             self._error = None if markers else self._error
             if stop:
                 return
+
+    def _gather(self) -> list[Any]:
+        """Block for the first change, then take more for up to `linger` seconds; a flush
+        or stop request ends the wait at once."""
+        q = self._queue
+        items = [q.get()]
+        # Monotonic wall time on purpose: linger is a real-time batching window, not a
+        # schedule, so a fake clock in tests must not stretch or skip it.
+        deadline = perf_seconds() + self._linger
+        while len(items) < MAX_BATCH_ITEMS:
+            last = items[-1]
+            if type(last) is _Flush or type(last) is _Stop:
+                break
+            try:
+                items.append(q.get_nowait())
+                continue
+            except queue.Empty:
+                pass
+            remaining = deadline - perf_seconds()
+            if remaining <= 0:
+                break
+            try:
+                items.append(q.get(timeout=remaining))
+            except queue.Empty:
+                break
+        return items
 
     def _collect(self, items: list[Any]) -> tuple[WriteBatch, list[_Flush], bool]:
         latest: dict[str, tuple[tuple[Any, ...], bool]] = {}

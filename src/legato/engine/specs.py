@@ -31,6 +31,9 @@ class TaskSpec:
     refresh_cache: bool = False
     outputs: Sequence[str] | Callable[..., Sequence[str] | str] | None = None
     log_prints: bool | None = None
+    # None: persist when serializable (else warn, and a resumed run re-executes the task);
+    # False: keep the result in memory only; True: an unserializable result fails the run.
+    persist_result: bool | None = None
     on_completion: tuple[Hook, ...] = ()
     on_failure: tuple[Hook, ...] = ()
     parameter_names: tuple[str, ...] = field(default_factory=tuple)

@@ -215,14 +215,19 @@ class TaskRun:
                                        exc_info=(type(exc), exc, exc.__traceback__))
                 self._end(S.FAILED, message, exc, ctx)
                 return
-            try:
-                self.result_ref = flow.results.write(value, f"{flow.flow_run.id}/{self.id}")
-            except LegatoError as exc:
-                self._end(S.FAILED, str(exc), exc, ctx)
-                return
+            if spec.persist_result is not False:
+                try:
+                    self.result_ref = flow.results.write(value, f"{flow.flow_run.id}/{self.id}")
+                except LegatoError as exc:
+                    if spec.persist_result:
+                        self._end(S.FAILED, str(exc), exc, ctx)
+                        return
+                    _run_logger(ctx).warning(
+                        "result kept in memory only, a resumed run will execute this task "
+                        "again: %s", exc)
             self.end_time = now = flow.clock.now()
             self.emit(S.COMPLETED, None, now)
-            if self.cache_key is not None:
+            if self.cache_key is not None and self.result_ref is not None:
                 expires = (self.end_time + spec.cache_expiration) if spec.cache_expiration else None
                 flow.backend.write_cache(self.cache_key, self.result_ref, expires)
             state = State(S.COMPLETED, data=value, flow_run_id=flow.flow_run.id,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from legato._clock import SYSTEM_CLOCK, Clock
 from legato.core.records import (
@@ -229,9 +230,10 @@ class OrchestrationService:
                 stored = taskruns.read_task_states(conn, old_ids, for_update=True)
                 refused = {}
             plan = plan_batch(rows, batch.events, stored, refused=refused)
-            taskruns.insert_task_runs(conn, plan.inserts)
-            taskruns.update_task_runs(conn, plan.updates)
-            events.insert_events(conn, plan.events)
+            memo: dict[int, Any] = {}
+            taskruns.insert_task_runs(conn, plan.inserts, memo)
+            taskruns.update_task_runs(conn, plan.updates, memo)
+            events.insert_events(conn, plan.events, memo)
             logs.insert_logs(conn, batch.logs)
             taskruns.insert_edges(conn, batch.edges)
         return plan

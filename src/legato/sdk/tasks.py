@@ -104,7 +104,7 @@ class Task(Generic[P, R]):
             owner=self, tags=self.tags, timeout_seconds=_check_timeout(owner, timeout_seconds),
             retry_condition_fn=retry_condition_fn, cache_key_fn=cache_key_fn,
             cache_expiration=cache_expiration, refresh_cache=bool(refresh_cache),
-            outputs=outputs, log_prints=log_prints,
+            outputs=outputs, log_prints=log_prints, persist_result=persist_result,
             on_completion=_check_hooks(owner, "on_completion", on_completion),
             on_failure=_check_hooks(owner, "on_failure", on_failure),
             parameter_names=tuple(signature.parameters),

@@ -4,6 +4,7 @@ transition."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import Connection, select
 
@@ -16,9 +17,13 @@ from legato.store.tables import state_events
 _COLUMNS = ("run_id", "run_kind", "from_state", "to_state", "timestamp", "message", "forced")
 
 
-def insert_events(conn: Connection, events: Sequence[StateEvent]) -> None:
-    """Append state events in one bulk statement, keeping their order in the id sequence."""
-    ts = timestamp_writer(conn)
+def insert_events(
+    conn: Connection, events: Sequence[StateEvent], memo: dict[int, Any] | None = None
+) -> None:
+    """Append state events in one bulk statement, keeping their order in the id sequence.
+
+    State members are passed as they are: StateType is a str enum, bound as its text."""
+    ts = timestamp_writer(conn, memo)
     bulk.insert_rows(
         conn,
         state_events,
@@ -27,8 +32,8 @@ def insert_events(conn: Connection, events: Sequence[StateEvent]) -> None:
             (
                 e.run_id,
                 e.run_kind,
-                e.from_state.value if e.from_state is not None else None,
-                e.to_state.value,
+                e.from_state,
+                e.to_state,
                 ts(e.timestamp),
                 e.message,
                 e.forced,

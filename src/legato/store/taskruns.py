@@ -44,7 +44,7 @@ def _mutable_values(row: TaskRunRow, ts: TimestampWriter) -> tuple[Any, ...]:
     result = row.result
     if result is None:
         return (
-            row.state.value,
+            row.state,
             row.state_message,
             row.attempts,
             ts(row.updated),
@@ -58,7 +58,7 @@ def _mutable_values(row: TaskRunRow, ts: TimestampWriter) -> tuple[Any, ...]:
             row.child_flow_run_id,
         )
     return (
-        row.state.value,
+        row.state,
         row.state_message,
         row.attempts,
         ts(row.updated),
@@ -91,9 +91,11 @@ def read_task_states(
     return states
 
 
-def insert_task_runs(conn: Connection, rows: Sequence[TaskRunRow]) -> None:
+def insert_task_runs(
+    conn: Connection, rows: Sequence[TaskRunRow], memo: dict[int, Any] | None = None
+) -> None:
     """Insert new task runs in one bulk statement."""
-    ts = timestamp_writer(conn)
+    ts = timestamp_writer(conn, memo)
     bulk.insert_rows(
         conn,
         task_runs,
@@ -113,9 +115,11 @@ def insert_task_runs(conn: Connection, rows: Sequence[TaskRunRow]) -> None:
     )
 
 
-def update_task_runs(conn: Connection, rows: Sequence[TaskRunRow]) -> None:
+def update_task_runs(
+    conn: Connection, rows: Sequence[TaskRunRow], memo: dict[int, Any] | None = None
+) -> None:
     """Overwrite the mutable columns of stored task runs, by id, in one bulk statement."""
-    ts = timestamp_writer(conn)
+    ts = timestamp_writer(conn, memo)
     bulk.update_rows(
         conn, task_runs, "id", _MUTABLE, [(*_mutable_values(row, ts), row.id) for row in rows]
     )
