@@ -23,6 +23,10 @@ MAX_BATCH_ITEMS = 50_000
 # How long the writer gathers changes before committing, unless someone flushes. Changes
 # of one task run that land in the same batch become one row instead of insert + updates.
 DEFAULT_LINGER_SECONDS = 0.02
+# Backpressure: past this many queued changes, producers wait for the writer to finish a
+# batch. Without it, busy engine threads starve the writer of the GIL and a big run ends
+# with a long flush instead of writing while it runs.
+HIGH_WATER = 100_000
 _RETRY_DELAYS = (0.05, 0.2, 0.5, 1.0, 2.0, 5.0, 5.0, 5.0, 10.0, 10.0)
 
 
@@ -50,6 +54,9 @@ class Recorder:
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
         self._error: BaseException | None = None
+        self._batch_done = threading.Condition()
+        # Changes taken off the queue and not committed yet (set by the writer only).
+        self._in_flight = 0
         self.batches_written = 0
         self.rejected: list[str] = []
 
@@ -60,6 +67,8 @@ class Recorder:
         is_new), where `run` has the constant fields id, flow, key, spec.name, map_index
         and created."""
         self._queue.put(change)
+        if self._queue.qsize() + self._in_flight > HIGH_WATER and self._thread is not None:
+            self._wait_for_writer()
         if self._thread is None:
             self._start()
 
@@ -95,6 +104,11 @@ class Recorder:
         self._thread.join()
         self._thread = None
 
+    def _wait_for_writer(self) -> None:
+        with self._batch_done:
+            # Bounded wait: a stuck writer must not hang the run; flush reports its error.
+            self._batch_done.wait(timeout=1.0)
+
     # -- the writer thread --------------------------------------------------------------
     def _start(self) -> None:
         with self._start_lock:
@@ -105,9 +119,14 @@ class Recorder:
 
     def _run(self) -> None:
         while True:
-            batch, markers, stop = self._collect(self._gather())
+            items = self._gather()
+            self._in_flight = len(items)
+            batch, markers, stop = self._collect(items)
             if batch:
                 self._commit(batch)
+            self._in_flight = 0
+            with self._batch_done:
+                self._batch_done.notify_all()
             for marker in markers:
                 marker.error = self._error
                 marker.done.set()
