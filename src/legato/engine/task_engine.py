@@ -25,7 +25,7 @@ from legato.engine.context import (
 )
 from legato.engine.futures import LegatoFuture
 from legato.engine.inputs import resolve
-from legato.engine.run_logging import RunLogger
+from legato.engine.run_logging import RunLogger, enable_print_capture
 from legato.engine.specs import TaskSpec
 from legato.engine.states import State
 from legato.errors import CancelledRun, LegatoError, ResultError, UpstreamFailed
@@ -173,6 +173,8 @@ class TaskRun:
         spec = self.spec
         info = TaskRunInfo(self.id, spec.name, self.key, flow.flow_run.id, self.map_index)
         log_prints = flow.log_prints if spec.log_prints is None else spec.log_prints
+        if spec.log_prints:
+            enable_print_capture()
         ctx = TaskRunContext(flow, spec, info, args, kwargs, log_prints)
         t_token = task_run_ctx.set(ctx)
         try:
