@@ -223,3 +223,25 @@ def test_a_large_result_goes_to_the_result_store_and_survives_resume(
     assert record.result is not None and record.result.storage == "store"
     assert record.result.path is not None and Path(record.result.path).exists()
     assert runtime.read_result(record.result) == ["x" * 50] * 10
+
+
+def test_wait_for_with_something_other_than_futures_is_refused_before_anything_runs(
+    backend: LocalBackend,
+) -> None:
+    from legato.errors import DefinitionError
+
+    @task
+    def step() -> int:
+        return 1
+
+    @flow
+    def wrong() -> int:
+        return step.submit(wait_for=[step]).result()
+
+    state = wrong(return_state=True)
+
+    assert state.is_failed()
+    error = state.result(raise_on_failure=False)
+    assert isinstance(error, DefinitionError)
+    assert "wait_for" in str(error) and "futures returned by .submit()" in str(error)
+    assert backend.read_task_runs(state.flow_run_id) == []

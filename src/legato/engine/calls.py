@@ -10,7 +10,7 @@ from typing import Any
 from legato.core.states import StateType
 from legato.engine.context import FlowRunContext, current_flow_run
 from legato.engine.futures import LegatoFuture, LegatoFutureList
-from legato.engine.inputs import BaseAnnotation, collect_futures, unmapped
+from legato.engine.inputs import BaseAnnotation, allow_failure, collect_futures, unmapped
 from legato.engine.specs import TaskSpec
 from legato.engine.states import State
 from legato.engine.task_engine import TaskRun
@@ -64,12 +64,32 @@ def _new_run(flow: FlowRunContext, spec: TaskSpec, key: str, map_index: int | No
     if kwargs:
         special = _scan(kwargs.values(), found) or special
     if wait_for:
+        _check_wait_for(spec, wait_for)
         for w in wait_for:
             collect_futures(w, found)
     run = TaskRun(flow, spec, key, map_index, args, kwargs, found, special)
     if found:
         run.record_edges()
     return run
+
+
+def _check_wait_for(spec: TaskSpec, wait_for: Iterable[Any]) -> None:
+    """`wait_for` takes futures (or allow_failure-wrapped futures) only. Dependencies point
+    at futures that already exist, so they can never form a cycle; anything else in the list
+    is a mistake that would otherwise be ignored silently."""
+    if isinstance(wait_for, (str, bytes)) or not hasattr(wait_for, "__iter__"):
+        raise DefinitionError(
+            f"task {spec.name!r} got wait_for={wait_for!r}; pass a list of futures returned by "
+            ".submit() or .map()."
+        )
+    for item in wait_for:
+        inner = item.value if isinstance(item, allow_failure) else item
+        if isinstance(inner, (LegatoFuture, LegatoFutureList)):
+            continue
+        raise DefinitionError(
+            f"task {spec.name!r} got {inner!r} ({type(inner).__name__}) in wait_for; pass "
+            "futures returned by .submit() or .map(), not values or tasks."
+        )
 
 
 def call_task(spec: TaskSpec, args: tuple[Any, ...], kwargs: dict[str, Any], *,
