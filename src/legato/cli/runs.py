@@ -9,7 +9,9 @@ import sys
 import click
 from rich.markup import escape
 
+from legato.core.records import FlowRunRecord
 from legato.core.states import StateType
+from legato.errors import LegatoError
 from legato.sdk import runtime
 
 from .errors import cli_errors
@@ -106,6 +108,8 @@ def show_command(run_id: str, as_json: bool) -> None:
     )
     console.print(f"  {'duration':<12} {format_duration(fields['duration'])}")
     console.print(f"  {'run count':<12} {run.run_count}")
+    if run.result is not None:
+        console.print(f"  {'result':<12} {escape(_result_text(run))}", highlight=False)
     console.print(f"\n[bold]task runs[/] ({len(task_runs)})")
     if task_runs:
         console.print(task_runs_table(task_runs))
@@ -119,6 +123,17 @@ def show_command(run_id: str, as_json: bool) -> None:
             f"{escape(note)}",
             highlight=False,
         )
+
+
+def _result_text(run: FlowRunRecord) -> str:
+    """The flow run's result, shortened; or why it can't be read (never a traceback)."""
+    assert run.result is not None
+    try:
+        value = runtime.read_result(run.result, f"of flow run {run.id}")
+    except LegatoError as exc:
+        return f"unavailable: {exc}"
+    text = repr(value)
+    return text if len(text) <= 200 else text[:197] + "..."
 
 
 @runs_group.command("logs")

@@ -63,8 +63,8 @@ def deserialize(serializer: str, data: bytes, where: str) -> Any:
             return cloudpickle.loads(data)
     except Exception as exc:
         raise ResultError(
-            f"result {where} is corrupt ({type(exc).__name__}: {exc}); delete it and retry the "
-            "run so the task that produced it runs again."
+            f"result {where} is corrupt ({type(exc).__name__}: {exc}); delete it and run the "
+            "task again (retry a failed run, or start a new run) to rewrite it."
         ) from exc
     raise ResultError(
         f"result {where} uses unknown serializer {serializer!r}; it was written by a newer "

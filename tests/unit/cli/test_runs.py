@@ -164,3 +164,24 @@ def test_retry_of_a_completed_run_is_a_usage_error(
     result = runner.invoke(cli, ["runs", "retry", "run-1"])
     assert result.exit_code == 2
     assert "is COMPLETED" in result.stderr
+
+
+def test_show_prints_the_result_or_why_it_cannot_be_read(
+    runner: CliRunner, backend: FakeBackend, tmp_path: Any
+) -> None:
+    from dataclasses import replace
+
+    from legato.core.records import ResultRef
+
+    backend.add(replace(flow_run("run-ok"), result=ResultRef("json", "inline", b'{"rows": 3}')))
+    broken = tmp_path / "flow-result.json"
+    broken.write_bytes(b"not json")
+    backend.add(replace(flow_run("run-bad"), result=ResultRef("json", "store", None, str(broken))))
+
+    good = runner.invoke(cli, ["runs", "show", "run-ok"])
+    bad = runner.invoke(cli, ["runs", "show", "run-bad"])
+
+    assert good.exit_code == 0 and "{'rows': 3}" in good.stdout
+    assert bad.exit_code == 0, bad.output
+    assert "unavailable" in bad.stdout and "corrupt" in bad.stdout
+    assert "Traceback" not in bad.output
