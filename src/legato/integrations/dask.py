@@ -39,7 +39,11 @@ class DaskTaskRunner(RemoteTaskRunner):
                 if self.address:
                     self._client = Client(self.address, **self.client_kwargs)  # type: ignore[no-untyped-call]
                 else:
-                    kwargs = {"processes": True, "dashboard_address": None, **self.cluster_kwargs}
+                    # Without a dashboard the scheduler still serves HTTP, on 8787 unless told
+                    # otherwise; a free port keeps concurrent flow runs from clashing.
+                    kwargs = {"processes": True, "dashboard_address": None,
+                              "scheduler_kwargs": {"dashboard_address": "127.0.0.1:0"},
+                              **self.cluster_kwargs}
                     self._cluster = LocalCluster(**kwargs)  # type: ignore[no-untyped-call]
                     self._client = Client(self._cluster, **self.client_kwargs)  # type: ignore[no-untyped-call]
             return self._client

@@ -476,13 +476,13 @@ def test_flow_timeout_cancels_task_runs_that_had_not_started(backend: InMemoryBa
 
     @task
     def first() -> None:
-        task_gate.wait(0.3)
+        task_gate.wait(0.4)
 
     @task
     def second() -> None:
         ran.append("second")
 
-    @flow(timeout_seconds=0.1)
+    @flow(timeout_seconds=0.2)
     def stuck() -> None:
         second.submit(wait_for=[first.submit()])
         body_gate.wait(0.5)

@@ -601,14 +601,14 @@ def test_async_task_past_its_timeout_is_cancelled_and_fails(backend: InMemoryBac
 
 
 def test_task_timeout_is_retried_like_any_failure(backend: InMemoryBackend) -> None:
-    gates = [threading.Event(), threading.Event()]
+    gate = threading.Event()
     calls: list[int] = []
 
-    @task(timeout_seconds=0.1, retries=1)
+    @task(timeout_seconds=0.2, retries=1)
     def slow_then_fast() -> str:
         calls.append(1)
         if len(calls) == 1:
-            gates[0].wait(0.5)
+            gate.wait(0.5)
         return "second try"
 
     @flow
@@ -618,7 +618,7 @@ def test_task_timeout_is_retried_like_any_failure(backend: InMemoryBackend) -> N
     try:
         assert pipeline() == "second try"
     finally:
-        gates[0].set()
+        gate.set()
     assert task_runs(backend)["slow_then_fast-0"].attempts == 2
 
 

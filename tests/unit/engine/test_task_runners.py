@@ -3,7 +3,9 @@ Legato's lifecycle (states, retries, logs) kept in the flow's process."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import socket
 import threading
 from pathlib import Path
 
@@ -124,7 +126,16 @@ def test_dask_runner_maps_with_legato_retries(backend: InMemoryBackend, tmp_path
         retried = fails_first_time.submit(marker)
         return squares.result(), retried.result()
 
-    assert pipeline() == ([1, 4, 9], "second attempt")
+    # Dask's default HTTP port may be taken (another cluster, another test run): the runner
+    # must not need it.
+    with contextlib.ExitStack() as stack:
+        try:
+            taken = stack.enter_context(socket.socket())
+            taken.bind(("0.0.0.0", 8787))
+            taken.listen()
+        except OSError:
+            pass  # already taken by someone else: the same situation
+        assert pipeline() == ([1, 4, 9], "second attempt")
     runs = task_runs(backend)
     assert runs["fails_first_time-0"].attempts == 2
     assert runs["fails_first_time-0"].state is S.COMPLETED
