@@ -158,7 +158,7 @@ def test_corrupted_stored_result_raises_result_error_with_path_and_fix(
     message = str(info.value)
     assert ref.path in message
     assert "corrupt" in message
-    assert "delete it and retry the run" in message
+    assert "delete it and run the task again" in message
 
 
 def test_large_flow_result_is_stored_too(small_inline_limit: InMemoryBackend) -> None:
