@@ -64,8 +64,7 @@ def _new_run(flow: FlowRunContext, spec: TaskSpec, key: str, map_index: int | No
     if kwargs:
         special = _scan(kwargs.values(), found) or special
     if wait_for:
-        _check_wait_for(spec, wait_for)
-        for w in wait_for:
+        for w in _check_wait_for(spec, wait_for):
             collect_futures(w, found)
     run = TaskRun(flow, spec, key, map_index, args, kwargs, found, special)
     if found:
@@ -73,15 +72,17 @@ def _new_run(flow: FlowRunContext, spec: TaskSpec, key: str, map_index: int | No
     return run
 
 
-def _check_wait_for(spec: TaskSpec, wait_for: Iterable[Any]) -> None:
+def _check_wait_for(spec: TaskSpec, wait_for: Iterable[Any]) -> list[Any]:
     """`wait_for` takes futures (or allow_failure-wrapped futures) only. Dependencies point
     at futures that already exist, so they can never form a cycle; anything else in the list
-    is a mistake that would otherwise be ignored silently."""
+    is a mistake that would otherwise be ignored silently. Returns them as a list, so a
+    generator is read once."""
     if isinstance(wait_for, (str, bytes)) or not hasattr(wait_for, "__iter__"):
         raise DefinitionError(
             f"task {spec.name!r} got wait_for={wait_for!r}; pass a list of futures returned by "
             ".submit() or .map()."
         )
+    wait_for = list(wait_for)
     for item in wait_for:
         inner = item.value if isinstance(item, allow_failure) else item
         if isinstance(inner, (LegatoFuture, LegatoFutureList)):
@@ -90,6 +91,7 @@ def _check_wait_for(spec: TaskSpec, wait_for: Iterable[Any]) -> None:
             f"task {spec.name!r} got {inner!r} ({type(inner).__name__}) in wait_for; pass "
             "futures returned by .submit() or .map(), not values or tasks."
         )
+    return wait_for
 
 
 def call_task(spec: TaskSpec, args: tuple[Any, ...], kwargs: dict[str, Any], *,
@@ -129,6 +131,8 @@ def map_task(spec: TaskSpec, args: tuple[Any, ...], kwargs: dict[str, Any], *,
     """Submit one task run per element of the iterable arguments (`unmapped` ones are
     passed whole); return their futures."""
     flow = _require_flow(spec, "mapped")
+    if wait_for:  # every mapped run waits for the same futures: read a generator once
+        wait_for = _check_wait_for(spec, wait_for)
     columns: dict[int | str, list[Any]] = {}
     static: dict[int | str, Any] = {}
     arguments: list[tuple[int | str, Any]] = [*enumerate(args), *kwargs.items()]

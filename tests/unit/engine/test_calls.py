@@ -274,3 +274,44 @@ def test_task_called_outside_a_flow_raises_its_own_exception() -> None:
 
     with pytest.raises(ValueError, match="plain"):
         boom()
+
+
+def test_wait_for_reads_a_generator_of_futures_for_submit_and_every_mapped_run(
+        backend: InMemoryBackend) -> None:
+    @task
+    def first() -> str:
+        return "first"
+
+    @task
+    def after(i: int) -> int:
+        return i
+
+    @flow
+    def pipeline() -> None:
+        f = first.submit()
+        after.submit(0, wait_for=(x for x in [f])).wait()
+        after.map([1, 2, 3], wait_for=(x for x in [f])).wait()
+
+    pipeline()
+    runs = task_runs(backend)
+    upstream = runs["first-0"].id
+    downstream = {runs[k].id for k in ("after-0", "after-1[0]", "after-1[1]", "after-1[2]")}
+    assert set(backend.read_edges(only_flow_run(backend).id)) == {
+        (upstream, d) for d in downstream}
+
+
+@pytest.mark.parametrize("wait_for", ["not-a-list", [1], [double]])
+def test_wait_for_with_something_other_than_futures_is_a_definition_error(
+        backend: InMemoryBackend, wait_for: Any) -> None:
+    errors: list[Exception] = []
+
+    @flow
+    def pipeline() -> None:
+        try:
+            double.submit(1, wait_for=wait_for)
+        except DefinitionError as exc:
+            errors.append(exc)
+
+    pipeline()
+    assert len(errors) == 1 and "wait_for" in str(errors[0])
+    assert task_runs(backend) == {}

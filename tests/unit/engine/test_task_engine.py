@@ -712,3 +712,51 @@ def test_persist_result_false_returns_an_unpicklable_value_in_memory(
     record = task_runs(backend)["connect-0"]
     assert record.state is S.COMPLETED
     assert record.result is None
+
+
+def test_unserializable_result_is_kept_in_memory_with_a_warning_by_default(
+        backend: InMemoryBackend) -> None:
+    @task
+    def connect() -> threading.Lock:
+        return threading.Lock()
+
+    @flow
+    def pipeline() -> str:
+        return type(connect()).__name__
+
+    assert pipeline() == "lock"
+    record = task_runs(backend)["connect-0"]
+    assert (record.state, record.result) == (S.COMPLETED, None)
+    warnings = [log.message for log in backend.read_logs(only_flow_run(backend).id,
+                                                         task_run_id=record.id)]
+    assert any(m.startswith("result kept in memory only") for m in warnings)
+
+
+def test_persist_result_true_fails_a_task_whose_result_cannot_be_stored(
+        backend: InMemoryBackend) -> None:
+    @task(persist_result=True)
+    def connect() -> threading.Lock:
+        return threading.Lock()
+
+    @flow
+    def pipeline() -> None:
+        connect()
+
+    assert pipeline(return_state=True).is_failed()
+    record = task_runs(backend)["connect-0"]
+    assert record.state is S.FAILED
+    assert "cannot be serialized" in (record.state_message or "")
+
+
+def test_persist_result_false_stores_no_result_even_when_it_could(
+        backend: InMemoryBackend) -> None:
+    @task(persist_result=False)
+    def small() -> int:
+        return 3
+
+    @flow
+    def pipeline() -> int:
+        return small()
+
+    assert pipeline() == 3
+    assert task_runs(backend)["small-0"].result is None

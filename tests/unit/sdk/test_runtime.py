@@ -102,7 +102,6 @@ def test_retry_reruns_only_the_failed_task(backend: InMemoryBackend, tmp_path: P
     assert retried.id == run.id
     assert (retried.state, retried.run_count) == (S.COMPLETED, 2)
     assert history(backend, run.id) == [
-        S.PENDING,
         S.RUNNING,
         S.FAILED,
         S.SCHEDULED,
@@ -303,3 +302,32 @@ def test_retry_resumes_the_failed_subflow_run_in_place(
     assert (resumed_child.state, resumed_child.run_count) == (S.COMPLETED, 2)
     link = task_runs(backend, parent.id)["inner-0"]
     assert (link.state, link.child_flow_run_id) == (S.COMPLETED, child.id)
+
+
+UNSTORED = '''
+@task(persist_result=False)
+def memory_only(log: str) -> int:
+    record(log, "memory_only")
+    return 2
+
+
+@task
+def last(log: str, x: int) -> int:
+    if record(log, "last"):
+        raise RuntimeError("last fails the first time")
+    return x * 2
+
+
+@flow
+def unstored(log: str) -> int:
+    return last(log, memory_only(log))
+'''
+
+
+def test_task_without_a_stored_result_runs_again_on_retry(backend: InMemoryBackend,
+                                                          tmp_path: Path) -> None:
+    unstored = write_flow(tmp_path, "unstored", UNSTORED)
+    log = tmp_path / "executions.log"
+    assert unstored(log=str(log), return_state=True).is_failed()
+    assert legato.retry_flow_run(only_flow_run(backend).id).result() == 4
+    assert sorted(executions(log)) == ["last", "last", "memory_only", "memory_only"]
