@@ -152,15 +152,14 @@ class FlowRunner:
     def _create_run(self) -> FlowRunRecord:
         spec, parent = self.spec, self.parent
         version_id = _flow_version(self.backend, spec) if spec.source_hash else None
-        run_id = new_id()
-        self.backend.create_flow_run(NewFlowRun(
-            id=run_id, flow_name=spec.name, name=run_name(), parameters=self.stored_parameters,
-            state=S.PENDING, created=self.clock.now(), flow_version_id=version_id,
+        # Created straight into RUNNING: one commit, and nothing waits in between.
+        return self.backend.create_flow_run(NewFlowRun(
+            id=new_id(), flow_name=spec.name, name=run_name(), parameters=self.stored_parameters,
+            state=S.RUNNING, created=self.clock.now(), flow_version_id=version_id,
             entrypoint=spec.entrypoint, tags=spec.tags,
             parent_flow_run_id=parent.flow_run.id if parent else None,
             parent_task_run_id=self.parent_run.id if self.parent_run else None,
         ))
-        return self.backend.set_flow_run_state(run_id, S.RUNNING)
 
     def _resume_run(self) -> FlowRunRecord:
         assert self.resume is not None

@@ -69,7 +69,10 @@ class InMemoryBackend:
             record = FlowRunRecord(
                 id=new.id, flow_name=new.flow_name, name=new.name, parameters=new.parameters,
                 state=new.state, state_message=new.state_message, created=new.created,
-                updated=new.created, start_time=None, end_time=None, run_count=0,
+                updated=new.created,
+                start_time=new.created if new.state is StateType.RUNNING else None,
+                end_time=new.created if new.state in TERMINAL_STATES else None,
+                run_count=1 if new.state is StateType.RUNNING else 0,
                 flow_version_id=new.flow_version_id, entrypoint=new.entrypoint, tags=new.tags,
                 parent_flow_run_id=new.parent_flow_run_id,
                 parent_task_run_id=new.parent_task_run_id)

@@ -32,7 +32,7 @@ def test_completed_flow_run_is_stored_with_its_history_and_result(backend: InMem
     assert run.parameters == {"n": 4}
     assert (run.state, run.run_count) == (S.COMPLETED, 1)
     assert run.start_time is not None and run.end_time is not None
-    assert history(backend, run.id) == [S.PENDING, S.RUNNING, S.COMPLETED]
+    assert history(backend, run.id) == [S.RUNNING, S.COMPLETED]
     assert run.result is not None and run.result.data == b'{"n":4}'
 
 
@@ -121,7 +121,6 @@ def test_flow_retry_reruns_the_body_but_reuses_completed_tasks(
     run = only_flow_run(backend)
     assert (run.state, run.run_count) == (S.COMPLETED, 2)
     assert history(backend, run.id) == [
-        S.PENDING,
         S.RUNNING,
         S.AWAITING_RETRY,
         S.RUNNING,

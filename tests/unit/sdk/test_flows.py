@@ -87,7 +87,7 @@ def test_async_flow_awaited_via_asyncio_run(backend: InMemoryBackend) -> None:
     assert asyncio.run(pipeline(1)) == 2
     run = only_flow_run(backend)
     assert run.state is S.COMPLETED
-    assert history(backend, run.id) == [S.PENDING, S.RUNNING, S.COMPLETED]
+    assert history(backend, run.id) == [S.RUNNING, S.COMPLETED]
 
 
 def test_async_flow_with_return_state_and_a_sync_task(backend: InMemoryBackend) -> None:
