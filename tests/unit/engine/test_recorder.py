@@ -4,6 +4,8 @@ transitions, and flush semantics."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -50,6 +52,30 @@ class RefusingBackend(InMemoryBackend):
             raise StateTransitionError(
                 "task run x-0 is already COMPLETED and cannot become RUNNING"
             )
+
+
+class CountingBackend(InMemoryBackend):
+    """Keeps every batch it is given."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.batches: list[WriteBatch] = []
+
+    def write(self, batch: WriteBatch) -> None:
+        self.batches.append(batch)
+        super().write(batch)
+
+
+def _change(run: Any, to_state: StateType, from_state: StateType | None, attempts: int,
+            is_new: bool) -> tuple[Any, ...]:
+    return (run, to_state, from_state, None, T0, False, attempts, T0, None, None, None, None,
+            is_new)
+
+
+def _fake_run(run_id: str) -> Any:
+    return SimpleNamespace(id=run_id, key=f"{run_id}-0", map_index=None, created=T0,
+                           spec=SimpleNamespace(name=run_id),
+                           flow=SimpleNamespace(flow_run=SimpleNamespace(id="run-1")))
 
 
 def _log(flow_run_id: str, message: str) -> LogRow:
@@ -179,3 +205,43 @@ def test_refused_transition_does_not_stop_the_flow() -> None:
     assert state.is_completed() and state.result() == 11
     assert only_flow_run(backend).state is S.COMPLETED
     assert backend.refusals == 0
+
+
+def test_changes_of_one_task_run_in_one_batch_become_one_row_and_every_event() -> None:
+    backend = CountingBackend()
+    recorder = Recorder(backend, FakeClock(), linger=30)
+    run = _fake_run("t")
+    recorder.task_change(_change(run, S.PENDING, None, 0, True))
+    recorder.task_change(_change(run, S.RUNNING, S.PENDING, 1, False))
+    recorder.task_change(_change(run, S.COMPLETED, S.RUNNING, 1, False))
+    recorder.flush()
+    (batch,) = backend.batches
+    (row,) = batch.task_runs
+    assert (row.state, row.attempts, row.is_new) == (S.COMPLETED, 1, True)
+    assert [e.to_state for e in batch.events] == [S.PENDING, S.RUNNING, S.COMPLETED]
+    assert [e.to_state for e in backend.read_state_events("t")] == [S.PENDING, S.RUNNING,
+                                                                   S.COMPLETED]
+    assert backend.task_runs["t"].state is S.COMPLETED
+    recorder.close()
+
+
+def test_flush_does_not_wait_out_the_linger() -> None:
+    backend = InMemoryBackend()
+    recorder = Recorder(backend, FakeClock(), linger=30)
+    recorder.log(_log("run-1", "now"))
+    recorder.flush(timeout=2)  # raises BackendUnavailable if it waited for the 30 s window
+    assert [log.message for log in backend.read_logs("run-1")] == ["now"]
+    recorder.close()
+
+
+def test_a_row_first_seen_in_an_earlier_batch_is_not_new_in_the_next() -> None:
+    backend = CountingBackend()
+    recorder = Recorder(backend, FakeClock(), linger=30)
+    run = _fake_run("t")
+    recorder.task_change(_change(run, S.RUNNING, None, 1, True))
+    recorder.flush()
+    recorder.task_change(_change(run, S.FAILED, S.RUNNING, 1, False))
+    recorder.flush()
+    assert [[r.is_new for r in b.task_runs] for b in backend.batches] == [[True], [False]]
+    assert backend.task_runs["t"].state is S.FAILED
+    recorder.close()
