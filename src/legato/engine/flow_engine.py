@@ -207,6 +207,9 @@ class FlowRunner:
             message = failures[0] if len(failures) == 1 else (
                 f"{len(failures)} task runs failed; first: {failures[0]}")
             return self._failed_or_retry(S.FAILED, message, first or TaskRunsFailed(message))
+        if isinstance(value, State):
+            # As in Prefect, a flow that returns a completed State returns its result.
+            value = value.result()
         return Outcome(S.COMPLETED, None, value=value)
 
     def fail_attempt(self, exc: BaseException) -> Outcome:

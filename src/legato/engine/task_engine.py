@@ -266,17 +266,26 @@ class TaskRun:
             return False
 
     def _outputs_exist(self, ctx: TaskRunContext) -> bool:
-        outputs = _resolve_outputs(self.spec, ctx.parameters)
+        """Luigi-style completeness: finish CACHED when every declared output exists.
+        Returns True when the task run is final (complete, or failed checking)."""
         store = self.flow.results.store
-        if outputs and all(store.exists(o) for o in outputs):
-            value: Any = outputs[0] if len(outputs) == 1 else outputs
-            self.result_ref = self.flow.results.write(value, f"{self.flow.flow_run.id}/{self.id}")
-            self.end_time = self.flow.clock.now()
-            self.emit(S.CACHED, "complete: all outputs exist")
-            self._finish(State(S.CACHED, message="all outputs exist", data=value,
-                               flow_run_id=self.flow.flow_run.id, task_run_id=self.id))
+        try:
+            outputs = _resolve_outputs(self.spec, ctx.parameters)
+            complete = bool(outputs) and all(store.exists(o) for o in outputs)
+        except Exception as exc:
+            message = f"checking outputs= failed: {type(exc).__name__}: {exc}"
+            _run_logger(ctx).error("%s", message)
+            self._end(S.FAILED, message, exc, ctx)
             return True
-        return False
+        if not complete:
+            return False
+        value: Any = outputs[0] if len(outputs) == 1 else outputs
+        self.result_ref = self.flow.results.write(value, f"{self.flow.flow_run.id}/{self.id}")
+        self.end_time = self.flow.clock.now()
+        self.emit(S.CACHED, "complete: all outputs exist")
+        self._finish_cached(ctx, State(S.CACHED, message="all outputs exist", data=value,
+                                       flow_run_id=self.flow.flow_run.id, task_run_id=self.id))
+        return True
 
     def _cache_hit(self, ctx: TaskRunContext) -> bool:
         spec, flow = self.spec, self.flow
@@ -299,9 +308,15 @@ class TaskRun:
         self.result_ref = ref
         self.end_time = flow.clock.now()
         self.emit(S.CACHED, f"result from cache key {self.cache_key}")
-        self._finish(State(S.CACHED, data=value, flow_run_id=flow.flow_run.id,
-                           task_run_id=self.id, timestamp=self.end_time))
+        self._finish_cached(ctx, State(S.CACHED, data=value, flow_run_id=flow.flow_run.id,
+                                       task_run_id=self.id, timestamp=self.end_time))
         return True
+
+    def _finish_cached(self, ctx: TaskRunContext, state: State) -> None:
+        # As in Prefect, a cached result is a completion: on_completion hooks run.
+        if self.spec.on_completion:
+            _run_hooks(self.spec.on_completion, self.spec.owner, ctx.task_run, state, self.key)
+        self._finish(state)
 
     def _end(self, to_state: StateType, message: str, exc: BaseException,
              ctx: TaskRunContext | None = None) -> None:

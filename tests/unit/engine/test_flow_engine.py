@@ -497,3 +497,16 @@ def test_flow_timeout_cancels_task_runs_that_had_not_started(backend: InMemoryBa
     assert runs["second-0"].state is S.CANCELLED
     assert runs["second-0"].state_message == "the flow run was cancelled"
     assert ran == []
+
+
+def test_a_flow_returning_a_completed_state_returns_its_result(backend: InMemoryBackend) -> None:
+    @task
+    def three() -> int:
+        return 3
+
+    @flow
+    def pipeline() -> Any:
+        return three(return_state=True)
+
+    assert pipeline() == 3
+    assert only_flow_run(backend).state is S.COMPLETED

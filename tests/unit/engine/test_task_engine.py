@@ -760,3 +760,46 @@ def test_persist_result_false_stores_no_result_even_when_it_could(
 
     assert pipeline() == 3
     assert task_runs(backend)["small-0"].result is None
+
+
+def test_an_outputs_check_that_raises_fails_the_task_and_runs_its_failure_hooks(
+    backend: InMemoryBackend,
+) -> None:
+    failures: list[str] = []
+
+    def outputs(day: str) -> list[str]:
+        raise OSError(f"cannot list outputs for {day}")
+
+    @task(outputs=outputs, on_failure=[lambda t, run, state: failures.append(run.task_key)])
+    def build(day: str) -> str:
+        return day
+
+    @flow
+    def pipeline() -> None:
+        build("2026-01-01")
+
+    state = pipeline(return_state=True)
+
+    assert state.is_failed()
+    record = task_runs(backend)["build-0"]
+    assert record.state is S.FAILED
+    assert record.state_message is not None and "cannot list outputs" in record.state_message
+    assert failures == ["build-0"]
+
+
+def test_a_cache_hit_runs_on_completion_hooks(backend: InMemoryBackend) -> None:
+    from legato.tasks import task_input_hash
+
+    completed: list[str] = []
+
+    @task(cache_key_fn=task_input_hash,
+          on_completion=[lambda t, run, state: completed.append(state.type.value)])
+    def double(x: int) -> int:
+        return 2 * x
+
+    @flow
+    def twice() -> int:
+        return double(1) + double(1)
+
+    assert twice() == 4
+    assert completed == ["COMPLETED", "CACHED"]
