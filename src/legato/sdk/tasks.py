@@ -141,12 +141,18 @@ class Task(Generic[P, R]):
         return calls.call_task(self.spec, args, kwargs, return_state=return_state,
                                wait_for=wait_for)
 
-    def submit(self, *args: Any, return_state: bool = False,
-               wait_for: Iterable[Any] | None = None, **kwargs: Any) -> LegatoFuture[R]:
+    @overload
+    def submit(self, *args: P.args, **kwargs: P.kwargs) -> LegatoFuture[R]: ...
+
+    @overload
+    def submit(self, *args: Any, **kwargs: Any) -> Any: ...
+
+    def submit(self, *args: Any, **kwargs: Any) -> Any:
         """Run the task on the flow's task runner; return a future at once."""
-        result: Any = calls.submit_task(self.spec, args, kwargs, wait_for=wait_for,
-                                        return_state=return_state)
-        return result  # type: ignore[no-any-return]
+        return_state: bool = kwargs.pop("return_state", False)
+        wait_for: Iterable[Any] | None = kwargs.pop("wait_for", None)
+        return calls.submit_task(self.spec, args, kwargs, wait_for=wait_for,
+                                 return_state=return_state)
 
     def map(self, *args: Any, return_state: bool = False,
             wait_for: Iterable[Any] | None = None, **kwargs: Any) -> LegatoFutureList[R]:
