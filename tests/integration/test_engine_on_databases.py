@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -80,7 +80,7 @@ def test_a_mapped_flow_is_stored_with_every_task_run_and_its_history(
 
     @flow
     def squares(n: int) -> int:
-        return total(square.map(range(n), offset=unmapped(1)))
+        return cast(int, total(square.map(range(n), offset=unmapped(1))))
 
     state = squares(n=300, return_state=True)
 
@@ -236,7 +236,7 @@ def test_wait_for_with_something_other_than_futures_is_refused_before_anything_r
 
     @flow
     def wrong() -> int:
-        return step.submit(wait_for=[step]).result()
+        return cast(int, step.submit(wait_for=[step]).result())
 
     state = wrong(return_state=True)
 

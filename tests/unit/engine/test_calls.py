@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -97,7 +97,7 @@ def test_map_over_two_iterables_pairs_their_elements(backend: InMemoryBackend) -
     assert pipeline() == [11, 22, 33]
     records = task_runs(backend)
     assert sorted(records) == ["add-0[0]", "add-0[1]", "add-0[2]"]
-    assert sorted(r.map_index for r in records.values()) == [0, 1, 2]
+    assert sorted(cast(int, r.map_index) for r in records.values()) == [0, 1, 2]
 
 
 def test_map_with_keyword_iterables(backend: InMemoryBackend) -> None:
@@ -179,12 +179,12 @@ def test_futures_nested_in_lists_and_dicts_become_edges_and_values(
     @task
     def combine(items: list[int], table: dict[str, Any]) -> int:
         received.append((items, table))
-        return sum(items) + table["x"] + sum(table["more"])
+        return cast(int, sum(items) + table["x"] + sum(table["more"]))
 
     @flow
     def pipeline() -> int:
         a, b, c, d = (double.submit(i) for i in (1, 2, 3, 4))
-        return combine([a, b, 7], {"x": c, "more": (d, 1)})
+        return cast(int, combine([a, b, 7], {"x": c, "more": (d, 1)}))
 
     assert pipeline() == 2 + 4 + 7 + 6 + 8 + 1
     assert received == [([2, 4, 7], {"x": 6, "more": (8, 1)})]
@@ -199,7 +199,7 @@ def test_the_same_future_twice_gives_one_edge(backend: InMemoryBackend) -> None:
     @flow
     def pipeline() -> int:
         f = double.submit(3)
-        return add(f, f)
+        return cast(int, add(f, f))
 
     assert pipeline() == 12
     assert len(backend.read_edges(only_flow_run(backend).id)) == 1
@@ -221,7 +221,7 @@ def test_wait_for_adds_an_edge_without_passing_a_value(backend: InMemoryBackend)
     @flow
     def pipeline() -> str:
         f = first.submit()
-        return second.submit(wait_for=[f]).result()
+        return cast(str, second.submit(wait_for=[f]).result())
 
     assert pipeline() == "done"
     assert order == ["first", "second"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import gc
 import logging
 import threading
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -395,7 +395,7 @@ def test_flow_retry_reuses_completed_submitted_and_mapped_tasks(backend: InMemor
     @flow(retries=1)
     def pipeline() -> int:
         first = item.submit(10)
-        return total.submit([first, *item.map([1, 2, 3])]).result()
+        return cast(int, total.submit([first, *item.map([1, 2, 3])]).result())
 
     assert pipeline() == 16
     assert sorted(executions) == sorted(["item10", "item1", "item2", "item3", "total", "total"])
@@ -421,7 +421,7 @@ def test_flow_returning_a_failed_state_ends_failed_with_its_message(
 
     @flow
     def pipeline() -> State:
-        return bad(return_state=True)
+        return cast(State, bad(return_state=True))
 
     state = pipeline(return_state=True)
     assert state.is_failed()
@@ -440,7 +440,7 @@ def test_flow_returning_a_skipped_state_ends_failed(backend: InMemoryBackend) ->
 
     @flow
     def pipeline() -> State:
-        return dependant.submit(bad.submit(), return_state=True)
+        return cast(State, dependant.submit(bad.submit(), return_state=True))
 
     state = pipeline(return_state=True)
     assert state.is_failed()

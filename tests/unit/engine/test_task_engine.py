@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from legato import State, allow_failure, flow, task
+from legato import State, Task, allow_failure, flow, task
 from legato.core.states import StateType
 from legato.errors import TaskTimeoutError, UpstreamFailed
 from legato.tasks import exponential_backoff, task_input_hash
@@ -287,7 +287,7 @@ def test_raising_retry_condition_means_no_retry(backend: InMemoryBackend) -> Non
 # -- caching ----------------------------------------------------------------------------
 
 
-def _cached_task(calls: list[Any], **options: Any) -> Any:
+def _cached_task(calls: list[Any], **options: Any) -> Task[[int], int]:
     @task(cache_key_fn=task_input_hash, **options)
     def expensive(x: int) -> int:
         calls.append(x)
@@ -406,7 +406,7 @@ def test_task_input_hash_ignores_unhashable_arguments_by_disabling_the_cache(
 # -- Luigi-style outputs ----------------------------------------------------------------
 
 
-def _producer(tmp_path: Path, calls: list[str]) -> Any:
+def _producer(tmp_path: Path, calls: list[str]) -> Task[[str], str]:
     @task(outputs=[str(tmp_path / "out_{day}.txt")])
     def produce(day: str) -> str:
         calls.append(day)

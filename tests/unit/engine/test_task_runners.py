@@ -85,7 +85,7 @@ def test_task_runner_rejects_bad_max_workers(bad: object) -> None:
 
 def test_flow_rejects_something_that_is_not_a_task_runner() -> None:
     with pytest.raises(DefinitionError, match="task_runner="):
-        flow(task_runner="threads")(lambda: None)  # type: ignore[call-overload]
+        flow(task_runner="threads")(lambda: None)
 
 
 def test_process_pool_runs_tasks_elsewhere_with_logs_and_retries(

@@ -138,7 +138,7 @@ def test_too_many_positional_arguments_raise_parameter_error(backend: InMemoryBa
         return n
 
     with pytest.raises(ParameterError, match="@flow 'pipeline'"):
-        pipeline(1, 2)  # type: ignore[call-arg]
+        pipeline(1, 2)
     assert backend.list_flow_runs() == []
 
 

@@ -7,10 +7,12 @@ import os
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 
 import pytest
 
 import legato
+from legato import State
 from legato.core.states import StateType
 from legato.errors import Conflict, UserCodeError
 from legato.sdk import runtime
@@ -88,7 +90,7 @@ def chain(log: str) -> int:
 def test_retry_reruns_only_the_failed_task(backend: InMemoryBackend, tmp_path: Path) -> None:
     chain = write_flow(tmp_path, "chain", CHAIN)
     log = tmp_path / "executions.log"
-    first = chain(log=str(log), return_state=True)
+    first = cast(State, chain(log=str(log), return_state=True))
     assert first.is_failed()
     run = only_flow_run(backend)
     assert run.state is S.FAILED
@@ -134,7 +136,7 @@ def test_retry_of_a_map_reruns_only_the_failed_index(
 ) -> None:
     fan = write_flow(tmp_path, "fan", FAN)
     log = tmp_path / "executions.log"
-    assert fan(log=str(log), return_state=True).is_failed()
+    assert cast(State, fan(log=str(log), return_state=True)).is_failed()
     run = only_flow_run(backend)
     assert sorted(executions(log)) == [f"item{i}" for i in range(5)]
     before = task_runs(backend, run.id)
@@ -173,7 +175,7 @@ def test_task_whose_result_file_was_deleted_runs_again_on_retry(
 ) -> None:
     stored = write_flow(tmp_path, "stored", STORED)
     log = tmp_path / "executions.log"
-    assert stored(log=str(log), return_state=True).is_failed()
+    assert cast(State, stored(log=str(log), return_state=True)).is_failed()
     run = only_flow_run(stored_results)
     refs = {k: r.result for k, r in task_runs(stored_results, run.id).items()}
     a_ref = refs["big-0"]
@@ -290,7 +292,7 @@ def test_retry_resumes_the_failed_subflow_run_in_place(
 ) -> None:
     nested = write_flow(tmp_path, "nested", NESTED)
     log = tmp_path / "executions.log"
-    assert nested(log=str(log), return_state=True).is_failed()
+    assert cast(State, nested(log=str(log), return_state=True)).is_failed()
     parent = only_flow_run(backend, "nested")
     child = only_flow_run(backend, "inner")
     assert child.state is S.FAILED
@@ -328,6 +330,6 @@ def test_task_without_a_stored_result_runs_again_on_retry(backend: InMemoryBacke
                                                           tmp_path: Path) -> None:
     unstored = write_flow(tmp_path, "unstored", UNSTORED)
     log = tmp_path / "executions.log"
-    assert unstored(log=str(log), return_state=True).is_failed()
+    assert cast(State, unstored(log=str(log), return_state=True)).is_failed()
     assert legato.retry_flow_run(only_flow_run(backend).id).result() == 4
     assert sorted(executions(log)) == ["last", "last", "memory_only", "memory_only"]
