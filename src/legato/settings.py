@@ -12,6 +12,10 @@ from legato.errors import ConfigError
 
 DEFAULT_INLINE_RESULT_LIMIT = 8 * 1024
 LOCAL_BACKEND_FACTORY = "legato.orchestration.local:create_local_backend"
+HTTP_BACKEND_FACTORY = "legato.client.http:create_http_backend"
+DEFAULT_SERVER_HOST = "127.0.0.1"
+DEFAULT_SERVER_PORT = 4200
+DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,9 @@ class Settings:
     backend_factory: str = LOCAL_BACKEND_FACTORY
     api_url: str | None = None
     log_level: str = "INFO"
+    server_host: str = DEFAULT_SERVER_HOST
+    server_port: int = DEFAULT_SERVER_PORT
+    server_max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -55,12 +62,31 @@ class Settings:
             raise ConfigError(
                 f"LEGATO_LOG_LEVEL={level!r} is not a log level; use DEBUG, INFO, WARNING or ERROR."
             )
+        api_url = env.get("LEGATO_API_URL") or None
+        # A process pointed at a server talks to it, unless a factory is named explicitly.
+        default_factory = HTTP_BACKEND_FACTORY if api_url else LOCAL_BACKEND_FACTORY
         return cls(
             home=home,
             database_url=database_url,
             results_url=results_url,
             inline_result_limit=inline_limit,
-            backend_factory=env.get("LEGATO_BACKEND_FACTORY", LOCAL_BACKEND_FACTORY),
-            api_url=env.get("LEGATO_API_URL") or None,
+            backend_factory=env.get("LEGATO_BACKEND_FACTORY") or default_factory,
+            api_url=api_url,
             log_level=level,
+            server_host=env.get("LEGATO_SERVER_HOST") or DEFAULT_SERVER_HOST,
+            server_port=_int_setting(env, "LEGATO_SERVER_PORT", DEFAULT_SERVER_PORT, 0, 65535),
+            server_max_body_bytes=_int_setting(
+                env, "LEGATO_SERVER_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, 1, 2**40
+            ),
         )
+
+
+def _int_setting(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name) or str(default)
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not an integer; set it to a whole number.") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name}={value} is out of range; set it between {low} and {high}.")
+    return value

@@ -10,6 +10,7 @@ import click
 from .db import db_group
 from .run import run_command
 from .runs import runs_group
+from .server import server_command
 
 
 def legato_version() -> str:
@@ -34,6 +35,7 @@ def version_command() -> None:
 cli.add_command(run_command)
 cli.add_command(runs_group)
 cli.add_command(db_group)
+cli.add_command(server_command)
 
 
 def main() -> None:

@@ -1,0 +1,346 @@
+"""HttpBackend: the Backend protocol over Legato's REST API, for processes that run flows
+against a server (workers, `legato run` with LEGATO_API_URL). Sync, pooled, thread-safe."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import TypeVar
+from urllib.parse import quote
+
+import httpx
+from pydantic import BaseModel, ValidationError
+from pydantic_core import PydanticSerializationError
+
+from legato._clock import SYSTEM_CLOCK, Clock
+from legato.client.session import ApiSession, Params
+from legato.core.ids import new_id
+from legato.core.records import (
+    FlowRunRecord,
+    FlowVersionRecord,
+    LogRecord,
+    NewFlowRun,
+    ResultRef,
+    StateEventRecord,
+    TaskRunRecord,
+    WriteBatch,
+)
+from legato.core.states import StateType
+from legato.errors import ConfigError, ParameterError
+from legato.schemas.api import (
+    IDEMPOTENCY_HEADER,
+    MAX_LOG_PAGE,
+    MAX_PAGE,
+    CacheEntryModel,
+    CacheWriteBody,
+    EdgePage,
+    FlowRunPage,
+    FlowVersionIdModel,
+    LogPage,
+    RegisterFlowVersionBody,
+    SetStateBody,
+    StateEventPage,
+    TaskRunCountsModel,
+    TaskRunPage,
+)
+from legato.schemas.records import (
+    FlowRunModel,
+    FlowVersionModel,
+    NewFlowRunModel,
+    ResultRefModel,
+    WriteBatchModel,
+)
+from legato.settings import Settings
+
+M = TypeVar("M", bound=BaseModel)
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_RETRIES = 4
+
+
+def _encode(build: Callable[[], BaseModel], what: str) -> bytes:
+    """The JSON body for a request; what cannot go on the wire is a ParameterError."""
+    try:
+        return build().model_dump_json().encode()
+    except ValidationError as error:
+        problems = [
+            (".".join(str(part) for part in item["loc"]), item["msg"]) for item in error.errors()
+        ]
+        fields = ", ".join(field for field, _ in problems)
+        raise ParameterError(
+            f"{what} has invalid fields ({fields}); fix them before sending.", problems
+        ) from None
+    except PydanticSerializationError as error:
+        raise ParameterError(
+            f"{what} holds a value that cannot be sent as JSON ({error}); pass JSON-compatible "
+            "values (str, int, float, bool, None, lists, dicts)."
+        ) from None
+
+
+def _segment(value: str) -> str:
+    return quote(value, safe="")
+
+
+def _check_page(limit: int, offset: int, what: str) -> None:
+    if limit < 0 or offset < 0:
+        raise ParameterError(f"{what} got limit={limit}, offset={offset}; both must be 0 or more.")
+
+
+class HttpBackend:
+    """The Backend protocol spoken to a Legato server over HTTP.
+
+    >>> backend = HttpBackend("http://127.0.0.1:4200")
+    >>> backend.list_flow_runs(limit=5)
+    """
+
+    def __init__(
+        self,
+        api_url: str,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        retries: int = DEFAULT_RETRIES,
+        clock: Clock = SYSTEM_CLOCK,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.session = ApiSession(
+            api_url, timeout=timeout, retries=retries, clock=clock, transport=transport
+        )
+
+    def __repr__(self) -> str:
+        return f"HttpBackend({self.session.base_url!r})"
+
+    # -- plumbing -------------------------------------------------------------------
+    def _get(self, path: str, model: type[M], params: Params = None) -> M:
+        response = self.session.request("GET", path, params=params, idempotent=True)
+        return self._parse(response, model)
+
+    def _post(
+        self,
+        path: str,
+        body: Callable[[], BaseModel] | None,
+        model: type[M] | None,
+        *,
+        idempotent: bool,
+        headers: dict[str, str] | None = None,
+        what: str = "the request",
+    ) -> M | None:
+        content = _encode(body, what) if body is not None else None
+        response = self.session.request(
+            "POST", path, content=content, headers=headers, idempotent=idempotent
+        )
+        return None if model is None else self._parse(response, model)
+
+    def _post_for(
+        self,
+        path: str,
+        body: Callable[[], BaseModel] | None,
+        model: type[M],
+        *,
+        idempotent: bool,
+        what: str = "the request",
+    ) -> M:
+        result = self._post(path, body, model, idempotent=idempotent, what=what)
+        assert result is not None
+        return result
+
+    def _parse(self, response: httpx.Response, model: type[M]) -> M:
+        try:
+            return model.model_validate_json(response.content)
+        except ValidationError as error:
+            raise ConfigError(
+                f"{self!r} answered {response.request.method} {response.request.url.path} with "
+                f"a body that is not a {model.__name__} ({error.error_count()} error(s)); run the "
+                "same Legato version on the client and the server."
+            ) from None
+
+    # -- flow versions --------------------------------------------------------------
+    def register_flow_version(
+        self, flow_name: str, source: str, source_hash: str, entrypoint: str | None
+    ) -> str:
+        def body() -> RegisterFlowVersionBody:
+            return RegisterFlowVersionBody(
+                flow_name=flow_name, source=source, source_hash=source_hash, entrypoint=entrypoint
+            )
+
+        what = f"flow version of {flow_name!r}"
+        return self._post_for(
+            "/flow-versions", body, FlowVersionIdModel, idempotent=True, what=what
+        ).id
+
+    def read_flow_version(self, flow_version_id: str) -> FlowVersionRecord:
+        return self._get(
+            f"/flow-versions/{_segment(flow_version_id)}", FlowVersionModel
+        ).to_record()
+
+    # -- flow runs ------------------------------------------------------------------
+    def create_flow_run(self, new: NewFlowRun) -> FlowRunRecord:
+        created = self._post_for(
+            "/flow-runs",
+            lambda: NewFlowRunModel.from_record(new),
+            FlowRunModel,
+            idempotent=False,
+            what=f"new flow run {new.id}",
+        )
+        return created.to_record()
+
+    def read_flow_run(self, flow_run_id: str) -> FlowRunRecord:
+        return self._get(f"/flow-runs/{_segment(flow_run_id)}", FlowRunModel).to_record()
+
+    def list_flow_runs(
+        self,
+        *,
+        flow_name: str | None = None,
+        states: Sequence[StateType] | None = None,
+        parent_flow_run_id: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[FlowRunRecord]:
+        _check_page(limit, offset, "list_flow_runs")
+        filters: list[tuple[str, str | int | float | bool | None]] = []
+        if flow_name is not None:
+            filters.append(("flow_name", flow_name))
+        filters.extend(("state", StateType(state).value) for state in states or ())
+        if parent_flow_run_id is not None:
+            filters.append(("parent_flow_run_id", parent_flow_run_id))
+        found: list[FlowRunRecord] = []
+        next_offset: int | None = offset
+        while next_offset is not None and len(found) < limit:
+            size = min(limit - len(found), MAX_PAGE)
+            params = [*filters, ("limit", size), ("offset", next_offset)]
+            page = self._get("/flow-runs", FlowRunPage, params)
+            found.extend(item.to_record() for item in page.items)
+            next_offset = page.next_offset
+        return found
+
+    def set_flow_run_state(
+        self,
+        flow_run_id: str,
+        state: StateType,
+        *,
+        message: str | None = None,
+        result: ResultRef | None = None,
+        force: bool = False,
+    ) -> FlowRunRecord:
+        def body() -> SetStateBody:
+            return SetStateBody(
+                state=state,
+                message=message,
+                result=None if result is None else ResultRefModel.from_record(result),
+                force=force,
+            )
+
+        path = f"/flow-runs/{_segment(flow_run_id)}/state"
+        what = f"state change of flow run {flow_run_id}"
+        return self._post_for(path, body, FlowRunModel, idempotent=False, what=what).to_record()
+
+    def retry_flow_run(self, flow_run_id: str) -> FlowRunRecord:
+        path = f"/flow-runs/{_segment(flow_run_id)}/retry"
+        return self._post_for(path, None, FlowRunModel, idempotent=False).to_record()
+
+    # -- write batches and reads ----------------------------------------------------
+    def write(self, batch: WriteBatch) -> None:
+        if not batch:
+            return
+        # The key lets the server replay the first outcome when a retry follows a lost
+        # response, so the batch is never applied twice.
+        headers = {IDEMPOTENCY_HEADER: new_id()}
+        self._post(
+            "/write-batches",
+            lambda: WriteBatchModel.from_record(batch),
+            None,
+            idempotent=True,
+            headers=headers,
+            what="write batch",
+        )
+
+    def read_task_runs(self, flow_run_id: str) -> list[TaskRunRecord]:
+        path = f"/flow-runs/{_segment(flow_run_id)}/task-runs"
+        runs: dict[str, TaskRunRecord] = {}
+        next_offset: int | None = 0
+        while next_offset is not None:
+            page = self._get(path, TaskRunPage, [("limit", MAX_PAGE), ("offset", next_offset)])
+            # Keyed by id: a page boundary that shifts between two reads cannot duplicate.
+            runs.update((item.id, item.to_record()) for item in page.items)
+            next_offset = page.next_offset
+        return list(runs.values())
+
+    def count_task_runs(self, flow_run_id: str) -> dict[StateType, int]:
+        return self._get(
+            f"/flow-runs/{_segment(flow_run_id)}/task-run-counts", TaskRunCountsModel
+        ).counts
+
+    def read_state_events(self, run_id: str) -> list[StateEventRecord]:
+        path = f"/runs/{_segment(run_id)}/state-events"
+        events: list[StateEventRecord] = []
+        next_offset: int | None = 0
+        while next_offset is not None:
+            page = self._get(path, StateEventPage, [("limit", MAX_PAGE), ("offset", next_offset)])
+            events.extend(item.to_stored() for item in page.items)
+            next_offset = page.next_offset
+        return events
+
+    def read_logs(
+        self,
+        flow_run_id: str,
+        *,
+        task_run_id: str | None = None,
+        after_id: int = 0,
+        limit: int = 1000,
+    ) -> list[LogRecord]:
+        _check_page(limit, 0, "read_logs")
+        path = f"/flow-runs/{_segment(flow_run_id)}/logs"
+        lines: list[LogRecord] = []
+        cursor: int | None = after_id
+        while cursor is not None and len(lines) < limit:
+            params: list[tuple[str, str | int | float | bool | None]] = [
+                ("after_id", cursor),
+                ("limit", min(limit - len(lines), MAX_LOG_PAGE)),
+            ]
+            if task_run_id is not None:
+                params.append(("task_run_id", task_run_id))
+            page = self._get(path, LogPage, params)
+            lines.extend(item.to_stored() for item in page.items)
+            cursor = page.next_after_id
+        return lines
+
+    def read_edges(self, flow_run_id: str) -> list[tuple[str, str]]:
+        path = f"/flow-runs/{_segment(flow_run_id)}/edges"
+        edges: list[tuple[str, str]] = []
+        next_offset: int | None = 0
+        while next_offset is not None:
+            page = self._get(path, EdgePage, [("limit", MAX_PAGE), ("offset", next_offset)])
+            edges.extend((item.upstream_id, item.downstream_id) for item in page.items)
+            next_offset = page.next_offset
+        return edges
+
+    # -- cache ----------------------------------------------------------------------
+    def read_cache(self, cache_key: str, now: datetime) -> ResultRef | None:
+        params: list[tuple[str, str | int | float | bool | None]] = [
+            ("key", cache_key),
+            ("now", now.isoformat()),
+        ]
+        entry = self._get("/cache-entries", CacheEntryModel, params)
+        return None if entry.result is None else entry.result.to_record()
+
+    def write_cache(self, cache_key: str, result: ResultRef, expires: datetime | None) -> None:
+        def body() -> CacheWriteBody:
+            return CacheWriteBody(
+                key=cache_key, result=ResultRefModel.from_record(result), expires=expires
+            )
+
+        self._post("/cache-entries", body, None, idempotent=True, what=f"cache entry {cache_key!r}")
+
+    def close(self) -> None:
+        self.session.close()
+
+
+def create_http_backend(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HttpBackend:
+    """An HttpBackend on `settings.api_url` (LEGATO_API_URL); the factory named by
+    Settings.backend_factory when a server URL is set.
+
+    >>> backend = create_http_backend(Settings.from_env({"LEGATO_API_URL": "http://127.0.0.1:4200"}))
+    """
+    if not settings.api_url:
+        raise ConfigError(
+            "the HTTP backend needs a server URL; set LEGATO_API_URL, e.g. http://127.0.0.1:4200."
+        )
+    return HttpBackend(settings.api_url, clock=clock)

@@ -1,0 +1,417 @@
+"""Wire models of the records that cross the Backend boundary (runs, task runs, results,
+state events, logs, edges, write batches), each with `from_record` and `to_record`."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from legato.core.records import (
+    Edge,
+    FlowRunRecord,
+    FlowVersionRecord,
+    LogRecord,
+    LogRow,
+    NewFlowRun,
+    ResultRef,
+    StateEvent,
+    StateEventRecord,
+    TaskRunRecord,
+    TaskRunRow,
+    WriteBatch,
+)
+from legato.core.states import StateType
+from legato.schemas.fields import (
+    MAX_ITEMS,
+    Base64Bytes,
+    Count,
+    Id,
+    Key,
+    Name,
+    Path,
+    Source,
+    Text,
+    Timestamp,
+)
+
+
+class WireModel(BaseModel):
+    """Base of every wire model: unknown fields are refused, instances are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ResultRefModel(WireModel):
+    """A result reference; inline `data` travels base64-encoded and is never decoded."""
+
+    serializer: str = Field(max_length=16, pattern=r"^[A-Za-z0-9_.-]+$")
+    storage: Literal["inline", "store"]
+    data: Base64Bytes | None = None
+    path: Path | None = None
+
+    @classmethod
+    def from_record(cls, ref: ResultRef) -> ResultRefModel:
+        return cls(serializer=ref.serializer, storage=ref.storage, data=ref.data, path=ref.path)  # type: ignore[arg-type]
+
+    def to_record(self) -> ResultRef:
+        return ResultRef(self.serializer, self.storage, self.data, self.path)
+
+
+def _ref(model: ResultRefModel | None) -> ResultRef | None:
+    return None if model is None else model.to_record()
+
+
+def _model(ref: ResultRef | None) -> ResultRefModel | None:
+    return None if ref is None else ResultRefModel.from_record(ref)
+
+
+class FlowVersionModel(WireModel):
+    """One stored definition of a flow."""
+
+    id: Id
+    flow_name: Name
+    source_hash: str = Field(max_length=128)
+    source: Source
+    entrypoint: Path | None
+    created: Timestamp
+
+    @classmethod
+    def from_record(cls, record: FlowVersionRecord) -> FlowVersionModel:
+        return cls(
+            id=record.id,
+            flow_name=record.flow_name,
+            source_hash=record.source_hash,
+            source=record.source,
+            entrypoint=record.entrypoint,
+            created=record.created,
+        )
+
+    def to_record(self) -> FlowVersionRecord:
+        return FlowVersionRecord(
+            self.id, self.flow_name, self.source_hash, self.source, self.entrypoint, self.created
+        )
+
+
+class NewFlowRunModel(WireModel):
+    """A flow run to create; the id is made by the caller."""
+
+    id: Id
+    flow_name: Name
+    name: Name
+    parameters: dict[str, Any]
+    state: StateType
+    created: Timestamp
+    flow_version_id: Id | None = None
+    entrypoint: Path | None = None
+    tags: tuple[Name, ...] = Field(default=(), max_length=1000)
+    parent_flow_run_id: Id | None = None
+    parent_task_run_id: Id | None = None
+    state_message: Text | None = None
+
+    @classmethod
+    def from_record(cls, new: NewFlowRun) -> NewFlowRunModel:
+        return cls(
+            id=new.id,
+            flow_name=new.flow_name,
+            name=new.name,
+            parameters=new.parameters,
+            state=new.state,
+            created=new.created,
+            flow_version_id=new.flow_version_id,
+            entrypoint=new.entrypoint,
+            tags=tuple(new.tags),
+            parent_flow_run_id=new.parent_flow_run_id,
+            parent_task_run_id=new.parent_task_run_id,
+            state_message=new.state_message,
+        )
+
+    def to_record(self) -> NewFlowRun:
+        return NewFlowRun(**self._fields())
+
+    def _fields(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in type(self).model_fields}
+
+
+class FlowRunModel(WireModel):
+    """A stored flow run."""
+
+    id: Id
+    flow_name: Name
+    name: Name
+    parameters: dict[str, Any]
+    state: StateType
+    state_message: Text | None
+    created: Timestamp
+    updated: Timestamp
+    start_time: Timestamp | None
+    end_time: Timestamp | None
+    run_count: Count
+    flow_version_id: Id | None = None
+    entrypoint: Path | None = None
+    tags: tuple[Name, ...] = ()
+    parent_flow_run_id: Id | None = None
+    parent_task_run_id: Id | None = None
+    result: ResultRefModel | None = None
+
+    @classmethod
+    def from_record(cls, record: FlowRunRecord) -> FlowRunModel:
+        return cls(
+            id=record.id,
+            flow_name=record.flow_name,
+            name=record.name,
+            parameters=record.parameters,
+            state=record.state,
+            state_message=record.state_message,
+            created=record.created,
+            updated=record.updated,
+            start_time=record.start_time,
+            end_time=record.end_time,
+            run_count=record.run_count,
+            flow_version_id=record.flow_version_id,
+            entrypoint=record.entrypoint,
+            tags=tuple(record.tags),
+            parent_flow_run_id=record.parent_flow_run_id,
+            parent_task_run_id=record.parent_task_run_id,
+            result=_model(record.result),
+        )
+
+    def to_record(self) -> FlowRunRecord:
+        fields = {name: getattr(self, name) for name in type(self).model_fields}
+        fields["result"] = _ref(self.result)
+        return FlowRunRecord(**fields)
+
+
+class TaskRunModel(WireModel):
+    """A stored task run."""
+
+    id: Id
+    flow_run_id: Id
+    task_key: Key
+    task_name: Name
+    map_index: Count | None
+    state: StateType
+    state_message: Text | None
+    attempts: Count
+    created: Timestamp
+    updated: Timestamp
+    start_time: Timestamp | None
+    end_time: Timestamp | None
+    result: ResultRefModel | None = None
+    cache_key: Key | None = None
+    child_flow_run_id: Id | None = None
+
+    @classmethod
+    def from_record(cls, record: TaskRunRecord) -> TaskRunModel:
+        return cls(**_task_fields(record))
+
+    def to_record(self) -> TaskRunRecord:
+        fields = {name: getattr(self, name) for name in type(self).model_fields}
+        fields["result"] = _ref(self.result)
+        return TaskRunRecord(**fields)
+
+
+def _task_fields(record: TaskRunRecord | TaskRunRow) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "flow_run_id": record.flow_run_id,
+        "task_key": record.task_key,
+        "task_name": record.task_name,
+        "map_index": record.map_index,
+        "state": record.state,
+        "state_message": record.state_message,
+        "attempts": record.attempts,
+        "created": record.created,
+        "updated": record.updated,
+        "start_time": record.start_time,
+        "end_time": record.end_time,
+        "result": _model(record.result),
+        "cache_key": record.cache_key,
+        "child_flow_run_id": record.child_flow_run_id,
+    }
+
+
+class TaskRunRowModel(TaskRunModel):
+    """A task-run snapshot in a write batch; `is_new` says no row exists for it yet."""
+
+    is_new: bool
+
+    @classmethod
+    def from_row(cls, row: TaskRunRow) -> TaskRunRowModel:
+        return cls(**_task_fields(row), is_new=row.is_new)
+
+    def to_row(self) -> TaskRunRow:
+        fields = {name: getattr(self, name) for name in type(self).model_fields}
+        fields["result"] = _ref(self.result)
+        return TaskRunRow(**fields)
+
+
+class StateEventModel(WireModel):
+    """One state transition to record."""
+
+    run_id: Id
+    run_kind: str = Field(max_length=8)
+    from_state: StateType | None
+    to_state: StateType
+    timestamp: Timestamp
+    message: Text | None = None
+    forced: bool = False
+
+    @classmethod
+    def from_record(cls, event: StateEvent) -> StateEventModel:
+        return cls(
+            run_id=event.run_id,
+            run_kind=event.run_kind,
+            from_state=event.from_state,
+            to_state=event.to_state,
+            timestamp=event.timestamp,
+            message=event.message,
+            forced=event.forced,
+        )
+
+    def to_record(self) -> StateEvent:
+        return StateEvent(
+            self.run_id,
+            self.run_kind,
+            self.from_state,
+            self.to_state,
+            self.timestamp,
+            self.message,
+            self.forced,
+        )
+
+
+class StateEventRecordModel(StateEventModel):
+    """A stored state event, with its sequence number."""
+
+    id: int = Field(ge=0)
+
+    @classmethod
+    def from_stored(cls, event: StateEventRecord) -> StateEventRecordModel:
+        return cls(
+            id=event.id,
+            run_id=event.run_id,
+            run_kind=event.run_kind,
+            from_state=event.from_state,
+            to_state=event.to_state,
+            timestamp=event.timestamp,
+            message=event.message,
+            forced=event.forced,
+        )
+
+    def to_stored(self) -> StateEventRecord:
+        return StateEventRecord(
+            self.id,
+            self.run_id,
+            self.run_kind,
+            self.from_state,
+            self.to_state,
+            self.timestamp,
+            self.message,
+            self.forced,
+        )
+
+
+class LogRowModel(WireModel):
+    """One log line to store."""
+
+    flow_run_id: Id
+    task_run_id: Id | None
+    level: int = Field(ge=0, le=100)
+    logger: Name
+    message: Text
+    timestamp: Timestamp
+
+    @classmethod
+    def from_record(cls, row: LogRow) -> LogRowModel:
+        return cls(
+            flow_run_id=row.flow_run_id,
+            task_run_id=row.task_run_id,
+            level=row.level,
+            logger=row.logger,
+            message=row.message,
+            timestamp=row.timestamp,
+        )
+
+    def to_record(self) -> LogRow:
+        return LogRow(
+            self.flow_run_id,
+            self.task_run_id,
+            self.level,
+            self.logger,
+            self.message,
+            self.timestamp,
+        )
+
+
+class LogModel(LogRowModel):
+    """A stored log line; its id is the cursor for the next page."""
+
+    id: int = Field(ge=0)
+
+    @classmethod
+    def from_stored(cls, record: LogRecord) -> LogModel:
+        return cls(
+            id=record.id,
+            flow_run_id=record.flow_run_id,
+            task_run_id=record.task_run_id,
+            level=record.level,
+            logger=record.logger,
+            message=record.message,
+            timestamp=record.timestamp,
+        )
+
+    def to_stored(self) -> LogRecord:
+        return LogRecord(
+            self.id,
+            self.flow_run_id,
+            self.task_run_id,
+            self.level,
+            self.logger,
+            self.message,
+            self.timestamp,
+        )
+
+
+class EdgeModel(WireModel):
+    """A dependency between two task runs of one flow run."""
+
+    flow_run_id: Id
+    upstream_id: Id
+    downstream_id: Id
+
+    def to_record(self) -> Edge:
+        return Edge(self.flow_run_id, self.upstream_id, self.downstream_id)
+
+
+class WriteBatchModel(WireModel):
+    """Task-run snapshots, state events, logs and edges committed in one transaction."""
+
+    task_runs: list[TaskRunRowModel] = Field(default_factory=list, max_length=MAX_ITEMS)
+    events: list[StateEventModel] = Field(default_factory=list, max_length=MAX_ITEMS)
+    logs: list[LogRowModel] = Field(default_factory=list, max_length=MAX_ITEMS)
+    edges: list[EdgeModel] = Field(default_factory=list, max_length=MAX_ITEMS)
+
+    @classmethod
+    def from_record(cls, batch: WriteBatch) -> WriteBatchModel:
+        return cls(
+            task_runs=[TaskRunRowModel.from_row(row) for row in batch.task_runs],
+            events=[StateEventModel.from_record(event) for event in batch.events],
+            logs=[LogRowModel.from_record(row) for row in batch.logs],
+            edges=[
+                EdgeModel(
+                    flow_run_id=edge.flow_run_id,
+                    upstream_id=edge.upstream_id,
+                    downstream_id=edge.downstream_id,
+                )
+                for edge in batch.edges
+            ],
+        )
+
+    def to_record(self) -> WriteBatch:
+        return WriteBatch(
+            task_runs=[row.to_row() for row in self.task_runs],
+            events=[event.to_record() for event in self.events],
+            logs=[row.to_record() for row in self.logs],
+            edges=[edge.to_record() for edge in self.edges],
+        )

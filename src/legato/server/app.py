@@ -1,0 +1,37 @@
+"""The FastAPI application factory: the REST API under /api/v1 over any Backend (the server
+wraps a LocalBackend), with problem+json errors and a request body size limit."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from legato.core.backend import Backend
+from legato.schemas.api import API_PREFIX
+from legato.server.idempotency import IdempotencyCache
+from legato.server.limits import DEFAULT_MAX_BODY_BYTES, BodySizeLimit
+from legato.server.params import PROBLEMS
+from legato.server.problems import install_problem_handlers
+from legato.server.routes import cache, flows, health, run_data
+
+
+def create_app(backend: Backend, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> FastAPI:
+    """The API application serving `backend`; closing the backend stays with the caller.
+
+    >>> app = create_app(create_local_backend(Settings.from_env()))
+    """
+    app = FastAPI(
+        title="Legato API",
+        version="1",
+        summary="Flow runs, task runs, state, logs and results of the Legato orchestrator.",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
+    )
+    app.state.backend = backend
+    app.state.idempotency = IdempotencyCache()
+    for router in (health.router, flows.router, run_data.router, cache.router):
+        app.include_router(router, prefix=API_PREFIX, responses=PROBLEMS)
+    install_problem_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
+    return app

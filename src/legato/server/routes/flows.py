@@ -1,0 +1,115 @@
+"""Routes for flow versions and flow runs: register and read definitions; create, read, list,
+transition and retry runs."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from legato.core.states import StateType
+from legato.schemas.api import (
+    DEFAULT_PAGE,
+    MAX_PAGE,
+    FlowRunPage,
+    FlowVersionIdModel,
+    RegisterFlowVersionBody,
+    SetStateBody,
+)
+from legato.schemas.fields import ID_PATTERN, MAX_ID, MAX_INT, MAX_NAME
+from legato.schemas.records import FlowRunModel, FlowVersionModel, NewFlowRunModel
+from legato.server.params import (
+    NOT_FOUND,
+    NOT_FOUND_OR_CONFLICT,
+    BackendDep,
+    FlowRunId,
+    FlowVersionId,
+)
+
+router = APIRouter(tags=["flows"])
+
+
+@router.post("/flow-versions", response_model=FlowVersionIdModel)
+def register_flow_version(body: RegisterFlowVersionBody, backend: BackendDep) -> FlowVersionIdModel:
+    """Store a flow definition; registering the same flow and hash again returns the same id."""
+    version_id = backend.register_flow_version(
+        body.flow_name, body.source, body.source_hash, body.entrypoint
+    )
+    return FlowVersionIdModel(id=version_id)
+
+
+@router.get(
+    "/flow-versions/{flow_version_id}", response_model=FlowVersionModel, responses=NOT_FOUND
+)
+def read_flow_version(flow_version_id: FlowVersionId, backend: BackendDep) -> FlowVersionModel:
+    """A stored flow definition."""
+    return FlowVersionModel.from_record(backend.read_flow_version(flow_version_id))
+
+
+@router.post(
+    "/flow-runs",
+    status_code=201,
+    response_model=FlowRunModel,
+    responses=NOT_FOUND_OR_CONFLICT,
+)
+def create_flow_run(body: NewFlowRunModel, backend: BackendDep) -> FlowRunModel:
+    """Create a flow run with the caller's id (409 if the id exists) and its first state event."""
+    return FlowRunModel.from_record(backend.create_flow_run(body.to_record()))
+
+
+@router.get("/flow-runs", response_model=FlowRunPage)
+def list_flow_runs(
+    backend: BackendDep,
+    flow_name: Annotated[str | None, Query(min_length=1, max_length=MAX_NAME)] = None,
+    state: Annotated[list[StateType] | None, Query(max_length=len(StateType))] = None,
+    parent_flow_run_id: Annotated[str | None, Query(pattern=ID_PATTERN, max_length=MAX_ID)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = DEFAULT_PAGE,
+    offset: Annotated[int, Query(ge=0, le=MAX_INT)] = 0,
+) -> FlowRunPage:
+    """Flow runs, newest first; `state` may be given several times."""
+    records = backend.list_flow_runs(
+        flow_name=flow_name,
+        states=state,
+        parent_flow_run_id=parent_flow_run_id,
+        limit=limit,
+        offset=offset,
+    )
+    return FlowRunPage(
+        items=[FlowRunModel.from_record(record) for record in records],
+        next_offset=offset + len(records) if len(records) == limit else None,
+    )
+
+
+@router.get("/flow-runs/{flow_run_id}", response_model=FlowRunModel, responses=NOT_FOUND)
+def read_flow_run(flow_run_id: FlowRunId, backend: BackendDep) -> FlowRunModel:
+    """One flow run."""
+    return FlowRunModel.from_record(backend.read_flow_run(flow_run_id))
+
+
+@router.post(
+    "/flow-runs/{flow_run_id}/state",
+    response_model=FlowRunModel,
+    responses=NOT_FOUND_OR_CONFLICT,
+)
+def set_flow_run_state(
+    flow_run_id: FlowRunId, body: SetStateBody, backend: BackendDep
+) -> FlowRunModel:
+    """Propose a new state; 409 if the state machine refuses it (unless forced)."""
+    record = backend.set_flow_run_state(
+        flow_run_id,
+        body.state,
+        message=body.message,
+        result=body.result.to_record() if body.result is not None else None,
+        force=body.force,
+    )
+    return FlowRunModel.from_record(record)
+
+
+@router.post(
+    "/flow-runs/{flow_run_id}/retry",
+    response_model=FlowRunModel,
+    responses=NOT_FOUND_OR_CONFLICT,
+)
+def retry_flow_run(flow_run_id: FlowRunId, backend: BackendDep) -> FlowRunModel:
+    """Move a FAILED, CRASHED or CANCELLED run back to SCHEDULED (409 for other states)."""
+    return FlowRunModel.from_record(backend.retry_flow_run(flow_run_id))

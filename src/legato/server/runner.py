@@ -1,0 +1,128 @@
+"""Runs the API server in this process with uvicorn: binds the socket, serves until SIGTERM
+or SIGINT, then closes the backend. `legato server` is a thin wrapper around `serve`."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import ipaddress
+import logging
+import signal
+import socket
+import threading
+from collections.abc import Callable, Iterator
+
+import uvicorn
+
+from legato.errors import ConfigError
+from legato.orchestration.local import create_local_backend
+from legato.schemas.api import API_PREFIX
+from legato.server.app import create_app
+from legato.settings import Settings
+
+_log = logging.getLogger("legato.server")
+GRACEFUL_SHUTDOWN_SECONDS = 10
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` names this machine only (127.0.0.0/8, ::1, localhost).
+
+    >>> is_loopback("127.0.0.1"), is_loopback("0.0.0.0")
+    (True, False)
+    """
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_bind_host(host: str, *, allow_remote: bool) -> None:
+    """Refuse a non-loopback address unless allowed: the API has no authentication yet."""
+    if not allow_remote and not is_loopback(host):
+        raise ConfigError(
+            f"refusing to serve the API on {host!r}: authentication is not implemented yet, so "
+            "anyone who can reach it could change runs; bind to 127.0.0.1 or pass "
+            "--allow-remote to accept the risk."
+        )
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on host:port (port 0 picks a free one)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        sock = socket.create_server((host.strip("[]"), port), family=family, backlog=2048)
+    except OSError as error:
+        raise ConfigError(
+            f"cannot listen on {host}:{port} ({error.strerror or error}); choose another "
+            "--port or stop the process that uses it."
+        ) from error
+    return sock
+
+
+def url_of(sock: socket.socket, host: str) -> str:
+    """The base URL of the API served on `sock`."""
+    port = sock.getsockname()[1]
+    shown = f"[{host.strip('[]')}]" if ":" in host else host
+    return f"http://{shown}:{port}{API_PREFIX}"
+
+
+@contextlib.contextmanager
+def _signals_end_serving() -> Iterator[None]:
+    """uvicorn stops on SIGTERM/SIGINT and then re-raises the signal to the previous handler;
+    make that handler a no-op so a requested shutdown ends the process normally (status 0)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    handled = (signal.SIGINT, signal.SIGTERM)
+    previous = {sig: signal.signal(sig, lambda signum, frame: None) for sig in handled}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def serve(
+    settings: Settings,
+    *,
+    host: str | None = None,
+    port: int | None = None,
+    database_url: str | None = None,
+    allow_remote: bool = False,
+    on_ready: Callable[[str], None] | None = None,
+) -> None:
+    """Serve the API on host:port over a LocalBackend until SIGTERM or SIGINT.
+
+    `on_ready(url)` is called once the socket listens (with the real port when port is 0).
+
+    >>> serve(Settings.from_env(), port=4200, on_ready=print)
+    """
+    host = host or settings.server_host
+    port = settings.server_port if port is None else port
+    check_bind_host(host, allow_remote=allow_remote)
+    if database_url:
+        settings = dataclasses.replace(settings, database_url=database_url)
+    backend = create_local_backend(settings)
+    try:
+        sock = bind_socket(host, port)
+        try:
+            app = create_app(backend, max_body_bytes=settings.server_max_body_bytes)
+            config = uvicorn.Config(
+                app,
+                lifespan="off",
+                access_log=False,
+                log_level=settings.log_level.lower(),
+                timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+            )
+            server = uvicorn.Server(config)
+            if on_ready is not None:
+                on_ready(url_of(sock, host))
+            with _signals_end_serving():
+                server.run(sockets=[sock])
+        finally:
+            sock.close()
+    finally:
+        backend.close()
+        _log.info("API server stopped; backend closed")
