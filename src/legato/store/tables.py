@@ -14,6 +14,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -24,6 +25,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.dialects.postgresql import JSONB
@@ -160,10 +162,71 @@ flow_runs = Table(
     _id("parent_flow_run_id"),
     _id("parent_task_run_id"),
     *_result_columns(),
+    # Added by revision 0002 (deployments). No foreign keys: runs outlive their deployment.
+    _id("deployment_id"),
+    _id("schedule_id"),
+    Column("scheduled_time", UTCDateTime),
+    Column("idempotency_key", String(255)),
+    Column("is_backfill", Boolean, nullable=False, default=False, server_default=false()),
+    Column("late", Boolean, nullable=False, default=False, server_default=false()),
     Index(None, "created", "id"),
     Index(None, "state", "created"),
     Index(None, "flow_id", "created"),
     Index(None, "parent_flow_run_id"),
+    # A unique index (not a table constraint) so SQLite can add it without a table rebuild;
+    # it is what makes a second run for one schedule slot impossible (Promise 4).
+    Index(None, "idempotency_key", unique=True),
+    Index(None, "deployment_id", "scheduled_time"),
+    Index(None, "state", "late", "scheduled_time"),
+)
+
+deployments = Table(
+    "deployments",
+    metadata,
+    _id("id", primary_key=True),
+    Column("name", String(255), nullable=False),
+    _id("flow_id", ForeignKey("flows.id"), nullable=False),
+    _id("flow_version_id", ForeignKey("flow_versions.id")),
+    Column("entrypoint", Text, nullable=False),
+    Column("parameters", json_type(), nullable=False),
+    Column("tags", json_type(), nullable=False),
+    Column("work_queue", String(255), nullable=False),
+    Column("paused", Boolean, nullable=False),
+    Column("catchup", String(16), nullable=False),
+    Column("catchup_window_seconds", Integer, nullable=False),
+    Column("catchup_max_runs", Integer, nullable=False),
+    Column("max_active_runs", Integer),
+    Column("run_timeout_seconds", Float),
+    Column("version", String(255)),
+    Column("description", Text),
+    Column("created", UTCDateTime, nullable=False),
+    Column("updated", UTCDateTime, nullable=False),
+    UniqueConstraint("flow_id", "name"),
+    Index(None, "created", "id"),
+)
+
+schedules = Table(
+    "schedules",
+    metadata,
+    _id("id", primary_key=True),
+    _id("deployment_id", ForeignKey("deployments.id"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("expression", Text),
+    Column("timezone", String(64), nullable=False),
+    Column("interval_seconds", Integer),
+    Column("anchor", UTCDateTime),
+    Column("active", Boolean, nullable=False),
+    # The first slot not yet handled; NULL until the scheduler has planned the schedule.
+    Column("next_slot", UTCDateTime),
+    # When the scheduler must look at this schedule next; NULL while it is inactive, its
+    # deployment paused, or it is malformed. The tick reads only rows with due_at <= now.
+    Column("due_at", UTCDateTime),
+    Column("error", Text),
+    Column("created", UTCDateTime, nullable=False),
+    Column("updated", UTCDateTime, nullable=False),
+    Index(None, "due_at"),
+    Index(None, "deployment_id", "position"),
 )
 
 task_runs = Table(

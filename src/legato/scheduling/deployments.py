@@ -1,0 +1,110 @@
+"""Deployments with their schedules fully checked (cron and RRULE syntax), and backfills:
+the entry points the server, the CLI and `flow.deploy()` use."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from legato.core.deployments import DeploymentRecord, DeploymentSpec, backfill_key
+from legato.errors import ParameterError
+from legato.orchestration import deployments as door
+from legato.orchestration.deployments import SlotRun
+from legato.scheduling.slots import compile_schedule, validate_schedule
+from legato.store import flows
+from legato.store.database import Database
+
+DEFAULT_BACKFILL_MAX_RUNS = 1_000
+
+
+def create_deployment(db: Database, spec: DeploymentSpec, *, now: datetime) -> DeploymentRecord:
+    """Check every schedule's expression, then store the deployment.
+
+    >>> create_deployment(db, DeploymentSpec("hourly", "etl", "etl.py:etl",
+    ...     schedules=(ScheduleSpec.cron("0 * * * *", "Europe/Berlin"),)), now=now)
+    """
+    for schedule in spec.schedules:
+        validate_schedule(schedule)
+    return door.create_deployment(db, spec, now=now)
+
+
+def update_deployment(
+    db: Database, deployment_id: str, *, now: datetime, **changes: Any
+) -> DeploymentRecord:
+    """Check new schedules' expressions, then update the deployment."""
+    for schedule in changes.get("schedules", ()):
+        validate_schedule(schedule)
+    return door.update_deployment(db, deployment_id, now=now, **changes)
+
+
+def backfill(
+    db: Database,
+    deployment_id: str,
+    start: datetime,
+    end: datetime,
+    *,
+    now: datetime,
+    max_runs: int = DEFAULT_BACKFILL_MAX_RUNS,
+) -> int:
+    """Make one SCHEDULED backfill run per slot of the deployment's active schedules in
+    [start, end), oldest first; a slot already backfilled is not made again. Return how
+    many runs are new; ParameterError when more than `max_runs` slots fall in the range.
+
+    >>> backfill(db, deployment.id, datetime(2026, 1, 1, tzinfo=UTC),
+    ...          datetime(2026, 1, 2, tzinfo=UTC), now=now)
+    24
+    """
+    for label, moment in (("start", start), ("end", end)):
+        if moment.tzinfo is None:
+            raise ParameterError(
+                f"backfill of deployment {deployment_id} got a naive {label} "
+                f"{moment.isoformat()}; pass an aware datetime such as one in UTC."
+            )
+    if end <= start:
+        raise ParameterError(
+            f"backfill of deployment {deployment_id} got start {start.isoformat()} not before "
+            f"end {end.isoformat()}; make start earlier than end."
+        )
+    deployment = door.read_deployment(db, deployment_id)
+    slots = _slots(deployment, start, end, max_runs)
+    spec = deployment.spec
+    with db.writing() as conn:
+        flow_id = flows.ensure_flow(conn, spec.flow_name, now)
+        return door.insert_slot_runs(
+            conn,
+            [
+                SlotRun(
+                    deployment_id=deployment.id,
+                    flow_id=flow_id,
+                    flow_version_id=spec.flow_version_id,
+                    entrypoint=spec.entrypoint,
+                    parameters=spec.parameters,
+                    tags=spec.tags,
+                    schedule_id=None,
+                    slot=slot,
+                    idempotency_key=backfill_key(deployment.id, slot),
+                    message=f"backfill of deployment {spec.name!r} for slot {slot.isoformat()}",
+                    is_backfill=True,
+                )
+                for slot in slots
+            ],
+            now,
+        )
+
+
+def _slots(deployment: DeploymentRecord, start: datetime, end: datetime, limit: int) -> list[datetime]:
+    found: set[datetime] = set()
+    for schedule in deployment.schedules:
+        if not schedule.spec.active:
+            continue
+        for slot in compile_schedule(schedule.spec).slots_from(start):
+            if slot >= end:
+                break
+            found.add(slot)
+            if len(found) > limit:
+                raise ParameterError(
+                    f"backfill of deployment {deployment.spec.name!r} from {start.isoformat()} "
+                    f"to {end.isoformat()} covers more than max_runs={limit} slots; "
+                    "shorten the range or raise max_runs."
+                )
+    return sorted(found)
