@@ -1,0 +1,34 @@
+"""The runner's guards: only loopback addresses without --allow-remote, a clear error when
+the port is taken, and the URL it announces."""
+
+from __future__ import annotations
+
+import pytest
+
+from legato.errors import ConfigError
+from legato.server.runner import bind_socket, check_bind_host, is_loopback, url_of
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.1.2.3", "::1", "[::1]", "localhost"])
+def test_loopback_addresses_are_allowed(host: str) -> None:
+    assert is_loopback(host)
+    check_bind_host(host, allow_remote=False)
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "10.0.0.5", "example.com"])
+def test_other_addresses_need_allow_remote(host: str) -> None:
+    with pytest.raises(ConfigError, match=r"authentication is not implemented yet.*--allow-remote"):
+        check_bind_host(host, allow_remote=False)
+    check_bind_host(host, allow_remote=True)
+
+
+def test_taken_port_is_a_config_error_naming_it() -> None:
+    with bind_socket("127.0.0.1", 0) as taken:
+        port = taken.getsockname()[1]
+        with pytest.raises(ConfigError, match=f"127.0.0.1:{port}.*--port"):
+            bind_socket("127.0.0.1", port)
+
+
+def test_announced_url_has_the_real_port_and_the_api_prefix() -> None:
+    with bind_socket("127.0.0.1", 0) as sock:
+        assert url_of(sock, "127.0.0.1") == f"http://127.0.0.1:{sock.getsockname()[1]}/api/v1"
