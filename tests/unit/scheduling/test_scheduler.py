@@ -5,19 +5,22 @@ a malformed schedule is set aside without stopping the others, late runs are fla
 from __future__ import annotations
 
 import itertools
+import threading
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import text
 
 from legato._clock import FakeClock
 from legato.core.deployments import DeploymentRecord, DeploymentSpec
 from legato.core.schedules import CatchupPolicy, ScheduleSpec
 from legato.core.states import StateType
+from legato.errors import BackendUnavailable
 from legato.orchestration import deployments as door
 from legato.orchestration.local import LocalBackend
 from legato.orchestration.service import OrchestrationService
-from legato.scheduling import Scheduler
+from legato.scheduling import Scheduler, TickResult
 from legato.scheduling.deployments import create_deployment
 from legato.store.database import Database
 
@@ -229,3 +232,24 @@ def test_every_90_minutes_across_the_berlin_spring_day_is_elapsed_time(db: Datab
     assert all(b - a == timedelta(minutes=90) for a, b in itertools.pairwise(made))
 
 
+
+
+def test_run_ticks_until_stopped_and_survives_a_failed_tick(
+    db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    deployment = deploy(db)
+    stop = threading.Event()
+    calls: list[datetime | None] = []
+
+    class Twice(Scheduler):
+        def tick(self, now: datetime | None = None) -> TickResult:
+            calls.append(now)
+            if len(calls) == 1:
+                raise BackendUnavailable("database restarting; retry.")
+            stop.set()
+            return super().tick(now)
+
+    Twice(db, FakeClock(T0 + HOUR)).run(stop, interval_seconds=0)
+    assert len(calls) == 2
+    assert "scheduler tick failed" in caplog.text
+    assert slots(db, deployment) == [datetime(2026, 1, 1, 11, tzinfo=UTC)]
