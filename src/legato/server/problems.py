@@ -129,6 +129,16 @@ def from_validation_error(request: Request, error: RequestValidationError) -> Pr
 
 def from_http_error(request: Request, error: HTTPException) -> ProblemResponse:
     """Routing and protocol errors (404 unknown path, 405, 413) as problems."""
+    if error.status_code == 400:
+        # FastAPI's only 400: a body json.loads could not parse (e.g. nested too deeply).
+        return problem(
+            request,
+            422,
+            "invalid-request",
+            "Invalid request",
+            "the request body could not be parsed as JSON (malformed or nested too deeply); "
+            "send one valid JSON document.",
+        )
     slug = "payload-too-large" if error.status_code == 413 else None
     title = {404: "Not found", 405: "Method not allowed", 413: "Payload too large"}.get(
         error.status_code, "HTTP error"

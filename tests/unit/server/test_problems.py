@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 
 from legato.core.ids import new_id
@@ -119,6 +120,18 @@ def test_naive_timestamp_and_malformed_json_are_422_not_500(api: Api) -> None:
         "/api/v1/flow-runs", content=b'{"id": ', headers={"content-type": "application/json"}
     )
     problem_of(broken, 422, "invalid-request")
+
+
+def test_body_nested_too_deeply_to_parse_is_422(api: Api) -> None:
+    depth = 5_000
+    nested = b'{"a":' * depth + b"1" + b"}" * depth
+    body = orjson.dumps(new_run_body(parameters={})).replace(
+        b'"parameters":{}', b'"parameters":' + nested
+    )
+    response = api.post(
+        "/api/v1/flow-runs", content=body, headers={"content-type": "application/json"}
+    )
+    assert "nested too deeply" in problem_of(response, 422, "invalid-request")["detail"]
 
 
 def test_declared_body_over_the_limit_is_413(api: Api) -> None:

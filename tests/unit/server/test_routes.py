@@ -4,7 +4,9 @@ pages with next offsets and cursors, result bytes through the cache, idempotent 
 from __future__ import annotations
 
 import base64
+import pickle
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from legato.core.ids import new_id
 from legato.core.records import LogRow, NewFlowRun, WriteBatch
@@ -91,6 +93,31 @@ def test_cache_entries_carry_result_bytes_as_base64(api: Api, backend: LocalBack
     assert stored is not None and stored.data == data
     missing = api.get("/api/v1/cache-entries", params={"key": "nope", "now": T0.isoformat()})
     assert missing.json() == {"result": None}
+
+
+class _Trap:
+    """Unpickling this would create `path`."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __reduce__(self) -> tuple[object, tuple[str, str]]:
+        return (open, (str(self.path), "w"))
+
+
+def test_the_server_stores_pickled_results_without_unpickling_them(
+    api: Api, backend: LocalBackend, tmp_path: Path
+) -> None:
+    trap = tmp_path / "unpickled"
+    data = pickle.dumps(_Trap(trap))
+    [run_id] = make_runs(backend, 1)
+    result = {"serializer": "pickle", "storage": "inline", "data": base64.b64encode(data).decode()}
+    for state in ("RUNNING", "COMPLETED"):
+        body = {"state": state, "result": result}
+        assert api.post(f"/api/v1/flow-runs/{run_id}/state", json=body).status_code == 200
+    read = api.get(f"/api/v1/flow-runs/{run_id}").json()["result"]
+    assert base64.b64decode(read["data"]) == data
+    assert not trap.exists()
 
 
 def test_a_repeated_idempotency_key_does_not_write_twice(api: Api, backend: LocalBackend) -> None:
