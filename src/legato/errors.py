@@ -40,6 +40,10 @@ class Conflict(LegatoError):
     """The request conflicts with what is stored (duplicate, stale epoch, wrong state)."""
 
 
+class StaleEpoch(Conflict):
+    """A write came from a worker whose lease on the run is no longer current (fencing)."""
+
+
 class ConfigError(LegatoError):
     """A setting or environment variable has a bad value."""
 

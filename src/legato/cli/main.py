@@ -11,6 +11,7 @@ from .db import db_group
 from .run import run_command
 from .runs import runs_group
 from .server import server_command
+from .worker import worker_command
 
 
 def legato_version() -> str:
@@ -36,6 +37,7 @@ cli.add_command(run_command)
 cli.add_command(runs_group)
 cli.add_command(db_group)
 cli.add_command(server_command)
+cli.add_command(worker_command)
 
 
 def main() -> None:

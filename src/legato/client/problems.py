@@ -13,6 +13,7 @@ from legato.errors import (
     LegatoError,
     NotFound,
     ParameterError,
+    StaleEpoch,
     StateTransitionError,
 )
 
@@ -22,6 +23,7 @@ _BY_SLUG: dict[str, type[LegatoError]] = {
     "not-found": NotFound,
     "conflict": Conflict,
     "state-transition": StateTransitionError,
+    "stale-epoch": StaleEpoch,
     "invalid-request": ParameterError,
     "payload-too-large": ParameterError,
     "backend-unavailable": BackendUnavailable,

@@ -20,6 +20,7 @@ from legato.core.records import (
     WriteBatch,
 )
 from legato.core.states import StateType
+from legato.core.workers import Claim, WorkerRecord
 
 
 @runtime_checkable
@@ -64,11 +65,13 @@ class Backend(Protocol):
         message: str | None = None,
         result: ResultRef | None = None,
         force: bool = False,
+        epoch: int | None = None,
     ) -> FlowRunRecord:
         """Validate and commit a flow-run transition; raise StateTransitionError if refused.
 
         Entering RUNNING sets start_time (first time) and increments run_count; a terminal
-        state sets end_time."""
+        state sets end_time and releases the run's lease. With `epoch` (a worker's claim),
+        raise StaleEpoch and change nothing unless it is the run's current lease epoch."""
         ...
 
     def retry_flow_run(self, flow_run_id: str) -> FlowRunRecord:
@@ -117,6 +120,42 @@ class Backend(Protocol):
 
     def write_cache(self, cache_key: str, result: ResultRef, expires: datetime | None) -> None:
         """Store (or replace) a cached result."""
+        ...
+
+    # -- workers and leases (timestamps come from the backend's own clock) ---------------
+    def register_worker(
+        self,
+        name: str,
+        queues: Sequence[str],
+        *,
+        pid: int | None = None,
+        host: str | None = None,
+    ) -> WorkerRecord:
+        """Register a worker by name (registering again keeps its id) as online."""
+        ...
+
+    def worker_heartbeat(self, worker_id: str, *, status: str = "online") -> None:
+        """Record that a worker is alive, or with status "stopped" that it left; NotFound
+        for an unknown worker."""
+        ...
+
+    def list_workers(self) -> list[WorkerRecord]:
+        """Every registered worker, by name."""
+        ...
+
+    def claim_flow_runs(
+        self, worker_id: str, queues: Sequence[str], limit: int, *, lease_seconds: float
+    ) -> list[Claim]:
+        """Claim up to `limit` due SCHEDULED runs of `queues` (runs without a deployment are
+        in "default"), oldest first: each becomes PENDING, leased to the worker at a new
+        epoch. Two claimers never get the same run."""
+        ...
+
+    def heartbeat_lease(
+        self, flow_run_id: str, worker_id: str, epoch: int, *, lease_seconds: float
+    ) -> datetime:
+        """Extend the worker's lease on a run; return the new expiry. Raise StaleEpoch
+        when the lease is gone (expired, run ended) or held at another epoch."""
         ...
 
     def close(self) -> None:

@@ -182,14 +182,26 @@ class Edge:
     downstream_id: str
 
 
+@dataclass(frozen=True, slots=True)
+class Fence:
+    """The lease epoch a worker holds on a flow run; fenced writes are refused once the
+    run's epoch has moved on (another holder claimed it, or its lease expired)."""
+
+    flow_run_id: str
+    epoch: int
+
+
 @dataclass(slots=True)
 class WriteBatch:
-    """Everything the write-behind recorder commits in one transaction."""
+    """Everything the write-behind recorder commits in one transaction.
+
+    With a `fence`, nothing of the batch is stored unless the fence's epoch is current."""
 
     task_runs: list[TaskRunRow] = field(default_factory=list)
     events: list[StateEvent] = field(default_factory=list)
     logs: list[LogRow] = field(default_factory=list)
     edges: list[Edge] = field(default_factory=list)
+    fence: Fence | None = None
 
     def __bool__(self) -> bool:
         return bool(self.task_runs or self.events or self.logs or self.edges)

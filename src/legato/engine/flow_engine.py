@@ -15,7 +15,7 @@ from legato._clock import Clock
 from legato.core.backend import Backend
 from legato.core.ids import new_id
 from legato.core.names import run_name
-from legato.core.records import FlowRunRecord, NewFlowRun, ResultRef
+from legato.core.records import Fence, FlowRunRecord, NewFlowRun, ResultRef
 from legato.core.retry import RetryPolicy
 from legato.core.states import SUCCESS_STATES, StateType
 from legato.engine import run_logging, user_code
@@ -59,7 +59,8 @@ class FlowRunner:
     def __init__(self, spec: FlowSpec, parameters: dict[str, Any],
                  stored_parameters: dict[str, Any], *, backend: Backend, results: ResultWriter,
                  clock: Clock, resume: FlowRunRecord | None = None,
-                 on_start: Callable[[str], None] | None = None) -> None:
+                 on_start: Callable[[str], None] | None = None,
+                 epoch: int | None = None) -> None:
         self.spec = spec
         self.parameters = parameters
         self.stored_parameters = stored_parameters
@@ -68,6 +69,8 @@ class FlowRunner:
         self.clock = clock
         self.resume = resume
         self.on_start = on_start
+        # A worker's lease epoch on `resume`: fences every state change and write batch.
+        self.epoch = epoch
         self.parent = current_flow_run()
         self.ctx: FlowRunContext | None = None
         self.parent_run: TaskRun | None = None
@@ -115,6 +118,8 @@ class FlowRunner:
         self._owns_recorder = parent is None
         if parent is None:
             self._relax_gc()
+        if self.epoch is not None and self.resume is not None:
+            recorder.fence = Fence(self.resume.id, self.epoch)
         record = self._resume_run() if self.resume is not None else self._create_run()
         info = FlowRunInfo(record.id, record.name, self.spec.name, self.parameters,
                            record.run_count, record.parent_flow_run_id)
@@ -126,6 +131,8 @@ class FlowRunner:
             spec=self.spec, flow_run=info, task_runner=runner, log_prints=self.spec.log_prints,
             parent=parent,
         )
+        if recorder.fence is not None:
+            recorder.on_fenced = self.ctx.cancel_event.set
         if self.resume is not None:
             self.ctx.previous = previous_by_key(self.backend.read_task_runs(record.id))
         if self.parent_run is not None:
@@ -163,9 +170,9 @@ class FlowRunner:
 
     def _resume_run(self) -> FlowRunRecord:
         assert self.resume is not None
-        if self.resume.state is not S.SCHEDULED:
+        if self.resume.state not in (S.SCHEDULED, S.PENDING):
             self.backend.retry_flow_run(self.resume.id)
-        return self.backend.set_flow_run_state(self.resume.id, S.RUNNING)
+        return self.backend.set_flow_run_state(self.resume.id, S.RUNNING, epoch=self.epoch)
 
     # -- attempts -------------------------------------------------------------------------
     def call_sync(self) -> Any:
@@ -249,7 +256,8 @@ class FlowRunner:
         run_id = ctx.flow_run.id
         self.backend.set_flow_run_state(
             run_id, S.AWAITING_RETRY,
-            message=f"attempt {self.attempt} failed ({outcome.message}); retrying")
+            message=f"attempt {self.attempt} failed ({outcome.message}); retrying",
+            epoch=self.epoch)
         run_logging.get_run_logger().warning("attempt %d failed: %s; retrying in %g s",
                                              self.attempt, outcome.message, outcome.retry_delay)
         if outcome.retry_delay:
@@ -257,7 +265,7 @@ class FlowRunner:
         ctx.previous = previous_by_key(self.backend.read_task_runs(run_id))
         ctx.reset_for_attempt()
         ctx.cancel_event.clear()
-        self.backend.set_flow_run_state(run_id, S.RUNNING)
+        self.backend.set_flow_run_state(run_id, S.RUNNING, epoch=self.epoch)
 
     # -- finish ---------------------------------------------------------------------------
     def finish(self, outcome: Outcome) -> State:
@@ -274,7 +282,8 @@ class FlowRunner:
                 log.info("Finished in state %s: %s", outcome.state.value, outcome.message)
             ctx.recorder.flush()
             self.backend.set_flow_run_state(ctx.flow_run.id, outcome.state,
-                                            message=outcome.message, result=ref)
+                                            message=outcome.message, result=ref,
+                                            epoch=self.epoch)
         finally:
             if self._owns_recorder:
                 ctx.recorder.close()

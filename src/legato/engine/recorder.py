@@ -10,12 +10,13 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from legato._clock import SYSTEM_CLOCK, Clock, perf_seconds
 from legato.core.backend import Backend
-from legato.core.records import Edge, LogRow, StateEvent, TaskRunRow, WriteBatch
-from legato.errors import BackendUnavailable, StateTransitionError
+from legato.core.records import Edge, Fence, LogRow, StateEvent, TaskRunRow, WriteBatch
+from legato.errors import BackendUnavailable, StaleEpoch, StateTransitionError
 
 _log = logging.getLogger("legato.engine.recorder")
 
@@ -59,6 +60,11 @@ class Recorder:
         self._in_flight = 0
         self.batches_written = 0
         self.rejected: list[str] = []
+        # A worker's claim: every batch carries it, and a StaleEpoch answer means this
+        # process lost the run, so `on_fenced` stops it at the next task boundary.
+        self.fence: Fence | None = None
+        self.on_fenced: Callable[[], None] | None = None
+        self.fenced = False
 
     # -- producers (any thread) -------------------------------------------------------
     def task_change(self, change: tuple[Any, ...]) -> None:
@@ -184,13 +190,20 @@ class Recorder:
             else:
                 stop = True
         rows = [_row(item, is_new) for item, is_new in latest.values()]
-        return WriteBatch(rows, events, logs, edges), markers, stop
+        return WriteBatch(rows, events, logs, edges, self.fence), markers, stop
 
     def _commit(self, batch: WriteBatch) -> None:
         for delay in (*_RETRY_DELAYS, None):
             try:
                 self._backend.write(batch)
                 self.batches_written += 1
+                return
+            except StaleEpoch as exc:
+                self._error = exc
+                self.fenced = True
+                _log.error("this process no longer owns the flow run: %s", exc)
+                if self.on_fenced is not None:
+                    self.on_fenced()
                 return
             except StateTransitionError as exc:
                 # The rest of the batch is committed; a refused run keeps its stored state.

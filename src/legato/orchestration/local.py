@@ -20,7 +20,9 @@ from legato.core.records import (
     WriteBatch,
 )
 from legato.core.states import StateType
+from legato.core.workers import Claim, WorkerRecord
 from legato.errors import BackendUnavailable, ParameterError
+from legato.orchestration.leases import LeaseService
 from legato.orchestration.service import OrchestrationService, flow_run_not_found
 from legato.settings import Settings
 from legato.store import cache, events, flows, logs, migrate, runs, taskruns
@@ -44,6 +46,7 @@ class LocalBackend:
         self.db = db
         self.clock = clock
         self.service = OrchestrationService(db, clock)
+        self.leases = LeaseService(self.service)
         self._closed = False
 
     def __repr__(self) -> str:
@@ -108,10 +111,11 @@ class LocalBackend:
         message: str | None = None,
         result: ResultRef | None = None,
         force: bool = False,
+        epoch: int | None = None,
     ) -> FlowRunRecord:
         self._check_open()
         return self.service.set_flow_run_state(
-            flow_run_id, state, message=message, result=result, force=force
+            flow_run_id, state, message=message, result=result, force=force, epoch=epoch
         )
 
     def retry_flow_run(self, flow_run_id: str) -> FlowRunRecord:
@@ -155,6 +159,41 @@ class LocalBackend:
     def write_cache(self, cache_key: str, result: ResultRef, expires: datetime | None) -> None:
         self._check_open()
         self.service.write_cache(cache_key, result, expires)
+
+    def register_worker(
+        self,
+        name: str,
+        queues: Sequence[str],
+        *,
+        pid: int | None = None,
+        host: str | None = None,
+    ) -> WorkerRecord:
+        self._check_open()
+        return self.leases.register_worker(name, queues, self.clock.now(), pid=pid, host=host)
+
+    def worker_heartbeat(self, worker_id: str, *, status: str = "online") -> None:
+        self._check_open()
+        self.leases.worker_heartbeat(worker_id, self.clock.now(), status)
+
+    def list_workers(self) -> list[WorkerRecord]:
+        self._check_open()
+        return self.leases.list_workers()
+
+    def claim_flow_runs(
+        self, worker_id: str, queues: Sequence[str], limit: int, *, lease_seconds: float
+    ) -> list[Claim]:
+        self._check_open()
+        return self.leases.claim_flow_runs(
+            worker_id, queues, limit, self.clock.now(), lease_seconds
+        )
+
+    def heartbeat_lease(
+        self, flow_run_id: str, worker_id: str, epoch: int, *, lease_seconds: float
+    ) -> datetime:
+        self._check_open()
+        return self.leases.heartbeat_lease(
+            flow_run_id, worker_id, epoch, self.clock.now(), lease_seconds
+        )
 
     def close(self) -> None:
         self._closed = True

@@ -19,9 +19,9 @@ from legato.core.records import (
     WriteBatch,
 )
 from legato.core.states import RETRYABLE_STATES, StateType, check_transition, is_terminal
-from legato.errors import Conflict, NotFound
+from legato.errors import Conflict, NotFound, StaleEpoch
 from legato.orchestration.batch import BatchPlan, BatchRefused, plan_batch
-from legato.store import cache, events, flows, logs, runs, taskruns
+from legato.store import cache, events, flows, leases, logs, runs, taskruns
 from legato.store.database import Connection, Database
 
 RETRY_MESSAGE = "retry requested"
@@ -56,6 +56,18 @@ def timing_after(state: StateType, before: Timing, now: datetime) -> Timing:
 def flow_run_not_found(flow_run_id: str) -> NotFound:
     """The error for an unknown flow run id."""
     return NotFound(f"flow run {flow_run_id!r} does not exist; check the id (legato runs ls).")
+
+
+def check_epoch(conn: Connection, flow_run_id: str, epoch: int) -> None:
+    """Raise StaleEpoch unless `epoch` is the run's current lease epoch (fencing)."""
+    current = leases.read_epoch(conn, flow_run_id, for_update=True)
+    if current is None:
+        raise flow_run_not_found(flow_run_id)
+    if current != epoch:
+        raise StaleEpoch(
+            f"flow run {flow_run_id} is leased at epoch {current}, not {epoch}; this worker "
+            "lost the run and must stop executing it."
+        )
 
 
 class OrchestrationService:
@@ -142,13 +154,17 @@ class OrchestrationService:
         message: str | None = None,
         result: ResultRef | None = None,
         force: bool = False,
+        epoch: int | None = None,
     ) -> FlowRunRecord:
-        """Validate and commit a flow-run transition; raise StateTransitionError if refused."""
+        """Validate and commit a flow-run transition; raise StateTransitionError if refused,
+        or StaleEpoch when `epoch` is given and no longer the run's lease epoch."""
         with self.db.writing() as conn:
             current = runs.read_flow_run(conn, flow_run_id, for_update=True)
             if current is None:
                 raise flow_run_not_found(flow_run_id)
-            return self._transition(conn, current, state, message, result, force)
+            if epoch is not None:
+                check_epoch(conn, flow_run_id, epoch)
+            return self.transition(conn, current, state, message, result, force)
 
     def retry_flow_run(self, flow_run_id: str) -> FlowRunRecord:
         """Force a FAILED, CRASHED or CANCELLED flow run back to SCHEDULED."""
@@ -162,11 +178,11 @@ class OrchestrationService:
                     "only FAILED, CRASHED or CANCELLED runs can be retried (cancel it first "
                     "if it is still going)."
                 )
-            return self._transition(
+            return self.transition(
                 conn, current, StateType.SCHEDULED, RETRY_MESSAGE, None, force=True
             )
 
-    def _transition(
+    def transition(
         self,
         conn: Connection,
         current: FlowRunRecord,
@@ -175,6 +191,8 @@ class OrchestrationService:
         result: ResultRef | None,
         force: bool,
     ) -> FlowRunRecord:
+        """Validate a transition of a run read (locked) in `conn` and apply it there; a
+        terminal state releases the run's lease."""
         check_transition(current.state, state, force=force, what=f"flow run {current.id}")
         now = self.clock.now()
         before = Timing(current.start_time, current.end_time, current.run_count)
@@ -192,6 +210,8 @@ class OrchestrationService:
         )
         event = StateEvent(current.id, "flow", current.state, state, now, message, force)
         events.insert_events(conn, [event])
+        if is_terminal(state):
+            leases.release(conn, current.id)
         return dataclasses.replace(
             current,
             state=state,
@@ -210,6 +230,8 @@ class OrchestrationService:
             return
         try:
             plan = self._write(batch, careful=False)
+        except StaleEpoch:
+            raise
         except Conflict:
             # The optimistic path trusts `is_new` and foreign keys; when the database
             # disagrees, redo the batch checking every row first, so one bad row does not
@@ -220,6 +242,8 @@ class OrchestrationService:
 
     def _write(self, batch: WriteBatch, *, careful: bool) -> BatchPlan:
         with self.db.writing() as conn:
+            if batch.fence is not None:
+                check_epoch(conn, batch.fence.flow_run_id, batch.fence.epoch)
             rows: Sequence[TaskRunRow] = batch.task_runs
             if careful:
                 rows = list({row.id: row for row in rows}.values())

@@ -8,7 +8,7 @@ from typing import Generic, TypeVar
 from pydantic import Field
 
 from legato.core.states import StateType
-from legato.schemas.fields import Id, Key, Name, Path, Source, Text, Timestamp
+from legato.schemas.fields import MAX_INT, Id, Key, Name, Path, Source, Text, Timestamp
 from legato.schemas.records import (
     EdgeModel,
     FlowRunModel,
@@ -53,6 +53,8 @@ class SetStateBody(WireModel):
     message: Text | None = None
     result: ResultRefModel | None = None
     force: bool = False
+    # A worker's lease epoch: the change is refused (409 stale-epoch) unless it is current.
+    epoch: int | None = Field(default=None, ge=0, le=MAX_INT)
 
 
 class CacheWriteBody(WireModel):

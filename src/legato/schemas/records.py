@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from legato.core.records import (
     Edge,
+    Fence,
     FlowRunRecord,
     FlowVersionRecord,
     LogRecord,
@@ -384,13 +385,22 @@ class EdgeModel(WireModel):
         return Edge(self.flow_run_id, self.upstream_id, self.downstream_id)
 
 
+class FenceModel(WireModel):
+    """The lease epoch a worker's write batch is fenced with."""
+
+    flow_run_id: Id
+    epoch: Count
+
+
 class WriteBatchModel(WireModel):
-    """Task-run snapshots, state events, logs and edges committed in one transaction."""
+    """Task-run snapshots, state events, logs and edges committed in one transaction;
+    with a `fence`, nothing is stored unless its epoch is the run's current one."""
 
     task_runs: list[TaskRunRowModel] = Field(default_factory=list, max_length=MAX_ITEMS)
     events: list[StateEventModel] = Field(default_factory=list, max_length=MAX_ITEMS)
     logs: list[LogRowModel] = Field(default_factory=list, max_length=MAX_ITEMS)
     edges: list[EdgeModel] = Field(default_factory=list, max_length=MAX_ITEMS)
+    fence: FenceModel | None = None
 
     @classmethod
     def from_record(cls, batch: WriteBatch) -> WriteBatchModel:
@@ -406,6 +416,9 @@ class WriteBatchModel(WireModel):
                 )
                 for edge in batch.edges
             ],
+            fence=None if batch.fence is None else FenceModel(
+                flow_run_id=batch.fence.flow_run_id, epoch=batch.fence.epoch
+            ),
         )
 
     def to_record(self) -> WriteBatch:
@@ -414,4 +427,5 @@ class WriteBatchModel(WireModel):
             events=[event.to_record() for event in self.events],
             logs=[row.to_record() for row in self.logs],
             edges=[edge.to_record() for edge in self.edges],
+            fence=None if self.fence is None else Fence(self.fence.flow_run_id, self.fence.epoch),
         )

@@ -19,7 +19,7 @@ from legato import plugins
 from legato._clock import SYSTEM_CLOCK, Clock
 from legato.core.backend import Backend
 from legato.core.records import FlowRunRecord, ResultRef
-from legato.core.states import RETRYABLE_STATES
+from legato.core.states import RETRYABLE_STATES, StateType
 from legato.engine import flow_engine
 from legato.engine.context import current_flow_run
 from legato.engine.results import ResultStore, ResultWriter
@@ -88,7 +88,8 @@ def set_clock(clock: Clock | None) -> None:
 
 def flow_runner(flow: Flow[Any, Any], parameters: dict[str, Any], *, strict: bool,
                 backend: Backend | None = None, resume: FlowRunRecord | None = None,
-                on_start: Callable[[str], None] | None = None) -> flow_engine.FlowRunner:
+                on_start: Callable[[str], None] | None = None,
+                epoch: int | None = None) -> flow_engine.FlowRunner:
     """Prepare a FlowRunner with the parent run's environment, or the process defaults."""
     parent = current_flow_run()
     stored = flow.schema.to_json(parameters, strict=strict)
@@ -98,7 +99,7 @@ def flow_runner(flow: Flow[Any, Any], parameters: dict[str, Any], *, strict: boo
             clock=parent.clock, resume=resume, on_start=on_start)
     return flow_engine.FlowRunner(
         flow.spec(), parameters, stored, backend=backend or get_backend(), results=get_results(),
-        clock=_clock, resume=resume, on_start=on_start)
+        clock=_clock, resume=resume, on_start=on_start, epoch=epoch)
 
 
 def _execute(runner: flow_engine.FlowRunner) -> State:
@@ -144,6 +145,26 @@ def retry_flow_run(
     values = flow.validate_parameters(dict(record.parameters))
     runner = flow_runner(flow, values, strict=False, backend=backend, resume=record,
                          on_start=on_start)
+    return _execute(runner)
+
+
+def execute_flow_run(flow_run_id: str, *, epoch: int, backend: Backend | None = None) -> State:
+    """Execute a flow run a worker claimed at `epoch` (PENDING or SCHEDULED) with its stored
+    parameters and pinned source; task runs with a committed result are reused, as in a
+    resume. Raises StaleEpoch once the run was taken from this holder.
+
+    >>> state = execute_flow_run("0190...", epoch=1)  # doctest: +SKIP
+    """
+    backend = backend or get_backend()
+    record = backend.read_flow_run(flow_run_id)
+    if record.state not in (StateType.PENDING, StateType.SCHEDULED):
+        raise Conflict(
+            f"flow run {flow_run_id} is {record.state.value}, not PENDING or SCHEDULED; only a "
+            "claimed run can be executed — retry it (legato runs retry) to run it again."
+        )
+    flow = _load_for_retry(backend, record)
+    values = flow.validate_parameters(dict(record.parameters))
+    runner = flow_runner(flow, values, strict=False, backend=backend, resume=record, epoch=epoch)
     return _execute(runner)
 
 

@@ -12,6 +12,7 @@ from legato.server.limits import DEFAULT_MAX_BODY_BYTES, BodySizeLimit
 from legato.server.params import PROBLEMS
 from legato.server.problems import install_problem_handlers
 from legato.server.routes import cache, flows, health, run_data
+from legato.server.routes.workers import router as workers_router
 
 
 def create_app(backend: Backend, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> FastAPI:
@@ -32,6 +33,7 @@ def create_app(backend: Backend, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     app.state.idempotency = IdempotencyCache()
     for router in (health.router, flows.router, run_data.router, cache.router):
         app.include_router(router, prefix=API_PREFIX, responses=PROBLEMS)
+    app.include_router(workers_router, prefix=API_PREFIX, responses=PROBLEMS)
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
     return app

@@ -20,6 +20,7 @@ from legato.errors import (
     ManifestError,
     NotFound,
     ParameterError,
+    StaleEpoch,
     StateTransitionError,
 )
 from legato.schemas.api import PROBLEM_CONTENT_TYPE, ProblemFieldError, ProblemModel
@@ -33,6 +34,7 @@ RETRY_AFTER_SECONDS = "1"
 ERROR_PROBLEMS: Sequence[tuple[type[LegatoError], int, str, str]] = (
     (NotFound, 404, "not-found", "Not found"),
     (StateTransitionError, 409, "state-transition", "State transition refused"),
+    (StaleEpoch, 409, "stale-epoch", "Stale lease epoch"),
     (Conflict, 409, "conflict", "Conflict"),
     (ParameterError, 422, "invalid-request", "Invalid request"),
     (DefinitionError, 422, "invalid-request", "Invalid request"),

@@ -26,6 +26,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.dialects.postgresql import JSONB
@@ -169,6 +170,10 @@ flow_runs = Table(
     Column("idempotency_key", String(255)),
     Column("is_backfill", Boolean, nullable=False, default=False, server_default=false()),
     Column("late", Boolean, nullable=False, default=False, server_default=false()),
+    # Added by revision 0003 (workers): the fencing epoch of the run's current or last lease,
+    # and how many times the monitor found the run's holder dead.
+    Column("lease_epoch", Integer, nullable=False, default=0, server_default=text("0")),
+    Column("crash_count", Integer, nullable=False, default=0, server_default=text("0")),
     Index(None, "created", "id"),
     Index(None, "state", "created"),
     Index(None, "flow_id", "created"),
@@ -201,6 +206,8 @@ deployments = Table(
     Column("description", Text),
     Column("created", UTCDateTime, nullable=False),
     Column("updated", UTCDateTime, nullable=False),
+    # Added by revision 0003: how often the monitor reschedules a run whose worker died.
+    Column("crash_retries", Integer, nullable=False, default=0, server_default=text("0")),
     UniqueConstraint("flow_id", "name"),
     Index(None, "created", "id"),
 )
@@ -301,4 +308,29 @@ cache = Table(
     Column("path", Text),
     Column("created", UTCDateTime, nullable=False),
     Column("expires", UTCDateTime),
+)
+
+workers = Table(
+    "workers",
+    metadata,
+    _id("id", primary_key=True),
+    Column("name", String(255), nullable=False, unique=True),
+    Column("queues", json_type(), nullable=False),
+    Column("heartbeat_at", UTCDateTime, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("pid", Integer),
+    Column("host", String(255)),
+)
+
+# One row per flow run a worker holds; `epoch` equals the run's lease_epoch while it is held.
+# No foreign keys: the monitor must be able to drop a lease whatever happened to its worker.
+leases = Table(
+    "leases",
+    metadata,
+    _id("flow_run_id", primary_key=True),
+    _id("worker_id", nullable=False),
+    Column("epoch", Integer, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("heartbeat_at", UTCDateTime, nullable=False),
+    Index(None, "expires_at"),
 )

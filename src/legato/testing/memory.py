@@ -6,10 +6,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from legato._clock import SYSTEM_CLOCK, Clock
+from legato.core.deployments import DEFAULT_WORK_QUEUE
 from legato.core.ids import new_id
 from legato.core.records import (
     FlowRunRecord,
@@ -22,7 +23,8 @@ from legato.core.records import (
     WriteBatch,
 )
 from legato.core.states import RETRYABLE_STATES, TERMINAL_STATES, StateType, check_transition
-from legato.errors import Conflict, NotFound, StateTransitionError
+from legato.core.workers import Claim, WorkerRecord
+from legato.errors import Conflict, NotFound, StaleEpoch, StateTransitionError
 
 
 class InMemoryBackend:
@@ -39,6 +41,10 @@ class InMemoryBackend:
         self.edges: set[tuple[str, str, str]] = set()
         self.cache: dict[str, tuple[ResultRef, datetime | None]] = {}
         self.writes = 0
+        self.workers: dict[str, WorkerRecord] = {}
+        self.epochs: dict[str, int] = {}
+        # flow run id -> (worker id, epoch, expires at)
+        self.leases: dict[str, tuple[str, int, datetime]] = {}
 
     def register_flow_version(self, flow_name: str, source: str, source_hash: str,
                               entrypoint: str | None) -> str:
@@ -100,9 +106,11 @@ class InMemoryBackend:
 
     def set_flow_run_state(self, flow_run_id: str, state: StateType, *,
                            message: str | None = None, result: ResultRef | None = None,
-                           force: bool = False) -> FlowRunRecord:
+                           force: bool = False, epoch: int | None = None) -> FlowRunRecord:
         with self._lock:
             current = self.read_flow_run(flow_run_id)
+            if epoch is not None:
+                self._check_epoch(flow_run_id, epoch)
             check_transition(current.state, state, force=force, what=f"flow run {flow_run_id}")
             now = self.clock.now()
             changes: dict[str, Any] = dict(state=state, state_message=message, updated=now)
@@ -114,6 +122,8 @@ class InMemoryBackend:
                 changes["end_time"] = now
             if result is not None:
                 changes["result"] = result
+            if state in TERMINAL_STATES:
+                self.leases.pop(flow_run_id, None)
             record = replace(current, **changes)
             self.flow_runs[flow_run_id] = record
             self._event(flow_run_id, "flow", current.state, state, now, message, force)
@@ -131,6 +141,8 @@ class InMemoryBackend:
     def write(self, batch: WriteBatch) -> None:
         refused: list[str] = []
         with self._lock:
+            if batch.fence is not None:
+                self._check_epoch(batch.fence.flow_run_id, batch.fence.epoch)
             chains: dict[str, list[Any]] = {}
             for event in batch.events:
                 chains.setdefault(event.run_id, []).append(event)
@@ -203,6 +215,63 @@ class InMemoryBackend:
     def write_cache(self, cache_key: str, result: ResultRef, expires: datetime | None) -> None:
         with self._lock:
             self.cache[cache_key] = (result, expires)
+
+    # -- workers and leases: every run is in the "default" queue (no deployments here) ---
+    def _check_epoch(self, flow_run_id: str, epoch: int) -> None:
+        current = self.epochs.get(flow_run_id, 0)
+        if current != epoch:
+            raise StaleEpoch(f"flow run {flow_run_id} is leased at epoch {current}, not {epoch}; "
+                             "this worker lost the run and must stop executing it.")
+
+    def register_worker(self, name: str, queues: Sequence[str], *, pid: int | None = None,
+                        host: str | None = None) -> WorkerRecord:
+        with self._lock:
+            known = next((w.id for w in self.workers.values() if w.name == name), None)
+            record = WorkerRecord(known or new_id(), name, tuple(queues), self.clock.now(),
+                                  "online", pid, host)
+            self.workers[record.id] = record
+            return record
+
+    def worker_heartbeat(self, worker_id: str, *, status: str = "online") -> None:
+        with self._lock:
+            if worker_id not in self.workers:
+                raise NotFound(f"worker {worker_id!r} is not registered; register it first.")
+            self.workers[worker_id] = replace(self.workers[worker_id],
+                                              heartbeat_at=self.clock.now(), status=status)
+
+    def list_workers(self) -> list[WorkerRecord]:
+        with self._lock:
+            return sorted(self.workers.values(), key=lambda w: w.name)
+
+    def claim_flow_runs(self, worker_id: str, queues: Sequence[str], limit: int, *,
+                        lease_seconds: float) -> list[Claim]:
+        with self._lock:
+            worker = self.workers.get(worker_id)
+            if worker is None:
+                raise NotFound(f"worker {worker_id!r} is not registered; register it first.")
+            if DEFAULT_WORK_QUEUE not in queues or limit <= 0:
+                return []
+            due = sorted((r for r in self.flow_runs.values() if r.state is StateType.SCHEDULED),
+                         key=lambda r: (r.created, r.id))[:limit]
+            expires = self.clock.now() + timedelta(seconds=lease_seconds)
+            claims = []
+            for run in due:
+                record = self.set_flow_run_state(run.id, StateType.PENDING,
+                                                 message=f"claimed by worker {worker.name}")
+                epoch = self.epochs[run.id] = self.epochs.get(run.id, 0) + 1
+                self.leases[run.id] = (worker_id, epoch, expires)
+                claims.append(Claim(record, epoch, expires))
+            return claims
+
+    def heartbeat_lease(self, flow_run_id: str, worker_id: str, epoch: int, *,
+                        lease_seconds: float) -> datetime:
+        with self._lock:
+            if self.leases.get(flow_run_id, ("", -1))[:2] != (worker_id, epoch):
+                raise StaleEpoch(f"worker {worker_id} no longer holds flow run {flow_run_id} at "
+                                 f"epoch {epoch}; stop executing it.")
+            expires = self.clock.now() + timedelta(seconds=lease_seconds)
+            self.leases[flow_run_id] = (worker_id, epoch, expires)
+            return expires
 
     def close(self) -> None:
         pass

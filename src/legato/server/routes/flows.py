@@ -101,6 +101,7 @@ def set_flow_run_state(
         message=body.message,
         result=body.result.to_record() if body.result is not None else None,
         force=body.force,
+        epoch=body.epoch,
     )
     return FlowRunModel.from_record(record)
 

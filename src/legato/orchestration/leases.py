@@ -1,0 +1,157 @@
+"""Workers and leases through the one door: register workers, claim SCHEDULED runs with a
+lease and a fencing epoch, renew leases, and crash (and maybe reschedule) runs whose lease
+expired. Used by LocalBackend (claims, heartbeats) and the monitor (expiry)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from legato.core.ids import new_id
+from legato.core.states import StateType, is_terminal
+from legato.core.workers import Claim, ExpiredRun, WorkerRecord
+from legato.errors import NotFound, ParameterError, StaleEpoch
+from legato.orchestration.service import OrchestrationService
+from legato.store import leases, runs
+from legato.store import workers as store
+from legato.store.database import Connection
+
+ONLINE = "online"
+STOPPED = "stopped"
+CRASH_RETRY_MESSAGE = "rescheduled after its worker died (crash retry {n} of {of})"
+
+
+def _check_lease_seconds(lease_seconds: float) -> None:
+    if not lease_seconds > 0:
+        raise ParameterError(
+            f"lease_seconds={lease_seconds} is not positive; give leases a duration in "
+            "seconds greater than 0."
+        )
+
+
+def worker_not_found(worker_id: str) -> NotFound:
+    """The error for an unknown worker id."""
+    return NotFound(
+        f"worker {worker_id!r} is not registered; register the worker before it claims runs."
+    )
+
+
+class LeaseService:
+    """Claims, leases and workers over the orchestration service's database."""
+
+    def __init__(self, service: OrchestrationService) -> None:
+        self.service = service
+        self.db = service.db
+
+    # -- workers ------------------------------------------------------------------------
+    def register_worker(
+        self,
+        name: str,
+        queues: Sequence[str],
+        now: datetime,
+        *,
+        pid: int | None = None,
+        host: str | None = None,
+    ) -> WorkerRecord:
+        """Register a worker by name (a restarted worker keeps its id) as online."""
+        if not queues:
+            raise ParameterError(f"worker {name!r} listens to no queue; give it at least one.")
+        with self.db.writing() as conn:
+            known = store.find_by_name(conn, name)
+            record = WorkerRecord(known or new_id(), name, tuple(queues), now, ONLINE, pid, host)
+            if known is None:
+                store.insert_worker(conn, record)
+            else:
+                store.update_worker(conn, record)
+        return record
+
+    def worker_heartbeat(self, worker_id: str, now: datetime, status: str = ONLINE) -> None:
+        """Record that a worker is alive (or, with status "stopped", that it left)."""
+        with self.db.writing() as conn:
+            if not store.touch(conn, worker_id, now, status):
+                raise worker_not_found(worker_id)
+
+    def list_workers(self) -> list[WorkerRecord]:
+        """Every registered worker, by name."""
+        with self.db.reading() as conn:
+            return store.list_workers(conn)
+
+    # -- claims -------------------------------------------------------------------------
+    def claim_flow_runs(
+        self,
+        worker_id: str,
+        queues: Sequence[str],
+        limit: int,
+        now: datetime,
+        lease_seconds: float,
+    ) -> list[Claim]:
+        """Move up to `limit` due SCHEDULED runs of `queues` to PENDING, each leased to the
+        worker at a new epoch; oldest scheduled first. Concurrent claimers never share a run."""
+        _check_lease_seconds(lease_seconds)
+        if limit <= 0 or not queues:
+            return []
+        expires = now + timedelta(seconds=lease_seconds)
+        claims = []
+        with self.db.writing() as conn:
+            worker = store.read_worker(conn, worker_id)
+            if worker is None:
+                raise worker_not_found(worker_id)
+            for run_id in leases.claimable_run_ids(conn, queues, limit, now):
+                current = runs.read_flow_run(conn, run_id, for_update=True)
+                if current is None or current.state is not StateType.SCHEDULED:
+                    continue
+                message = f"claimed by worker {worker.name}"
+                record = self.service.transition(
+                    conn, current, StateType.PENDING, message, None, False
+                )
+                epoch = leases.bump_epoch(conn, run_id)
+                leases.grant(conn, run_id, worker_id, epoch, now, expires)
+                claims.append(Claim(record, epoch, expires))
+        return claims
+
+    def heartbeat_lease(
+        self, flow_run_id: str, worker_id: str, epoch: int, now: datetime, lease_seconds: float
+    ) -> datetime:
+        """Extend a lease to now + lease_seconds and return the new expiry; StaleEpoch
+        when the worker no longer holds the run at `epoch`."""
+        _check_lease_seconds(lease_seconds)
+        expires = now + timedelta(seconds=lease_seconds)
+        with self.db.writing() as conn:
+            if not leases.renew(conn, flow_run_id, worker_id, epoch, now, expires):
+                raise StaleEpoch(
+                    f"worker {worker_id} no longer holds flow run {flow_run_id} at epoch "
+                    f"{epoch} (the lease expired or the run ended); stop executing it."
+                )
+        return expires
+
+    # -- expiry -------------------------------------------------------------------------
+    def expire_leases(self, now: datetime, *, default_retries: int = 0) -> list[ExpiredRun]:
+        """Crash every unfinished run whose lease expired before `now`, fence off its holder
+        and drop the lease; reschedule it when its crash retries allow. O(expired leases)."""
+        with self.db.writing() as conn:
+            return [
+                self._expire(conn, lease, now, default_retries)
+                for lease in leases.expired(conn, now)
+            ]
+
+    def _expire(
+        self, conn: Connection, lease: leases.ExpiredLease, now: datetime, default_retries: int
+    ) -> ExpiredRun:
+        leases.release(conn, lease.flow_run_id)
+        current = runs.read_flow_run(conn, lease.flow_run_id, for_update=True)
+        if current is None or is_terminal(current.state):
+            return ExpiredRun(lease.flow_run_id, lease.worker_name, False, False)
+        leases.bump_epoch(conn, current.id)
+        leases.count_crash(conn, current.id)
+        reason = (
+            f"lease expired: worker {lease.worker_name} stopped heartbeating at "
+            f"{lease.heartbeat_at.isoformat()}"
+        )
+        crashed = self.service.transition(conn, current, StateType.CRASHED, reason, None, True)
+        allowed = lease.crash_retries if lease.crash_retries is not None else default_retries
+        crashes = lease.crash_count + 1
+        if crashes > allowed:
+            return ExpiredRun(current.id, lease.worker_name, True, False)
+        message = CRASH_RETRY_MESSAGE.format(n=crashes, of=allowed)
+        self.service.transition(conn, crashed, StateType.SCHEDULED, message, None, True)
+        return ExpiredRun(current.id, lease.worker_name, True, True)

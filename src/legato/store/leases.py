@@ -1,0 +1,162 @@
+"""Queries for leases: pick claimable SCHEDULED runs (SKIP LOCKED on PostgreSQL), grant,
+renew, drop and find expired leases, and read or bump a flow run's fencing epoch."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, or_, select, update
+
+from legato.core.deployments import DEFAULT_WORK_QUEUE
+from legato.core.states import StateType
+from legato.store.database import upsert
+from legato.store.tables import deployments, flow_runs, leases, workers
+
+# The monitor handles at most this many expired leases per transaction.
+EXPIRED_BATCH = 500
+
+
+@dataclass(frozen=True, slots=True)
+class ExpiredLease:
+    """A lease past its expiry, with what the monitor needs to decide about its run."""
+
+    flow_run_id: str
+    worker_name: str
+    heartbeat_at: datetime
+    crash_count: int
+    crash_retries: int | None
+
+
+def claimable_run_ids(
+    conn: Connection, queues: Sequence[str], limit: int, now: datetime
+) -> list[str]:
+    """Ids of SCHEDULED runs due at `now` in `queues`, oldest first, locked for this
+    transaction; PostgreSQL skips rows another claimer has locked."""
+    queue = func.coalesce(deployments.c.work_queue, DEFAULT_WORK_QUEUE)
+    due = func.coalesce(flow_runs.c.scheduled_time, flow_runs.c.created)
+    query = (
+        select(flow_runs.c.id)
+        .select_from(flow_runs.outerjoin(deployments, deployments.c.id == flow_runs.c.deployment_id))
+        .where(flow_runs.c.state == StateType.SCHEDULED.value)
+        .where(or_(flow_runs.c.scheduled_time.is_(None), flow_runs.c.scheduled_time <= now))
+        .where(queue.in_(list(queues)))
+        .order_by(due, flow_runs.c.id)
+        .limit(limit)
+    )
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=flow_runs)
+    return list(conn.execute(query).scalars())
+
+
+def bump_epoch(conn: Connection, flow_run_id: str) -> int:
+    """Increment a run's lease epoch (fencing off every earlier holder); return the new one."""
+    conn.execute(
+        update(flow_runs)
+        .where(flow_runs.c.id == flow_run_id)
+        .values(lease_epoch=flow_runs.c.lease_epoch + 1)
+    )
+    return read_epoch(conn, flow_run_id) or 0
+
+
+def read_epoch(conn: Connection, flow_run_id: str, *, for_update: bool = False) -> int | None:
+    """A flow run's current lease epoch, or None when the run does not exist."""
+    query = select(flow_runs.c.lease_epoch).where(flow_runs.c.id == flow_run_id)
+    if for_update and conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    value: int | None = conn.execute(query).scalar_one_or_none()
+    return value
+
+
+def grant(
+    conn: Connection,
+    flow_run_id: str,
+    worker_id: str,
+    epoch: int,
+    now: datetime,
+    expires_at: datetime,
+) -> None:
+    """Create or replace the lease of a run."""
+    values: dict[str, Any] = {
+        "flow_run_id": flow_run_id,
+        "worker_id": worker_id,
+        "epoch": epoch,
+        "expires_at": expires_at,
+        "heartbeat_at": now,
+    }
+    columns = ["worker_id", "epoch", "expires_at", "heartbeat_at"]
+    conn.execute(upsert(conn, leases, "flow_run_id", columns), values)
+
+
+def renew(
+    conn: Connection,
+    flow_run_id: str,
+    worker_id: str,
+    epoch: int,
+    now: datetime,
+    expires_at: datetime,
+) -> bool:
+    """Extend a lease held by `worker_id` at `epoch`; False when there is no such lease."""
+    result = conn.execute(
+        update(leases)
+        .where(leases.c.flow_run_id == flow_run_id)
+        .where(leases.c.worker_id == worker_id)
+        .where(leases.c.epoch == epoch)
+        .values(expires_at=expires_at, heartbeat_at=now)
+    )
+    return result.rowcount == 1
+
+
+def release(conn: Connection, flow_run_id: str) -> None:
+    """Drop the lease of a run, if any."""
+    conn.execute(delete(leases).where(leases.c.flow_run_id == flow_run_id))
+
+
+def expired(conn: Connection, now: datetime, limit: int = EXPIRED_BATCH) -> list[ExpiredLease]:
+    """Leases that expired before `now`, oldest expiry first (uses the expires_at index)."""
+    query = (
+        select(
+            leases.c.flow_run_id,
+            func.coalesce(workers.c.name, leases.c.worker_id).label("worker_name"),
+            leases.c.heartbeat_at,
+            flow_runs.c.crash_count,
+            deployments.c.crash_retries,
+        )
+        .select_from(
+            leases.outerjoin(workers, workers.c.id == leases.c.worker_id)
+            .outerjoin(flow_runs, flow_runs.c.id == leases.c.flow_run_id)
+            .outerjoin(deployments, deployments.c.id == flow_runs.c.deployment_id)
+        )
+        .where(leases.c.expires_at < now)
+        .order_by(leases.c.expires_at)
+        .limit(limit)
+    )
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=leases)
+    return [
+        ExpiredLease(
+            row.flow_run_id, row.worker_name, row.heartbeat_at, row.crash_count or 0,
+            row.crash_retries,
+        )
+        for row in conn.execute(query)
+    ]
+
+
+def count_crash(conn: Connection, flow_run_id: str) -> None:
+    """Count one more crash of a run whose holder died."""
+    conn.execute(
+        update(flow_runs)
+        .where(flow_runs.c.id == flow_run_id)
+        .values(crash_count=flow_runs.c.crash_count + 1)
+    )
+
+
+def set_crash_retries(conn: Connection, deployment_id: str, retries: int) -> bool:
+    """How often runs of a deployment are rescheduled after their worker died; False for
+    an unknown deployment."""
+    result = conn.execute(
+        update(deployments).where(deployments.c.id == deployment_id).values(crash_retries=retries)
+    )
+    return result.rowcount == 1

@@ -1,0 +1,197 @@
+"""The worker: claims SCHEDULED runs of its queues through a Backend, launches each (a
+subprocess by default), renews their leases, and notices when they end. Every step is a
+method tests call with a fake clock; `run` is the forever loop around them."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from legato._clock import SYSTEM_CLOCK, Clock
+from legato.core.backend import Backend
+from legato.core.states import StateType, is_terminal
+from legato.core.workers import DEFAULT_LEASE_SECONDS, Claim
+from legato.errors import BackendUnavailable, Conflict, LegatoError, NotFound
+from legato.workers.execute import EXIT_STALE
+from legato.workers.launcher import Child, Launcher, SubprocessLauncher
+
+_log = logging.getLogger("legato.workers")
+DEFAULT_GRACE_SECONDS = 30.0
+DEFAULT_POLL_SECONDS = 1.0
+SHUTDOWN_REASON = "worker shut down before the run finished"
+
+
+@dataclass
+class Running:
+    """A run this worker launched and still holds."""
+
+    flow_run_id: str
+    epoch: int
+    child: Child
+
+
+class Worker:
+    """Claims and executes flow runs of `queues`, at most `limit` at a time.
+
+    >>> Worker(HttpBackend(url), "w1", ["default"]).run(threading.Event())  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        backend: Backend,
+        name: str,
+        queues: Sequence[str],
+        limit: int = 4,
+        launcher: Launcher | None = None,
+        clock: Clock = SYSTEM_CLOCK,
+        *,
+        lease_seconds: float = DEFAULT_LEASE_SECONDS,
+        poll_seconds: float = DEFAULT_POLL_SECONDS,
+        grace_seconds: float = DEFAULT_GRACE_SECONDS,
+    ) -> None:
+        if limit < 1:
+            raise ValueError(f"worker {name!r} got limit={limit}; limit must be >= 1.")
+        self.backend = backend
+        self.name = name
+        self.queues = list(queues)
+        self.limit = limit
+        self.launcher: Launcher = launcher or SubprocessLauncher()
+        self.clock = clock
+        self.lease_seconds = lease_seconds
+        self.poll_seconds = poll_seconds
+        self.grace_seconds = grace_seconds
+        self.worker_id: str | None = None
+        self.running: dict[str, Running] = {}
+
+    def register(self) -> str:
+        """Announce this worker to the backend (once); return its id."""
+        if self.worker_id is None:
+            record = self.backend.register_worker(
+                self.name, self.queues, pid=os.getpid(), host=socket.gethostname()
+            )
+            self.worker_id = record.id
+        return self.worker_id
+
+    def poll_once(self, now: datetime) -> list[Claim]:
+        """Claim up to the free slots and launch each claimed run."""
+        worker_id = self.register()
+        self.reap()
+        free = self.limit - len(self.running)
+        if free <= 0:
+            return []
+        claims = self.backend.claim_flow_runs(
+            worker_id, self.queues, free, lease_seconds=self.lease_seconds
+        )
+        for claim in claims:
+            self._launch(claim)
+        return claims
+
+    def _launch(self, claim: Claim) -> None:
+        run_id = claim.flow_run.id
+        try:
+            child = self.launcher.launch(run_id, claim.epoch)
+        except OSError as error:
+            self._crash(run_id, claim.epoch, f"the worker could not start the run ({error})")
+            return
+        self.running[run_id] = Running(run_id, claim.epoch, child)
+        _log.info("worker %s launched flow run %s (epoch %d, pid %d)", self.name, run_id,
+                  claim.epoch, child.pid)
+
+    def heartbeat_once(self, now: datetime) -> None:
+        """Renew the lease of every running child; a child whose lease is lost (Conflict)
+        is terminated, since another holder may run it now."""
+        worker_id = self.register()
+        try:
+            self.backend.worker_heartbeat(worker_id)
+        except NotFound:
+            self.worker_id = None
+            worker_id = self.register()
+        for run in list(self.running.values()):
+            try:
+                self.backend.heartbeat_lease(
+                    run.flow_run_id, worker_id, run.epoch, lease_seconds=self.lease_seconds
+                )
+            except Conflict as error:
+                _log.warning("worker %s lost flow run %s: %s", self.name, run.flow_run_id, error)
+                run.child.terminate()
+                del self.running[run.flow_run_id]
+            except BackendUnavailable as error:
+                _log.warning("lease heartbeat of flow run %s failed: %s", run.flow_run_id, error)
+
+    def reap(self) -> list[tuple[str, int]]:
+        """Forget children that exited; a run a child left unfinished becomes CRASHED.
+        Returns (flow run id, exit status) of each."""
+        finished = []
+        for run in list(self.running.values()):
+            status = run.child.poll()
+            if status is None:
+                continue
+            del self.running[run.flow_run_id]
+            finished.append((run.flow_run_id, status))
+            if status not in (0, EXIT_STALE):
+                self._crash(run.flow_run_id, run.epoch,
+                            f"the run's process exited with status {status} before the run "
+                            "finished")
+        return finished
+
+    def _crash(self, flow_run_id: str, epoch: int, reason: str) -> None:
+        try:
+            if is_terminal(self.backend.read_flow_run(flow_run_id).state):
+                return
+            self.backend.set_flow_run_state(flow_run_id, StateType.CRASHED, message=reason,
+                                            epoch=epoch)
+        except LegatoError as error:  # lost meanwhile, or unreachable: the monitor decides
+            _log.warning("could not mark flow run %s CRASHED: %s", flow_run_id, error)
+
+    def shutdown(self) -> None:
+        """Stop gracefully: wait up to the grace period for running children, then
+        terminate the rest and mark their runs CRASHED; report the worker stopped."""
+        deadline = self.clock.monotonic() + self.grace_seconds
+        next_beat = self.clock.monotonic()
+        while self.running and self.clock.monotonic() < deadline:
+            if self.clock.monotonic() >= next_beat:
+                self.heartbeat_once(self.clock.now())
+                next_beat = self.clock.monotonic() + self.lease_seconds / 3
+            self.reap()
+            if self.running:
+                self.clock.sleep(min(0.1, self.poll_seconds))
+        for run in list(self.running.values()):
+            run.child.terminate()
+        for run in list(self.running.values()):
+            _wait(run.child, self.clock)
+            del self.running[run.flow_run_id]
+            self._crash(run.flow_run_id, run.epoch, SHUTDOWN_REASON)
+        if self.worker_id is not None:
+            try:
+                self.backend.worker_heartbeat(self.worker_id, status="stopped")
+            except LegatoError as error:
+                _log.warning("could not report worker %s stopped: %s", self.name, error)
+
+    def run(self, stop: threading.Event) -> None:
+        """Poll, heartbeat and reap until `stop` is set, then shut down gracefully."""
+        next_beat = 0.0
+        while not stop.is_set():
+            try:
+                if self.clock.monotonic() >= next_beat:
+                    self.heartbeat_once(self.clock.now())
+                    next_beat = self.clock.monotonic() + self.lease_seconds / 3
+                self.poll_once(self.clock.now())
+            except BackendUnavailable as error:
+                _log.warning("worker %s cannot reach the backend: %s", self.name, error)
+            stop.wait(self.poll_seconds)
+        self.shutdown()
+
+
+def _wait(child: Child, clock: Clock, seconds: float = 5.0) -> None:
+    """Wait for a terminated child to exit; kill it if it will not."""
+    deadline = clock.monotonic() + seconds
+    while child.poll() is None:
+        if clock.monotonic() >= deadline:
+            child.kill()
+            return
+        clock.sleep(0.05)
