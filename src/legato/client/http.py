@@ -26,6 +26,7 @@ from legato.core.records import (
     WriteBatch,
 )
 from legato.core.states import StateType
+from legato.core.workers import Claim, WorkerRecord
 from legato.errors import ConfigError, ParameterError
 from legato.schemas.api import (
     IDEMPOTENCY_HEADER,
@@ -49,6 +50,16 @@ from legato.schemas.records import (
     NewFlowRunModel,
     ResultRefModel,
     WriteBatchModel,
+)
+from legato.schemas.workers import (
+    ClaimBody,
+    ClaimList,
+    LeaseHeartbeatBody,
+    LeaseModel,
+    RegisterWorkerBody,
+    WorkerHeartbeatBody,
+    WorkerList,
+    WorkerModel,
 )
 from legato.settings import Settings
 
@@ -219,6 +230,7 @@ class HttpBackend:
         message: str | None = None,
         result: ResultRef | None = None,
         force: bool = False,
+        epoch: int | None = None,
     ) -> FlowRunRecord:
         def body() -> SetStateBody:
             return SetStateBody(
@@ -226,6 +238,7 @@ class HttpBackend:
                 message=message,
                 result=None if result is None else ResultRefModel.from_record(result),
                 force=force,
+                epoch=epoch,
             )
 
         path = f"/flow-runs/{_segment(flow_run_id)}/state"
@@ -328,6 +341,56 @@ class HttpBackend:
             )
 
         self._post("/cache-entries", body, None, idempotent=True, what=f"cache entry {cache_key!r}")
+
+    # -- workers and leases -----------------------------------------------------------
+    def register_worker(
+        self,
+        name: str,
+        queues: Sequence[str],
+        *,
+        pid: int | None = None,
+        host: str | None = None,
+    ) -> WorkerRecord:
+        def body() -> RegisterWorkerBody:
+            return RegisterWorkerBody(name=name, queues=list(queues), pid=pid, host=host)
+
+        what = f"registration of worker {name!r}"
+        return self._post_for("/workers", body, WorkerModel, idempotent=True, what=what).to_record()
+
+    def worker_heartbeat(self, worker_id: str, *, status: str = "online") -> None:
+        def body() -> WorkerHeartbeatBody:
+            return WorkerHeartbeatBody.model_validate({"status": status})
+
+        path = f"/workers/{_segment(worker_id)}/heartbeat"
+        self._post(path, body, None, idempotent=True, what=f"heartbeat of worker {worker_id}")
+
+    def list_workers(self) -> list[WorkerRecord]:
+        return [item.to_record() for item in self._get("/workers", WorkerList).items]
+
+    def claim_flow_runs(
+        self, worker_id: str, queues: Sequence[str], limit: int, *, lease_seconds: float
+    ) -> list[Claim]:
+        def body() -> ClaimBody:
+            return ClaimBody(queues=list(queues), limit=limit, lease_seconds=lease_seconds)
+
+        if limit <= 0 or not queues:
+            return []
+        # Not retried after a lost response: the runs it claimed would be leased to nobody
+        # who knows; the monitor recovers them once their lease expires.
+        path = f"/workers/{_segment(worker_id)}/claims"
+        what = f"claim of worker {worker_id}"
+        claims = self._post_for(path, body, ClaimList, idempotent=False, what=what)
+        return [item.to_record() for item in claims.items]
+
+    def heartbeat_lease(
+        self, flow_run_id: str, worker_id: str, epoch: int, *, lease_seconds: float
+    ) -> datetime:
+        def body() -> LeaseHeartbeatBody:
+            return LeaseHeartbeatBody(worker_id=worker_id, epoch=epoch, lease_seconds=lease_seconds)
+
+        path = f"/flow-runs/{_segment(flow_run_id)}/lease/heartbeat"
+        what = f"lease heartbeat of flow run {flow_run_id}"
+        return self._post_for(path, body, LeaseModel, idempotent=True, what=what).expires_at
 
     def close(self) -> None:
         self.session.close()
