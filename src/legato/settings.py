@@ -16,6 +16,7 @@ HTTP_BACKEND_FACTORY = "legato.client.http:create_http_backend"
 DEFAULT_SERVER_HOST = "127.0.0.1"
 DEFAULT_SERVER_PORT = 4200
 DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
+DEFAULT_SCHEDULER_INTERVAL_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class Settings:
     server_host: str = DEFAULT_SERVER_HOST
     server_port: int = DEFAULT_SERVER_PORT
     server_max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    scheduler_interval_seconds: float = DEFAULT_SCHEDULER_INTERVAL_SECONDS
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -78,6 +80,9 @@ class Settings:
             server_max_body_bytes=_int_setting(
                 env, "LEGATO_SERVER_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, 1, 2**40
             ),
+            scheduler_interval_seconds=_float_setting(
+                env, "LEGATO_SCHEDULER_INTERVAL", DEFAULT_SCHEDULER_INTERVAL_SECONDS, 0.01, 3600.0
+            ),
         )
 
 
@@ -87,6 +92,19 @@ def _int_setting(env: Mapping[str, str], name: str, default: int, low: int, high
         value = int(raw)
     except ValueError:
         raise ConfigError(f"{name}={raw!r} is not an integer; set it to a whole number.") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name}={value} is out of range; set it between {low} and {high}.")
+    return value
+
+
+def _float_setting(
+    env: Mapping[str, str], name: str, default: float, low: float, high: float
+) -> float:
+    raw = env.get(name) or str(default)
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a number; set it to seconds such as 5.") from None
     if not low <= value <= high:
         raise ConfigError(f"{name}={value} is out of range; set it between {low} and {high}.")
     return value

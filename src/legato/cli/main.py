@@ -8,6 +8,8 @@ from importlib.metadata import version as package_version
 import click
 
 from .db import db_group
+from .deploy import deploy_command
+from .deployments import backfill_command, deployments_group
 from .run import run_command
 from .runs import runs_group
 from .server import server_command
@@ -38,6 +40,9 @@ cli.add_command(runs_group)
 cli.add_command(db_group)
 cli.add_command(server_command)
 cli.add_command(worker_command)
+cli.add_command(deploy_command)
+cli.add_command(deployments_group)
+cli.add_command(backfill_command)
 
 
 def main() -> None:

@@ -1,5 +1,5 @@
-"""`legato server [--host] [--port] [--db]`: serve the REST API over the configured database
-until SIGTERM or Ctrl-C."""
+"""`legato server [--host] [--port] [--db] [--no-scheduler]`: serve the REST API and run the
+scheduler over the configured database until SIGTERM or Ctrl-C."""
 
 from __future__ import annotations
 
@@ -27,8 +27,17 @@ from .errors import cli_errors
     is_flag=True,
     help="Allow a non-loopback --host although the API has no authentication yet.",
 )
+@click.option(
+    "--no-scheduler",
+    is_flag=True,
+    help="Do not run the scheduler (another process makes the scheduled runs).",
+)
 def server_command(
-    host: str | None, port: int | None, database_url: str | None, allow_remote: bool
+    host: str | None,
+    port: int | None,
+    database_url: str | None,
+    allow_remote: bool,
+    no_scheduler: bool,
 ) -> None:
     """Serve the REST API under /api/v1 until stopped.
 
@@ -48,5 +57,6 @@ def server_command(
             port=port,
             database_url=database_url,
             allow_remote=allow_remote,
+            scheduler=not no_scheduler,
             on_ready=announce,
         )

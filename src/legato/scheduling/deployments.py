@@ -1,16 +1,18 @@
-"""Deployments with their schedules fully checked (cron and RRULE syntax), and backfills:
-the entry points the server, the CLI and `flow.deploy()` use."""
+"""Deployments with their schedules fully checked (cron and RRULE syntax), runs made on demand,
+and backfills: the entry points the server, the CLI and `flow.deploy()` use."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from legato.core.deployments import DeploymentRecord, DeploymentSpec, backfill_key
+from legato.core.deployments import DeploymentRecord, DeploymentRun, DeploymentSpec, backfill_key
+from legato.core.ids import new_id
 from legato.errors import ParameterError
 from legato.orchestration import deployments as door
 from legato.orchestration.deployments import SlotRun
 from legato.scheduling.slots import compile_schedule, validate_schedule
+from legato.store import deployments as deployment_rows
 from legato.store import flows
 from legato.store.database import Database
 
@@ -35,6 +37,49 @@ def update_deployment(
     for schedule in changes.get("schedules", ()):
         validate_schedule(schedule)
     return door.update_deployment(db, deployment_id, now=now, **changes)
+
+
+def run_deployment(
+    db: Database,
+    deployment_id: str,
+    *,
+    now: datetime,
+    parameters: dict[str, Any] | None = None,
+    idempotency_key: str | None = None,
+) -> DeploymentRun:
+    """Make one SCHEDULED run of the deployment for now, its default parameters overridden
+    by `parameters`; a repeated `idempotency_key` returns the run the first call made.
+
+    >>> run_deployment(db, deployment.id, now=now, parameters={"name": "Ada"}).state
+    <StateType.SCHEDULED: 'SCHEDULED'>
+    """
+    deployment = door.read_deployment(db, deployment_id)
+    spec = deployment.spec
+    key = f"run:{deployment.id}:{idempotency_key or new_id()}"
+    with db.writing() as conn:
+        existing = deployment_rows.find_run_by_key(conn, key)
+        if existing is None:
+            door.insert_slot_runs(
+                conn,
+                [
+                    SlotRun(
+                        deployment_id=deployment.id,
+                        flow_id=flows.ensure_flow(conn, spec.flow_name, now),
+                        flow_version_id=spec.flow_version_id,
+                        entrypoint=spec.entrypoint,
+                        parameters={**spec.parameters, **(parameters or {})},
+                        tags=spec.tags,
+                        schedule_id=None,
+                        slot=now,
+                        idempotency_key=key,
+                        message=f"run of deployment {spec.name!r} requested through the API",
+                    )
+                ],
+                now,
+            )
+            existing = deployment_rows.find_run_by_key(conn, key)
+    assert existing is not None, "the run was inserted or found under its key"
+    return existing
 
 
 def backfill(

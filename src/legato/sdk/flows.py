@@ -12,6 +12,7 @@ from typing import Any, Generic, TypeVar, overload
 
 from typing_extensions import ParamSpec
 
+from legato import plugins
 from legato.core.retry import build_retry_policy
 from legato.engine import flow_engine
 from legato.engine.context import current_flow_run
@@ -24,6 +25,7 @@ from legato.sdk.tasks import _check_hooks, _check_timeout
 
 P = ParamSpec("P")
 R = TypeVar("R")
+DEPLOY_FUNCTION = "legato.client.deploy:deploy"
 
 
 class Flow(Generic[P, R]):
@@ -125,6 +127,32 @@ class Flow(Generic[P, R]):
                 entrypoint=entrypoint, **self._hooks,
             )
         return self._spec
+
+    def deploy(
+        self,
+        name: str,
+        *,
+        cron: str | None = None,
+        interval: int | None = None,
+        rrule: str | None = None,
+        timezone: str = "UTC",
+        parameters: dict[str, Any] | None = None,
+        work_queue: str = "default",
+        tags: Iterable[str] = (),
+        paused: bool = False,
+        api_url: str | None = None,
+    ) -> Any:
+        """Deploy this flow to a server (LEGATO_API_URL unless `api_url`); see legato.deploy.
+
+        >>> hello.deploy("every-minute", cron="* * * * *", parameters={"name": "Ada"})
+        """
+        # sdk sits below client in the layers, so the client's deploy is looked up by name.
+        deploy = plugins.load_object(DEPLOY_FUNCTION)
+        return deploy(
+            self, name, cron=cron, interval=interval, rrule=rrule, timezone=timezone,
+            parameters=parameters, work_queue=work_queue, tags=tags, paused=paused,
+            api_url=api_url,
+        )
 
     @overload
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R: ...

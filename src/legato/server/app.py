@@ -5,18 +5,28 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from legato._clock import SYSTEM_CLOCK, Clock
 from legato.core.backend import Backend
+from legato.orchestration.local import LocalBackend
 from legato.schemas.api import API_PREFIX
 from legato.server.idempotency import IdempotencyCache
 from legato.server.limits import DEFAULT_MAX_BODY_BYTES, BodySizeLimit
 from legato.server.params import PROBLEMS
 from legato.server.problems import install_problem_handlers
-from legato.server.routes import cache, flows, health, run_data
+from legato.server.routes import cache, deployments, flows, health, run_data
 from legato.server.routes.workers import router as workers_router
+from legato.store.database import Database
 
 
-def create_app(backend: Backend, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> FastAPI:
+def create_app(
+    backend: Backend,
+    *,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    db: Database | None = None,
+    clock: Clock | None = None,
+) -> FastAPI:
     """The API application serving `backend`; closing the backend stays with the caller.
+    Deployments need the database itself: `db`, or the LocalBackend's (else they answer 503).
 
     >>> app = create_app(create_local_backend(Settings.from_env()))
     """
@@ -31,7 +41,10 @@ def create_app(backend: Backend, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     )
     app.state.backend = backend
     app.state.idempotency = IdempotencyCache()
-    for router in (health.router, flows.router, run_data.router, cache.router):
+    local = backend if isinstance(backend, LocalBackend) else None
+    app.state.db = db if db is not None else (local.db if local else None)
+    app.state.clock = clock or (local.clock if local else SYSTEM_CLOCK)
+    for router in (health.router, flows.router, run_data.router, cache.router, deployments.router):
         app.include_router(router, prefix=API_PREFIX, responses=PROBLEMS)
     app.include_router(workers_router, prefix=API_PREFIX, responses=PROBLEMS)
     install_problem_handlers(app)

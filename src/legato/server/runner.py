@@ -1,5 +1,6 @@
-"""Runs the API server in this process with uvicorn: binds the socket, serves until SIGTERM
-or SIGINT, then closes the backend. `legato server` is a thin wrapper around `serve`."""
+"""Runs the API server in this process with uvicorn, with the scheduler's loop beside it:
+binds the socket, serves until SIGTERM or SIGINT, stops the loops, then closes the backend.
+`legato server` is a thin wrapper around `serve`."""
 
 from __future__ import annotations
 
@@ -15,9 +16,11 @@ from collections.abc import Callable, Iterator
 import uvicorn
 
 from legato.errors import ConfigError
-from legato.orchestration.local import create_local_backend
+from legato.orchestration.local import LocalBackend, create_local_backend
+from legato.scheduling.scheduler import Scheduler
 from legato.schemas.api import API_PREFIX
 from legato.server.app import create_app
+from legato.server.background import BackgroundLoops
 from legato.settings import Settings
 
 _log = logging.getLogger("legato.server")
@@ -84,6 +87,18 @@ def _signals_end_serving() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
+def background_loops(
+    backend: LocalBackend, settings: Settings, *, scheduler: bool
+) -> BackgroundLoops:
+    """The loops the server runs beside the API."""
+    loops = BackgroundLoops()
+    if scheduler:
+        interval = settings.scheduler_interval_seconds
+        ticker = Scheduler(backend.db, backend.clock)
+        loops.add("scheduler", lambda stop: ticker.run(stop, interval_seconds=interval))
+    return loops
+
+
 def serve(
     settings: Settings,
     *,
@@ -91,9 +106,11 @@ def serve(
     port: int | None = None,
     database_url: str | None = None,
     allow_remote: bool = False,
+    scheduler: bool = True,
     on_ready: Callable[[str], None] | None = None,
 ) -> None:
-    """Serve the API on host:port over a LocalBackend until SIGTERM or SIGINT.
+    """Serve the API on host:port over a LocalBackend until SIGTERM or SIGINT, with the
+    scheduler ticking every `settings.scheduler_interval_seconds` unless `scheduler` is False.
 
     `on_ready(url)` is called once the socket listens (with the real port when port is 0).
 
@@ -117,9 +134,10 @@ def serve(
                 timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
             )
             server = uvicorn.Server(config)
+            loops = background_loops(backend, settings, scheduler=scheduler)
             if on_ready is not None:
                 on_ready(url_of(sock, host))
-            with _signals_end_serving():
+            with _signals_end_serving(), loops:
                 server.run(sockets=[sock])
         finally:
             sock.close()

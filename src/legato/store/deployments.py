@@ -240,19 +240,27 @@ def list_deployment_runs(
         .limit(limit)
         .offset(offset)
     )
-    return [
-        DeploymentRun(
-            id=row.id,
-            deployment_id=row.deployment_id,
-            schedule_id=row.schedule_id,
-            scheduled_time=row.scheduled_time,
-            idempotency_key=row.idempotency_key,
-            is_backfill=bool(row.is_backfill),
-            late=bool(row.late),
-            state=StateType(row.state),
-            state_message=row.state_message,
-            parameters=row.parameters,
-            created=row.created,
-        )
-        for row in conn.execute(query)
-    ]
+    return [_deployment_run(row) for row in conn.execute(query)]
+
+
+def find_run_by_key(conn: Connection, idempotency_key: str) -> DeploymentRun | None:
+    """The deployment run made under `idempotency_key`, if any."""
+    query = select(flow_runs).where(flow_runs.c.idempotency_key == idempotency_key)
+    row = conn.execute(query).first()
+    return None if row is None or row.deployment_id is None else _deployment_run(row)
+
+
+def _deployment_run(row: Row[Any]) -> DeploymentRun:
+    return DeploymentRun(
+        id=row.id,
+        deployment_id=row.deployment_id,
+        schedule_id=row.schedule_id,
+        scheduled_time=row.scheduled_time,
+        idempotency_key=row.idempotency_key,
+        is_backfill=bool(row.is_backfill),
+        late=bool(row.late),
+        state=StateType(row.state),
+        state_message=row.state_message,
+        parameters=row.parameters,
+        created=row.created,
+    )

@@ -1,0 +1,102 @@
+"""`legato deploy FILE.py:FLOW --name N [--cron|--interval|--rrule] ...` and
+`legato deploy --file legato.yaml`: register flows with a server as deployments."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import click
+
+from legato.client.deploy import DeployOptions, ScheduleOptions, deploy_flow
+from legato.errors import DefinitionError, ManifestError, ParameterError, UserCodeError
+from legato.manifests.project import read_project
+from legato.schemas.deployments import DeploymentModel
+from legato.sdk import runtime
+
+from .deployments import api_url_option, deployment_dict, deployments_client, describe_schedule
+from .errors import cli_errors
+from .output import echo_json
+from .params import parse_params, string_parameters
+
+
+def _report(deployment: DeploymentModel, new: bool) -> None:
+    schedules = "; ".join(describe_schedule(s) for s in deployment.schedules) or "no schedule"
+    click.echo(
+        f"deployment {deployment.flow_name}/{deployment.name} {'created' if new else 'updated'} "
+        f"({deployment.id}): {schedules}{', paused' if deployment.paused else ''}"
+    )
+
+
+@click.command("deploy")
+@click.argument("entrypoint", metavar="FILE.py:FLOW", required=False)
+@click.option("--name", default=None, help="The deployment's name (unique per flow).")
+@click.option("--cron", default=None, metavar="EXPR", help="Cron schedule, e.g. '0 * * * *'.")
+@click.option("--interval", type=click.IntRange(1), default=None, metavar="SECONDS",
+              help="Run every SECONDS of elapsed time.")
+@click.option("--rrule", default=None, metavar="TEXT", help="iCalendar RRULE schedule.")
+@click.option("--timezone", default="UTC", show_default=True, help="IANA zone of the schedule.")
+@click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE",
+              help="A default parameter; checked against the flow before anything is sent.")
+@click.option("--queue", "work_queue", default="default", show_default=True,
+              help="Work queue whose workers run it.")
+@click.option("--tag", "tags", multiple=True, help="A tag (repeatable).")
+@click.option("--paused", is_flag=True, help="Create it paused: schedules make no runs yet.")
+@click.option("--file", "project_file", default=None, metavar="legato.yaml",
+              help="Deploy every deployment listed in a project file instead.")
+@click.option("--json", "as_json", is_flag=True, help="Print the deployment(s) as JSON.")
+@api_url_option
+def deploy_command(
+    entrypoint: str | None, name: str | None, cron: str | None, interval: int | None,
+    rrule: str | None, timezone: str, params: tuple[str, ...], work_queue: str,
+    tags: tuple[str, ...], paused: bool, project_file: str | None, as_json: bool,
+    api_url: str | None,
+) -> None:
+    """Deploy a flow to a server, or every deployment of a project file.
+
+    Example: legato deploy examples/hello.py:hello --name hourly --cron "0 * * * *"
+    """
+    if project_file is not None:
+        if entrypoint is not None:
+            raise click.UsageError("give FILE.py:FLOW or --file, not both.")
+        _deploy_project(project_file, api_url, as_json)
+        return
+    if entrypoint is None or name is None:
+        raise click.UsageError("give FILE.py:FLOW and --name (or --file legato.yaml).")
+    parse_params(params)  # report -p syntax errors before loading any code
+    options = DeployOptions(
+        name=name, schedule=ScheduleOptions(cron, interval, rrule, timezone),
+        work_queue=work_queue, tags=tags, paused=paused,
+    )
+    with cli_errors():
+        flow = runtime.load_flow(entrypoint)
+    options = replace(options, parameters=parse_params(params, string_parameters(flow.parameters)))
+    with deployments_client(api_url) as client:
+        deployment, new = deploy_flow(flow, options, client)
+    if as_json:
+        echo_json(deployment_dict(deployment))
+    else:
+        _report(deployment, new)
+
+
+def _deploy_project(path: str, api_url: str | None, as_json: bool) -> None:
+    with cli_errors():
+        entries = read_project(path)
+    results = []
+    with deployments_client(api_url) as client:
+        for entry in entries:
+            options = DeployOptions(
+                name=entry.name,
+                schedule=ScheduleOptions(entry.cron, entry.interval, entry.rrule, entry.timezone),
+                parameters=entry.parameters, work_queue=entry.work_queue, tags=entry.tags,
+                paused=entry.paused, description=entry.description,
+            )
+            try:
+                flow = runtime.load_flow(entry.entrypoint)
+                results.append(deploy_flow(flow, options, client))
+            except (UserCodeError, ParameterError, DefinitionError) as error:
+                raise ManifestError(f"{entry.where}: {error}") from error
+    if as_json:
+        echo_json([deployment_dict(deployment) for deployment, _ in results])
+    else:
+        for deployment, new in results:
+            _report(deployment, new)
