@@ -1,0 +1,155 @@
+"""The worker's steps with a fake launcher and a fake clock: claiming up to free slots,
+reaping children, heartbeats that lose a run, and graceful shutdown."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from legato._clock import FakeClock
+from legato.core.ids import new_id
+from legato.core.records import NewFlowRun
+from legato.core.states import StateType as S
+from legato.testing import InMemoryBackend
+from legato.workers.launcher import execute_argv
+from legato.workers.worker import SHUTDOWN_REASON, Worker
+
+T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+class FakeChild:
+    """A launched run whose exit the test decides."""
+
+    def __init__(self, pid: int, exit_on_terminate: int | None = -15) -> None:
+        self.pid = pid
+        self.status: int | None = None
+        self.terminated = False
+        self.exit_on_terminate = exit_on_terminate
+
+    def poll(self) -> int | None:
+        return self.status
+
+    def terminate(self) -> None:
+        self.terminated = True
+        if self.exit_on_terminate is not None:
+            self.status = self.exit_on_terminate
+
+    def kill(self) -> None:
+        self.status = -9
+
+
+class FakeLauncher:
+    def __init__(self) -> None:
+        self.children: dict[str, FakeChild] = {}
+        self.epochs: dict[str, int] = {}
+
+    def launch(self, flow_run_id: str, epoch: int) -> FakeChild:
+        child = self.children[flow_run_id] = FakeChild(1000 + len(self.children))
+        self.epochs[flow_run_id] = epoch
+        return child
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(T0)
+
+
+@pytest.fixture
+def backend(clock: FakeClock) -> InMemoryBackend:
+    return InMemoryBackend(clock)
+
+
+@pytest.fixture
+def launcher() -> FakeLauncher:
+    return FakeLauncher()
+
+
+@pytest.fixture
+def worker(backend: InMemoryBackend, launcher: FakeLauncher, clock: FakeClock) -> Worker:
+    return Worker(backend, "w1", ["default"], 2, launcher, clock, lease_seconds=10,
+                  grace_seconds=5)
+
+
+def schedule(backend: InMemoryBackend, count: int) -> list[str]:
+    ids = [new_id() for _ in range(count)]
+    for i, run_id in enumerate(ids):
+        backend.create_flow_run(NewFlowRun(run_id, "etl", f"run-{i}", {}, S.SCHEDULED,
+                                           backend.clock.now(), entrypoint="f.py:etl"))
+        backend.clock.advance(1)  # type: ignore[attr-defined]
+    return ids
+
+
+def test_the_launched_command_is_an_argv_naming_the_run_and_epoch() -> None:
+    argv = execute_argv("abc", 3)
+    assert argv[1:] == ["-m", "legato.workers.execute", "abc", "3"]
+
+
+def test_poll_claims_only_up_to_free_slots(
+    worker: Worker, backend: InMemoryBackend, launcher: FakeLauncher, clock: FakeClock
+) -> None:
+    ids = schedule(backend, 3)
+    claims = worker.poll_once(clock.now())
+    assert [c.flow_run.id for c in claims] == ids[:2]
+    assert launcher.epochs == {ids[0]: 1, ids[1]: 1}
+    assert worker.poll_once(clock.now()) == []
+    launcher.children[ids[0]].status = 0
+    assert [c.flow_run.id for c in worker.poll_once(clock.now())] == [ids[2]]
+    assert backend.list_workers()[0].name == "w1"
+
+
+def test_a_child_that_dies_leaves_its_run_crashed(
+    worker: Worker, backend: InMemoryBackend, launcher: FakeLauncher, clock: FakeClock
+) -> None:
+    (run_id,) = schedule(backend, 1)
+    worker.poll_once(clock.now())
+    launcher.children[run_id].status = -9
+    assert worker.reap() == [(run_id, -9)]
+    run = backend.read_flow_run(run_id)
+    assert run.state is S.CRASHED
+    assert run.state_message == "the run's process exited with status -9 before the run finished"
+    assert worker.running == {}
+
+
+def test_heartbeats_renew_leases_and_a_lost_run_is_terminated(
+    worker: Worker, backend: InMemoryBackend, launcher: FakeLauncher, clock: FakeClock
+) -> None:
+    kept, lost = schedule(backend, 2)
+    worker.poll_once(clock.now())
+    clock.advance(5)
+    backend.leases[lost] = ("another-worker", 2, clock.now())  # another holder took it
+    worker.heartbeat_once(clock.now())
+    assert backend.leases[kept][2] == clock.now() + timedelta(seconds=10)
+    assert launcher.children[lost].terminated
+    assert not launcher.children[kept].terminated
+    assert set(worker.running) == {kept}
+
+
+def test_shutdown_waits_for_running_runs_then_crashes_the_rest(
+    worker: Worker, backend: InMemoryBackend, launcher: FakeLauncher, clock: FakeClock
+) -> None:
+    done, stuck = schedule(backend, 2)
+    worker.poll_once(clock.now())
+    for run_id in (done, stuck):
+        backend.set_flow_run_state(run_id, S.RUNNING, epoch=launcher.epochs[run_id])
+    backend.set_flow_run_state(done, S.COMPLETED, epoch=launcher.epochs[done])
+    launcher.children[done].status = 0
+    worker.shutdown()
+    assert launcher.children[stuck].terminated
+    assert backend.read_flow_run(done).state is S.COMPLETED
+    crashed = backend.read_flow_run(stuck)
+    assert (crashed.state, crashed.state_message) == (S.CRASHED, SHUTDOWN_REASON)
+    assert backend.list_workers()[0].status == "stopped"
+    assert worker.running == {}
+
+
+def test_shutdown_kills_a_child_that_ignores_terminate(
+    backend: InMemoryBackend, launcher: FakeLauncher, clock: FakeClock
+) -> None:
+    (run_id,) = schedule(backend, 1)
+    worker = Worker(backend, "w1", ["default"], 1, launcher, clock, grace_seconds=1)
+    worker.poll_once(clock.now())
+    launcher.children[run_id].exit_on_terminate = None
+    worker.shutdown()
+    assert launcher.children[run_id].status == -9
+    assert backend.read_flow_run(run_id).state is S.CRASHED
