@@ -107,6 +107,11 @@ def test_a_bad_cron_is_exit_2_naming_the_field(server: DeploymentServer) -> None
     assert "schedules.0.cron: cron expression '61 * * * *' is invalid" in result.output
 
 
+def test_a_bad_deployment_name_is_exit_2_with_the_fix(server: DeploymentServer) -> None:
+    result = legato(server, "deploy", HELLO, "--name", "a/b", status=2)
+    assert "no '/' or control characters; use a name like 'nightly'" in result.output
+
+
 def test_run_pause_resume_backfill_and_delete(server: DeploymentServer) -> None:
     legato(server, "deploy", HELLO, "--name", "hourly", "--cron", "@hourly")
     run = as_json(server, "deployments", "run", "hello/hourly", "-p", "name=Ada")

@@ -130,7 +130,7 @@ def show_command(deployment: str, run_limit: int, as_json: bool, api_url: str | 
     for key in ("entrypoint", "flow_version_id", "parameters", "work_queue", "tags", "paused",
                 "catchup", "max_active_runs", "version", "description"):
         value = getattr(found, key)
-        shown = dumps(value) if key == "parameters" else value
+        shown = dumps(value) if key == "parameters" else ", ".join(value) if key == "tags" else value
         console.print(f"  {key:<16} {escape(str(shown))}", highlight=False)
     for schedule in found.schedules:
         nxt = format_time(schedule.next_slot)

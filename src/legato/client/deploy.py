@@ -97,11 +97,13 @@ def deploy_flow(
     }
     if spec.source:
         fields["source"], fields["source_hash"] = spec.source, spec.source_hash
+    create = build_body(
+        DeploymentCreateBody, where, flow_name=flow.name, name=options.name, **fields
+    )
     existing = client.find(flow.name, options.name)
     if existing is not None:
         body = build_body(DeploymentUpdateBody, where, **fields)
         return client.update(existing.id, body), False
-    create = build_body(DeploymentCreateBody, where, flow_name=flow.name, name=options.name, **fields)
     return client.create(create), True
 
 

@@ -39,11 +39,12 @@ def build_body(model: type[M], what: str, **fields: Any) -> M:
         return model(**fields)
     except ValidationError as error:
         problems = [
-            (".".join(str(part) for part in item["loc"]) or "body", item["msg"])
+            (".".join(str(part) for part in item["loc"]) or "body",
+             str(item["msg"]).removeprefix("Value error, "))
             for item in error.errors()
         ]
-        names = ", ".join(field for field, _ in problems)
-        raise ParameterError(f"{what} has invalid fields ({names}); fix them.", problems) from None
+        details = "; ".join(f"{field}: {problem}" for field, problem in problems)
+        raise ParameterError(f"{what} has invalid fields ({details}).", problems) from None
 
 
 class DeploymentsClient:

@@ -3,9 +3,10 @@ deployment, schedule and run documents the API returns. Shared by the server and
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
 from legato.core.deployments import (
     DEFAULT_CATCHUP_MAX_RUNS,
@@ -28,9 +29,20 @@ MAX_BACKFILL_RUNS = 10_000
 DEFAULT_BACKFILL_RUNS = 1_000
 # "flow/deployment" names a deployment on the command line, so a deployment name has no "/";
 # control characters would garble listings and logs.
-DEPLOYMENT_NAME_PATTERN = r"^[^/\x00-\x1f\x7f]{1,255}$"
+_BAD_NAME = re.compile(r"[/\x00-\x1f\x7f]")
+
+
+def _check_name(value: str) -> str:
+    if _BAD_NAME.search(value) or not value.strip():
+        raise ValueError(
+            "a deployment name needs a visible character and no '/' or control characters; "
+            "use a name like 'nightly'"
+        )
+    return value
+
+
 DeploymentName = Annotated[
-    str, StringConstraints(pattern=DEPLOYMENT_NAME_PATTERN, min_length=1, max_length=255)
+    str, StringConstraints(min_length=1, max_length=255), AfterValidator(_check_name)
 ]
 Expression = Annotated[str, StringConstraints(min_length=1, max_length=4096)]
 Zone = Annotated[str, StringConstraints(min_length=1, max_length=64)]

@@ -88,6 +88,7 @@ def test_bad_time_zone_and_two_kinds_in_one_schedule_are_422(api: Api) -> None:
     zone = api.post("/api/v1/deployments", json=body(schedules=[{"cron": "@daily",
                                                                  "timezone": "Mars/Base"}]))
     assert zone.status_code == 422 and "Mars/Base" in zone.json()["detail"]
+    assert zone.json()["errors"][0]["field"] == "schedules.0.timezone"
     both = api.post("/api/v1/deployments", json=body(schedules=[{"cron": "@daily",
                                                                  "interval": 5}]))
     assert both.status_code == 422 and "exactly one of cron" in both.text
@@ -103,6 +104,8 @@ def test_default_parameters_are_checked_against_the_schema_sent(api: Api) -> Non
 def test_hostile_bodies_are_refused(api: Api) -> None:
     for changes in (
         {"name": "a/b"},
+        {"name": " "},
+        {"name": "a\nb"},
         {"name": "x" * 256},
         {"tags": ["t"] * 101},
         {"source_hash": "0" * 64},

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from legato._clock import Clock
 from legato.core.deployments import DeploymentSpec
 from legato.core.parameter_check import check_parameters
-from legato.core.schedules import ScheduleSpec
+from legato.core.schedules import ScheduleSpec, zone
 from legato.errors import BackendUnavailable, DefinitionError, NotFound, ParameterError
 from legato.orchestration import deployments as door
 from legato.scheduling import deployments as scheduling
@@ -80,8 +80,10 @@ def _schedules(bodies: list[ScheduleBody]) -> tuple[ScheduleSpec, ...]:
     """Core schedules, each fully checked; a bad one is a ParameterError naming its field."""
     specs = []
     for index, body in enumerate(bodies):
-        field = f"schedules.{index}.{body.field}"
+        field = f"schedules.{index}.timezone"
         try:
+            zone(body.timezone)
+            field = f"schedules.{index}.{body.field}"
             specs.append(validate_schedule(body.to_spec()))
         except DefinitionError as error:
             raise ParameterError(f"{field}: {error}", [(field, str(error))]) from None
