@@ -21,6 +21,7 @@ from legato.core.records import NewFlowRun
 from legato.core.states import StateType as S
 from legato.scheduling.monitor import Monitor
 from legato.store.database import Database
+from legato.workers.worker import SHUTDOWN_REASON
 
 from .cli import LEGATO, Legato
 from .test_server import ServerProcess, free_port, wait_until_healthy
@@ -129,8 +130,10 @@ def api(server: ServerProcess) -> Iterator[HttpBackend]:
     backend.close()
 
 
-def start_worker(processes: Processes, server: ServerProcess, name: str) -> subprocess.Popen[bytes]:
-    return processes.start(name, "worker", "--queue", "default", "--limit", "4", "--name", name,
+def start_worker(processes: Processes, server: ServerProcess, name: str,
+                 limit: int = 4) -> subprocess.Popen[bytes]:
+    return processes.start(name, "worker", "--queue", "default", "--limit", str(limit),
+                           "--name", name,
                            "--api-url", server.url, "--lease-seconds", "2",
                            "--poll-seconds", "0.05", "--grace-seconds", "1")
 
@@ -163,7 +166,7 @@ def test_two_workers_run_every_scheduled_run_exactly_once(
     tokens = [schedule(api, f"{flows}:once", "once", {"log": str(log), "token": f"t{i}"})
               for i in range(20)]
     for name in ("worker-a", "worker-b"):
-        start_worker(processes, server, name)
+        start_worker(processes, server, name, limit=10)
 
     def all_done() -> bool:
         return len(api.list_flow_runs(states=[S.COMPLETED], limit=100)) == 20
@@ -207,3 +210,19 @@ def test_a_killed_workers_run_is_crashed_rescheduled_and_resumed_elsewhere(
     assert lines(log).count("gated") == 2
     claimed = [e.message for e in api.read_state_events(run_id) if e.to_state is S.PENDING]
     assert claimed == ["claimed by worker doomed", "claimed by worker rescuer"]
+
+
+def test_sigterm_gives_runs_a_grace_period_then_marks_them_crashed(
+    processes: Processes, server: ServerProcess, api: HttpBackend, tmp_path: Path
+) -> None:
+    flows = tmp_path / "flows.py"
+    flows.write_text(FLOWS)
+    log, gate = tmp_path / "executions.log", tmp_path / "never"
+    run_id = schedule(api, f"{flows}:blocked", "blocked", {"log": str(log), "gate": str(gate)})
+    worker = start_worker(processes, server, "leaving")
+    wait_for(lambda: "gated" in lines(log), "task 'gated' is running")
+    worker.send_signal(signal.SIGTERM)
+    assert worker.wait(timeout=15) == 0
+    run = api.read_flow_run(run_id)
+    assert (run.state, run.state_message) == (S.CRASHED, SHUTDOWN_REASON)
+    assert [w.status for w in api.list_workers()] == ["stopped"]
