@@ -17,6 +17,7 @@ DEFAULT_SERVER_HOST = "127.0.0.1"
 DEFAULT_SERVER_PORT = 4200
 DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
 DEFAULT_SCHEDULER_INTERVAL_SECONDS = 5.0
+DEFAULT_MONITOR_INTERVAL_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class Settings:
     server_port: int = DEFAULT_SERVER_PORT
     server_max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     scheduler_interval_seconds: float = DEFAULT_SCHEDULER_INTERVAL_SECONDS
+    monitor_interval_seconds: float = DEFAULT_MONITOR_INTERVAL_SECONDS
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -82,6 +84,9 @@ class Settings:
             ),
             scheduler_interval_seconds=_float_setting(
                 env, "LEGATO_SCHEDULER_INTERVAL", DEFAULT_SCHEDULER_INTERVAL_SECONDS, 0.01, 3600.0
+            ),
+            monitor_interval_seconds=_float_setting(
+                env, "LEGATO_MONITOR_INTERVAL", DEFAULT_MONITOR_INTERVAL_SECONDS, 0.01, 3600.0
             ),
         )
 

@@ -27,7 +27,7 @@ def scheduling_server(tmp_path: Path) -> Iterator[ServerProcess]:
     env = {**Legato(home).env(), "LEGATO_SCHEDULER_INTERVAL": "0.2"}
     port = free_port()
     process = subprocess.Popen(
-        [str(LEGATO), "server", "--port", str(port)],
+        [str(LEGATO), "server", "--port", str(port), "--no-worker"],
         env=env,
         cwd=tmp_path,
         stdout=subprocess.PIPE,

@@ -117,7 +117,8 @@ def processes(tmp_path: Path, postgres_url: str) -> Iterator[Processes]:
 @pytest.fixture
 def server(processes: Processes) -> ServerProcess:
     port = free_port()
-    process = processes.start("server", "server", "--port", str(port))
+    process = processes.start("server", "server", "--port", str(port), "--no-worker",
+                              "--no-monitor")
     running = ServerProcess(process, f"http://127.0.0.1:{port}/api/v1")  # type: ignore[arg-type]
     wait_until_healthy(running)
     return running

@@ -1,5 +1,5 @@
-"""The loops `legato server` runs beside the API (the scheduler now; the monitor and a local
-worker later), each in a daemon thread that stops when the server shuts down."""
+"""The loops `legato server` runs beside the API (scheduler, monitor, a local worker), each in
+a daemon thread that stops when the server shuts down."""
 
 from __future__ import annotations
 
@@ -27,10 +27,12 @@ class BackgroundLoops:
         self.stop = threading.Event()
         self._loops: list[tuple[str, Loop]] = []
         self._threads: list[threading.Thread] = []
+        self._join_seconds: dict[str, float] = {}
 
-    def add(self, name: str, loop: Loop) -> None:
-        """Register `loop(stop)`, which must return soon after `stop` is set."""
+    def add(self, name: str, loop: Loop, *, join_seconds: float = JOIN_SECONDS) -> None:
+        """Register `loop(stop)`, which must return within `join_seconds` of `stop` being set."""
         self._loops.append((name, loop))
+        self._join_seconds[f"legato-{name}"] = join_seconds
 
     @property
     def names(self) -> list[str]:
@@ -50,13 +52,15 @@ class BackgroundLoops:
         except Exception:  # Promise 6: a failing loop is logged; the API keeps serving
             _log.exception("background loop %r stopped with an error", name)
 
-    def close(self, timeout: float = JOIN_SECONDS) -> None:
-        """Set the stop event and wait for every loop to return."""
+    def close(self, timeout: float | None = None) -> None:
+        """Set the stop event and wait for every loop to return (each up to its own
+        `join_seconds` unless `timeout` is given)."""
         self.stop.set()
         for thread in self._threads:
-            thread.join(timeout)
+            seconds = self._join_seconds.get(thread.name, JOIN_SECONDS) if timeout is None else timeout
+            thread.join(seconds)
             if thread.is_alive():
-                _log.warning("background loop %r did not stop within %s s", thread.name, timeout)
+                _log.warning("background loop %r did not stop within %s s", thread.name, seconds)
         self._threads.clear()
 
     def __enter__(self) -> BackgroundLoops:

@@ -1,6 +1,6 @@
-"""Runs the API server in this process with uvicorn, with the scheduler's loop beside it:
-binds the socket, serves until SIGTERM or SIGINT, stops the loops, then closes the backend.
-`legato server` is a thin wrapper around `serve`."""
+"""Runs the API server in this process with uvicorn, with the scheduler's and the monitor's
+loops (and any the caller adds, such as a local worker) beside it: serves until SIGTERM or
+SIGINT, stops the loops, then closes the backend. `legato server` wraps `serve`."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ import uvicorn
 
 from legato.errors import ConfigError
 from legato.orchestration.local import LocalBackend, create_local_backend
+from legato.scheduling.monitor import Monitor
 from legato.scheduling.scheduler import Scheduler
 from legato.schemas.api import API_PREFIX
 from legato.server.app import create_app
@@ -25,6 +26,9 @@ from legato.settings import Settings
 
 _log = logging.getLogger("legato.server")
 GRACEFUL_SHUTDOWN_SECONDS = 10
+
+# Adds more loops (a local worker) once the server's backend exists.
+AddLoops = Callable[[BackgroundLoops, LocalBackend, Settings], None]
 
 
 def is_loopback(host: str) -> bool:
@@ -88,7 +92,7 @@ def _signals_end_serving() -> Iterator[None]:
 
 
 def background_loops(
-    backend: LocalBackend, settings: Settings, *, scheduler: bool
+    backend: LocalBackend, settings: Settings, *, scheduler: bool, monitor: bool = False
 ) -> BackgroundLoops:
     """The loops the server runs beside the API."""
     loops = BackgroundLoops()
@@ -96,6 +100,10 @@ def background_loops(
         interval = settings.scheduler_interval_seconds
         ticker = Scheduler(backend.db, backend.clock)
         loops.add("scheduler", lambda stop: ticker.run(stop, interval_seconds=interval))
+    if monitor:
+        sweep = settings.monitor_interval_seconds
+        sweeper = Monitor(backend.service)
+        loops.add("monitor", lambda stop: sweeper.run(stop, interval_seconds=sweep))
     return loops
 
 
@@ -107,10 +115,13 @@ def serve(
     database_url: str | None = None,
     allow_remote: bool = False,
     scheduler: bool = True,
+    monitor: bool = True,
+    add_loops: AddLoops | None = None,
     on_ready: Callable[[str], None] | None = None,
 ) -> None:
     """Serve the API on host:port over a LocalBackend until SIGTERM or SIGINT, with the
-    scheduler ticking every `settings.scheduler_interval_seconds` unless `scheduler` is False.
+    scheduler and the monitor ticking every `settings.scheduler_interval_seconds` and
+    `settings.monitor_interval_seconds` unless turned off, plus whatever `add_loops` adds.
 
     `on_ready(url)` is called once the socket listens (with the real port when port is 0).
 
@@ -134,7 +145,9 @@ def serve(
                 timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
             )
             server = uvicorn.Server(config)
-            loops = background_loops(backend, settings, scheduler=scheduler)
+            loops = background_loops(backend, settings, scheduler=scheduler, monitor=monitor)
+            if add_loops is not None:
+                add_loops(loops, backend, settings)
             if on_ready is not None:
                 on_ready(url_of(sock, host))
             with _signals_end_serving(), loops:

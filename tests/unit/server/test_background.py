@@ -1,5 +1,6 @@
 """The server's background loops: started with the server, stopped by its shutdown, a failing
-loop logged without stopping the others; the scheduler loop is added unless disabled."""
+loop logged without stopping the others; the scheduler and monitor loops are added unless
+disabled, and the local worker gets the server's database and home."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from legato.orchestration.local import LocalBackend
 from legato.server.background import BackgroundLoops
 from legato.server.runner import background_loops
 from legato.settings import Settings
+from legato.workers.local import child_env, local_worker
 
 
 def test_loops_run_until_the_block_ends_and_a_failure_is_logged(
@@ -45,3 +47,38 @@ def test_the_server_runs_the_scheduler_unless_told_not_to(
     assert settings.scheduler_interval_seconds == 1.0
     assert background_loops(backend, settings, scheduler=True).names == ["scheduler"]
     assert background_loops(backend, settings, scheduler=False).names == []
+
+
+def test_the_server_runs_the_monitor_unless_told_not_to(
+    backend: LocalBackend, tmp_path: Path
+) -> None:
+    settings = Settings.from_env({"LEGATO_HOME": str(tmp_path), "LEGATO_MONITOR_INTERVAL": "2"})
+    assert settings.monitor_interval_seconds == 2.0
+    both = background_loops(backend, settings, scheduler=True, monitor=True)
+    assert both.names == ["scheduler", "monitor"]
+    assert background_loops(backend, settings, scheduler=False, monitor=True).names == ["monitor"]
+
+
+def test_a_loop_is_joined_for_its_own_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    joined: list[float | None] = []
+    monkeypatch.setattr(threading.Thread, "join",
+                        lambda self, timeout=None: joined.append(timeout))
+    loops = BackgroundLoops()
+    loops.add("quick", lambda stop: None)
+    loops.add("worker", lambda stop: None, join_seconds=42.0)
+    loops.start()
+    loops.close()
+    assert joined == [10.0, 42.0]
+
+
+def test_the_local_worker_launches_runs_on_the_servers_database(
+    backend: LocalBackend, tmp_path: Path
+) -> None:
+    settings = Settings.from_env({"LEGATO_HOME": str(tmp_path), "LEGATO_API_URL": "http://x"})
+    env = child_env(settings)
+    assert env["LEGATO_DATABASE_URL"] == f"sqlite:///{tmp_path / 'legato.db'}"
+    assert env["LEGATO_HOME"] == str(tmp_path)
+    assert env["LEGATO_API_URL"] == "" and Settings.from_env(env).api_url is None
+    worker = local_worker(backend, settings, ["default", "gpu"], 3, grace_seconds=1)
+    assert (worker.queues, worker.limit, worker.grace_seconds) == (["default", "gpu"], 3, 1)
+    assert worker.name.startswith("local-")
