@@ -175,3 +175,16 @@ def test_flow_deploy_from_python(server: DeploymentServer) -> None:
                               api_url=server.url)
     assert (deployment.name, deployment.parameters, deployment.tags) == ("py", {"name": "Ada"},
                                                                          ("x",))
+
+
+def test_deploy_sets_crash_retries_and_redeploying_without_resets_them(
+    server: DeploymentServer,
+) -> None:
+    legato(server, "deploy", HELLO, "--name", "sturdy", "--crash-retries", "3")
+    [deployment] = as_json(server, "deployments", "ls")
+    assert deployment["crash_retries"] == 3
+    legato(server, "deploy", HELLO, "--name", "sturdy")
+    [deployment] = as_json(server, "deployments", "ls")
+    assert deployment["crash_retries"] == 0
+    bad = legato(server, "deploy", HELLO, "--name", "x", "--crash-retries", "-1", status=2)
+    assert "crash-retries" in bad.output

@@ -40,6 +40,8 @@ def _report(deployment: DeploymentModel, new: bool) -> None:
 @click.option("--queue", "work_queue", default="default", show_default=True,
               help="Work queue whose workers run it.")
 @click.option("--tag", "tags", multiple=True, help="A tag (repeatable).")
+@click.option("--crash-retries", type=click.IntRange(0, 100), default=0, show_default=True,
+              help="How often a run whose worker died is rescheduled.")
 @click.option("--paused", is_flag=True, help="Create it paused: schedules make no runs yet.")
 @click.option("--file", "project_file", default=None, metavar="legato.yaml",
               help="Deploy every deployment listed in a project file instead.")
@@ -48,7 +50,7 @@ def _report(deployment: DeploymentModel, new: bool) -> None:
 def deploy_command(
     entrypoint: str | None, name: str | None, cron: str | None, interval: int | None,
     rrule: str | None, timezone: str, params: tuple[str, ...], work_queue: str,
-    tags: tuple[str, ...], paused: bool, project_file: str | None, as_json: bool,
+    tags: tuple[str, ...], crash_retries: int, paused: bool, project_file: str | None, as_json: bool,
     api_url: str | None,
 ) -> None:
     """Deploy a flow to a server, or every deployment of a project file.
@@ -65,7 +67,7 @@ def deploy_command(
     parse_params(params)  # report -p syntax errors before loading any code
     options = DeployOptions(
         name=name, schedule=ScheduleOptions(cron, interval, rrule, timezone),
-        work_queue=work_queue, tags=tags, paused=paused,
+        work_queue=work_queue, tags=tags, paused=paused, crash_retries=crash_retries,
     )
     with cli_errors():
         flow = runtime.load_flow(entrypoint)
@@ -89,6 +91,7 @@ def _deploy_project(path: str, api_url: str | None, as_json: bool) -> None:
                 schedule=ScheduleOptions(entry.cron, entry.interval, entry.rrule, entry.timezone),
                 parameters=entry.parameters, work_queue=entry.work_queue, tags=entry.tags,
                 paused=entry.paused, description=entry.description,
+                crash_retries=entry.crash_retries,
             )
             try:
                 flow = runtime.load_flow(entry.entrypoint)

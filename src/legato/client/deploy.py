@@ -53,6 +53,7 @@ class DeployOptions:
     tags: tuple[str, ...] = ()
     paused: bool = False
     description: str | None = None
+    crash_retries: int = 0
 
 
 def default_api_url(api_url: str | None = None) -> str:
@@ -92,6 +93,7 @@ def deploy_flow(
         "tags": tuple(options.tags),
         "work_queue": options.work_queue,
         "paused": options.paused,
+        "crash_retries": options.crash_retries,
         "description": options.description or flow.description,
         "version": flow.version,
     }
@@ -119,6 +121,7 @@ def deploy(
     work_queue: str = "default",
     tags: Iterable[str] = (),
     paused: bool = False,
+    crash_retries: int = 0,
     api_url: str | None = None,
 ) -> DeploymentModel:
     """Deploy `flow` to the server at `api_url` (default LEGATO_API_URL); return the deployment.
@@ -134,6 +137,7 @@ def deploy(
         work_queue=work_queue,
         tags=tuple(tags),
         paused=paused,
+        crash_retries=crash_retries,
     )
     with DeploymentsClient(default_api_url(api_url)) as client:
         deployment, _ = deploy_flow(flow, options, client)

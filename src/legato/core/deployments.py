@@ -40,6 +40,7 @@ class DeploymentSpec:
     version: str | None = None
     description: str | None = None
     schedules: tuple[ScheduleSpec, ...] = ()
+    crash_retries: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +127,12 @@ def check_deployment(spec: DeploymentSpec) -> DeploymentSpec:
     _positive(where, "catchup_max_runs", spec.catchup_max_runs)
     if spec.max_active_runs is not None:
         _positive(where, "max_active_runs", spec.max_active_runs)
+    if isinstance(spec.crash_retries, bool) or not (
+        isinstance(spec.crash_retries, int) and spec.crash_retries >= 0
+    ):
+        raise DefinitionError(
+            f"{where} has crash_retries={spec.crash_retries!r}; use a whole number of 0 or more."
+        )
     if spec.run_timeout_seconds is not None and not spec.run_timeout_seconds > 0:
         raise DefinitionError(
             f"{where} has run_timeout_seconds={spec.run_timeout_seconds!r}; "

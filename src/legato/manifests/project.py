@@ -14,7 +14,7 @@ from legato.errors import ManifestError
 
 _KEYS = {
     "entrypoint", "name", "cron", "interval", "rrule", "timezone", "parameters", "work_queue",
-    "tags", "paused", "description",
+    "tags", "paused", "description", "crash_retries",
 }
 MAX_PROJECT_BYTES = 1024 * 1024
 
@@ -36,6 +36,7 @@ class ProjectDeployment:
     tags: tuple[str, ...] = ()
     paused: bool = False
     description: str | None = None
+    crash_retries: int = 0
 
 
 def _mark(path: Path, node: yaml.Node) -> str:
@@ -93,6 +94,7 @@ def _deployment(file: Path, entry: Any, where: str) -> ProjectDeployment:
     _expect(entry, where, "tags", list)
     _expect(entry, where, "paused", bool)
     _expect(entry, where, "interval", int)
+    _expect(entry, where, "crash_retries", int)
     for key in ("cron", "rrule", "timezone", "work_queue", "description"):
         _expect(entry, where, key, str)
     target, _, flow_name = str(entry["entrypoint"]).rpartition(":")

@@ -26,6 +26,7 @@ MAX_SCHEDULES = 100
 MAX_TAGS = 100
 MAX_PARAMETERS = 1_000
 MAX_BACKFILL_RUNS = 10_000
+MAX_CRASH_RETRIES = 100
 DEFAULT_BACKFILL_RUNS = 1_000
 # "flow/deployment" names a deployment on the command line, so a deployment name has no "/";
 # control characters would garble listings and logs.
@@ -102,6 +103,7 @@ class _DeploymentFields(WireModel):
     catchup_max_runs: int | None = Field(default=None, ge=1, le=MAX_BACKFILL_RUNS)
     max_active_runs: int | None = Field(default=None, ge=1, le=MAX_INT)
     run_timeout_seconds: float | None = Field(default=None, gt=0, le=MAX_INT)
+    crash_retries: int | None = Field(default=None, ge=0, le=MAX_CRASH_RETRIES)
     version: Name | None = None
     description: Text | None = None
 
@@ -174,6 +176,7 @@ class DeploymentModel(WireModel):
     catchup_max_runs: int = DEFAULT_CATCHUP_MAX_RUNS
     max_active_runs: int | None
     run_timeout_seconds: float | None
+    crash_retries: int = 0
     version: str | None
     description: Text | None
     schedules: list[ScheduleModel]
@@ -198,6 +201,7 @@ class DeploymentModel(WireModel):
             catchup_max_runs=spec.catchup_max_runs,
             max_active_runs=spec.max_active_runs,
             run_timeout_seconds=spec.run_timeout_seconds,
+            crash_retries=spec.crash_retries,
             version=spec.version,
             description=spec.description,
             schedules=[ScheduleModel.from_record(s) for s in record.schedules],

@@ -34,6 +34,7 @@ def _deployment_values(spec: DeploymentSpec) -> dict[str, Any]:
         "run_timeout_seconds": spec.run_timeout_seconds,
         "version": spec.version,
         "description": spec.description,
+        "crash_retries": spec.crash_retries,
     }
 
 
@@ -205,6 +206,7 @@ def _deployment_record(row: Row[Any], schedule_records: list[ScheduleRecord]) ->
         version=row.version,
         description=row.description,
         schedules=tuple(s.spec for s in schedule_records),
+        crash_retries=row.crash_retries,
     )
     return DeploymentRecord(
         id=row.id,

@@ -6,7 +6,10 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from sqlalchemy import select
+
 from legato.orchestration.local import LocalBackend
+from legato.store.tables import deployments
 
 from .conftest import Api
 
@@ -167,3 +170,19 @@ def test_unknown_deployment_is_a_404_everywhere(api: Api) -> None:
         assert response.status_code == 404, (method, suffix)
     run = api.post("/api/v1/deployments/nope/runs", json={})
     assert run.status_code == 404
+
+
+def test_crash_retries_are_set_on_create_and_update_and_stored_for_the_monitor(
+    api: Api, backend: LocalBackend
+) -> None:
+    created = create(api, crash_retries=2)
+    assert created["crash_retries"] == 2
+    assert create(api, name="plain")["crash_retries"] == 0
+    path = f"/api/v1/deployments/{created['id']}"
+    assert api.request("PATCH", path, json={"crash_retries": 1}).json()["crash_retries"] == 1
+    assert api.request("PATCH", path, json={"crash_retries": -1}).status_code == 422
+    with backend.db.reading() as conn:
+        stored = conn.execute(
+            select(deployments.c.crash_retries).where(deployments.c.id == created["id"])
+        ).scalar_one()
+    assert stored == 1

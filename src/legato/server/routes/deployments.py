@@ -46,7 +46,8 @@ Offset = Annotated[int, Query(ge=0, le=MAX_INT)]
 # Fields copied as they are into DeploymentSpec; of these, null clears only the optional ones.
 _PLAIN_FIELDS = frozenset(
     {"name", "entrypoint", "tags", "work_queue", "paused", "catchup", "catchup_window_seconds",
-     "catchup_max_runs", "max_active_runs", "run_timeout_seconds", "version", "description"}
+     "catchup_max_runs", "max_active_runs", "run_timeout_seconds", "version", "description",
+     "crash_retries"}
 )
 _CLEARABLE_FIELDS = frozenset({"max_active_runs", "run_timeout_seconds", "version", "description"})
 
