@@ -127,18 +127,22 @@ class LeaseService:
     # -- expiry -------------------------------------------------------------------------
     def expire_leases(self, now: datetime, *, default_retries: int = 0) -> list[ExpiredRun]:
         """Crash every unfinished run whose lease expired before `now`, fence off its holder
-        and drop the lease; reschedule it when its crash retries allow. O(expired leases)."""
+        and drop the lease; reschedule it when its crash retries allow. O(expired leases).
+        Like a run's state change, it locks the flow_runs row before the lease row."""
         with self.db.writing() as conn:
-            return [
+            handled = (
                 self._expire(conn, lease, now, default_retries)
                 for lease in leases.expired(conn, now)
-            ]
+            )
+            return [run for run in handled if run is not None]
 
     def _expire(
         self, conn: Connection, lease: leases.ExpiredLease, now: datetime, default_retries: int
-    ) -> ExpiredRun:
-        leases.release(conn, lease.flow_run_id)
+    ) -> ExpiredRun | None:
         current = runs.read_flow_run(conn, lease.flow_run_id, for_update=True)
+        if not leases.lock_expired(conn, lease.flow_run_id, now):
+            return None  # renewed, re-claimed or released while this sweep waited for the run
+        leases.release(conn, lease.flow_run_id)
         if current is None or is_terminal(current.state):
             return ExpiredRun(lease.flow_run_id, lease.worker_name, False, False)
         leases.bump_epoch(conn, current.id)

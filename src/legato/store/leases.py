@@ -115,7 +115,8 @@ def release(conn: Connection, flow_run_id: str) -> None:
 
 
 def expired(conn: Connection, now: datetime, limit: int = EXPIRED_BATCH) -> list[ExpiredLease]:
-    """Leases that expired before `now`, oldest expiry first (uses the expires_at index)."""
+    """Leases that expired before `now`, oldest expiry first (uses the expires_at index);
+    not locked: lock each run's row, then `lock_expired`, as every path locks runs first."""
     query = (
         select(
             leases.c.flow_run_id,
@@ -133,8 +134,6 @@ def expired(conn: Connection, now: datetime, limit: int = EXPIRED_BATCH) -> list
         .order_by(leases.c.expires_at)
         .limit(limit)
     )
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True, of=leases)
     return [
         ExpiredLease(
             row.flow_run_id, row.worker_name, row.heartbeat_at, row.crash_count or 0,
@@ -142,6 +141,19 @@ def expired(conn: Connection, now: datetime, limit: int = EXPIRED_BATCH) -> list
         )
         for row in conn.execute(query)
     ]
+
+
+def lock_expired(conn: Connection, flow_run_id: str, now: datetime) -> bool:
+    """Lock a run's lease if it is still expired at `now`; False when it was renewed,
+    re-granted or dropped meanwhile. Lock the flow run's row first (lock order)."""
+    query = (
+        select(leases.c.flow_run_id)
+        .where(leases.c.flow_run_id == flow_run_id)
+        .where(leases.c.expires_at < now)
+    )
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    return conn.execute(query).first() is not None
 
 
 def count_crash(conn: Connection, flow_run_id: str) -> None:
