@@ -11,17 +11,11 @@ BIN := $(VENV)/bin
 # and an unchanged checkout does nothing.
 STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 
-# Flows run by `make run`: FILE:FLOW followed by its -p parameters.
-EXAMPLES := \
-	"examples/hello.py:hello -p name=Legato" \
-	"examples/etl.py:etl -p n=20" \
-	"examples/retries.py:retries -p workdir=$(CURDIR)/.legato/examples/retries"
-
 .PHONY: help venv lint test test-only run bench clean distclean
 
 help:
 	@echo "make venv    create .venv and install Legato with its dev tools"
-	@echo "make run     run every example flow (state in ./.legato)"
+	@echo "make run     serve Legato at http://127.0.0.1:4200 with the examples deployed (state in ./.legato)"
 	@echo "make test    lint, then unit, integration (SQLite + PostgreSQL), e2e and architecture tests"
 	@echo "make lint    ruff, mypy --strict and import-linter"
 	@echo "make test-only   the tests without lint"
@@ -48,19 +42,7 @@ test-only: venv
 
 run: export LEGATO_HOME := $(or $(LEGATO_HOME),$(CURDIR)/.legato)
 run: venv
-	@mkdir -p "$$LEGATO_HOME"
-	$(BIN)/legato db upgrade
-	@for example in $(EXAMPLES); do \
-		echo "== legato run $$example"; \
-		$(BIN)/legato run $$example; \
-	done
-	@echo "== legato run examples/resume.py:resume (fails on purpose), then legato runs retry"
-	@rm -rf "$$LEGATO_HOME/examples/resume"
-	@id=$$($(BIN)/legato run examples/resume.py:resume -p workdir="$$LEGATO_HOME/examples/resume" \
-		--json | $(BIN)/python -c 'import json, sys; print(json.load(sys.stdin)["flow_run_id"])') \
-		|| true; \
-	$(BIN)/legato runs retry "$$id"
-	$(BIN)/legato runs ls --limit 10
+	BIN=$(BIN) scripts/run.sh
 
 bench: venv
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
