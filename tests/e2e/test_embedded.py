@@ -1,5 +1,6 @@
 """The embedded default end to end: `legato server` alone schedules, executes (its local
-worker launches the run as a subprocess on the server's SQLite file) and stops on SIGTERM."""
+worker launches the run as a subprocess on the server's SQLite file) and stops on SIGTERM
+(a run still going after the grace period is CRASHED with the reason)."""
 
 from __future__ import annotations
 
@@ -15,10 +16,25 @@ import pytest
 from legato.client.http import HttpBackend
 from legato.core.states import StateType as S
 from legato.engine.results import deserialize
+from legato.orchestration.local import LocalBackend
+from legato.store.database import Database
+from legato.workers.worker import SHUTDOWN_REASON
 
 from .cli import LEGATO, Legato, example
 from .test_deploy import ok, run_cli
 from .test_server import ServerProcess, free_port, wait_until_healthy
+
+SLOW = """
+import time
+
+from legato import flow
+
+
+@flow
+def slow(seconds: float = 60) -> float:
+    time.sleep(seconds)
+    return seconds
+"""
 
 
 @pytest.fixture
@@ -28,7 +44,8 @@ def embedded_server(tmp_path: Path) -> Iterator[ServerProcess]:
     port = free_port()
     with open(tmp_path / "server.out", "wb") as out:
         process = subprocess.Popen(
-            [str(LEGATO), "server", "--port", str(port), "--worker-limit", "2"],
+            [str(LEGATO), "server", "--port", str(port), "--worker-limit", "2",
+             "--worker-grace-seconds", "1"],
             env=Legato(home).env(), cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT,
             start_new_session=True,
         )
@@ -37,9 +54,21 @@ def embedded_server(tmp_path: Path) -> Iterator[ServerProcess]:
         wait_until_healthy(started)
         yield started
     finally:
-        if process.poll() is None:
+        try:  # the server and the runs it launched share the process group
             os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
         process.wait(timeout=10)
+
+
+def wait_for_state(api: HttpBackend, run_id: str, state: S, log: Path) -> None:
+    deadline = time.monotonic() + 30
+    current = api.read_flow_run(run_id).state
+    while current is not state:
+        assert current not in (S.FAILED, S.CRASHED) or state is current, log.read_text()
+        assert time.monotonic() < deadline, f"run {run_id} is {current}:\n{log.read_text()}"
+        time.sleep(0.1)
+        current = api.read_flow_run(run_id).state
 
 
 def test_the_embedded_worker_executes_a_deployment_run_and_sigterm_exits_0(
@@ -52,12 +81,7 @@ def test_the_embedded_worker_executes_a_deployment_run_and_sigterm_exits_0(
     run = ok(run_cli(home, url, "deployments", "run", "hello/adhoc", "-p", "name=Ada", "--json"))
     api = HttpBackend(url, timeout=10)
     try:
-        deadline = time.monotonic() + 30
-        state = api.read_flow_run(run["id"]).state
-        while state is not S.COMPLETED and time.monotonic() < deadline:
-            assert state not in (S.FAILED, S.CRASHED), (tmp_path / "server.out").read_text()
-            time.sleep(0.1)
-            state = api.read_flow_run(run["id"]).state
+        wait_for_state(api, run["id"], S.COMPLETED, tmp_path / "server.out")
         finished = api.read_flow_run(run["id"])
         assert finished.state is S.COMPLETED, (tmp_path / "server.out").read_text()
         ref = finished.result
@@ -68,3 +92,30 @@ def test_the_embedded_worker_executes_a_deployment_run_and_sigterm_exits_0(
         api.close()
     assert embedded_server.stop(timeout=30) == 0
     assert not (home / "legato.db").exists(), "the run wrote to the client's database"
+
+
+def test_sigterm_gives_a_running_run_the_grace_period_then_crashes_it_and_exits_0(
+    embedded_server: ServerProcess, tmp_path: Path
+) -> None:
+    home = tmp_path / "client-home"
+    home.mkdir()
+    flows = tmp_path / "slow.py"
+    flows.write_text(SLOW)
+    url = embedded_server.url
+    ok(run_cli(home, url, "deploy", f"{flows}:slow", "--name", "adhoc"))
+    run = ok(run_cli(home, url, "deployments", "run", "slow/adhoc", "-p", "seconds=60",
+                     "--json"))
+    api = HttpBackend(url, timeout=10)
+    try:
+        wait_for_state(api, run["id"], S.RUNNING, tmp_path / "server.out")
+        started = time.monotonic()
+        assert embedded_server.stop(timeout=30) == 0
+        assert time.monotonic() - started < 20
+    finally:
+        api.close()
+    db = Database(f"sqlite:///{tmp_path / 'server-home' / 'legato.db'}")
+    try:
+        crashed = LocalBackend(db).read_flow_run(run["id"])
+    finally:
+        db.dispose()
+    assert (crashed.state, crashed.state_message) == (S.CRASHED, SHUTDOWN_REASON)
