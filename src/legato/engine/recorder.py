@@ -58,6 +58,9 @@ class Recorder:
         self._batch_done = threading.Condition()
         # Changes taken off the queue and not committed yet (set by the writer only).
         self._in_flight = 0
+        # Set by flush/close so the writer stops lingering; cleared once a batch carried a
+        # marker. A flush that races the clearing still completes, at most one linger later.
+        self._urgent = False
         self.batches_written = 0
         self.rejected: list[str] = []
         # A worker's claim: every batch carries it, and a StaleEpoch answer means this
@@ -93,6 +96,7 @@ class Recorder:
         if self._thread is None:
             return
         marker = _Flush()
+        self._urgent = True
         self._queue.put(marker)
         if not marker.done.wait(timeout):
             raise BackendUnavailable(
@@ -106,6 +110,7 @@ class Recorder:
         if self._thread is None:
             return
         self.flush()
+        self._urgent = True
         self._queue.put(_Stop())
         self._thread.join()
         self._thread = None
@@ -128,6 +133,8 @@ class Recorder:
             items = self._gather()
             self._in_flight = len(items)
             batch, markers, stop = self._collect(items)
+            if markers:
+                self._urgent = False
             if batch:
                 self._commit(batch)
             self._in_flight = 0
@@ -144,27 +151,28 @@ class Recorder:
         """Block for the first change, then take more for up to `linger` seconds; a flush
         or stop request ends the wait at once."""
         q = self._queue
+        get_nowait = q.get_nowait
         items = [q.get()]
         # Monotonic wall time on purpose: linger is a real-time batching window, not a
         # schedule, so a fake clock in tests must not stretch or skip it.
         deadline = perf_seconds() + self._linger
-        while len(items) < MAX_BATCH_ITEMS:
-            last = items[-1]
-            if type(last) is _Flush or type(last) is _Stop:
-                break
+        while True:
+            # Drain in a tight loop: no per-item checks (flush() raises `_urgent` instead).
             try:
-                items.append(q.get_nowait())
-                continue
+                for _ in range(MAX_BATCH_ITEMS - len(items)):
+                    items.append(get_nowait())
             except queue.Empty:
                 pass
+            last = type(items[-1])
+            if self._urgent or last is _Flush or last is _Stop or len(items) >= MAX_BATCH_ITEMS:
+                return items
             remaining = deadline - perf_seconds()
             if remaining <= 0:
-                break
+                return items
             try:
                 items.append(q.get(timeout=remaining))
             except queue.Empty:
-                break
-        return items
+                return items
 
     def _collect(self, items: list[Any]) -> tuple[WriteBatch, list[_Flush], bool]:
         latest: dict[str, tuple[tuple[Any, ...], bool]] = {}

@@ -132,7 +132,16 @@ class ResultWriter:
     def write(self, value: Any, key: str) -> ResultRef:
         if value is None:
             return NONE_REF
-        serializer, data = serialize(value)
+        kind = type(value)
+        # Fast path for the commonest results: machine-size ints, bools and short strings.
+        if (kind is int and -(2**63) <= value < 2**63) or kind is bool or (
+                kind is str and len(value) <= 1024):
+            data = orjson.dumps(value)
+            if len(data) <= self.inline_limit:
+                return ResultRef("json", "inline", data)
+            serializer = "json"
+        else:
+            serializer, data = serialize(value)
         if len(data) <= self.inline_limit:
             return ResultRef(serializer, "inline", data)
         path = self.store.write(f"{key}.{serializer}", data)
