@@ -1,6 +1,7 @@
 """The embedded default end to end: `legato server` alone schedules, executes (its local
 worker launches the run as a subprocess on the server's SQLite file) and stops on SIGTERM
-(a run still going after the grace period is CRASHED with the reason)."""
+(a run still going after the grace period is CRASHED with the reason), and cancels a running
+run through `legato runs cancel` (its process is terminated, the run ends CANCELLED)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from legato.client.http import HttpBackend
+from legato.core.cancel import CANCEL_REASON
 from legato.core.states import StateType as S
 from legato.engine.results import deserialize
 from legato.orchestration.local import LocalBackend
@@ -34,6 +36,28 @@ from legato import flow
 def slow(seconds: float = 60) -> float:
     time.sleep(seconds)
     return seconds
+"""
+
+BLOCKED = """
+import os
+import time
+from pathlib import Path
+
+from legato import flow, task
+
+
+@task
+def wait_for(path: str, pid_file: str) -> str:
+    Path(pid_file).write_text(str(os.getpid()))
+    deadline = time.monotonic() + 120
+    while not Path(path).exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return path
+
+
+@flow
+def blocked(path: str = "", pid_file: str = "") -> str:
+    return wait_for(path, pid_file)
 """
 
 
@@ -119,3 +143,40 @@ def test_sigterm_gives_a_running_run_the_grace_period_then_crashes_it_and_exits_
     finally:
         db.dispose()
     assert (crashed.state, crashed.state_message) == (S.CRASHED, SHUTDOWN_REASON)
+
+
+def test_runs_cancel_terminates_a_running_run_and_it_ends_cancelled(
+    embedded_server: ServerProcess, tmp_path: Path
+) -> None:
+    home = tmp_path / "client-home"
+    home.mkdir()
+    flows = tmp_path / "blocked.py"
+    flows.write_text(BLOCKED)
+    pid_file = tmp_path / "run.pid"
+    url = embedded_server.url
+    ok(run_cli(home, url, "deploy", f"{flows}:blocked", "--name", "adhoc"))
+    run = ok(run_cli(home, url, "deployments", "run", "blocked/adhoc", "-p",
+                     f"path={tmp_path / 'never'}", "-p", f"pid_file={pid_file}", "--json"))
+    api = HttpBackend(url, timeout=10)
+    try:
+        wait_for_state(api, run["id"], S.RUNNING, tmp_path / "server.out")
+        deadline = time.monotonic() + 30
+        while not pid_file.exists() or not pid_file.read_text():
+            assert time.monotonic() < deadline, (tmp_path / "server.out").read_text()
+            time.sleep(0.05)
+        pid = int(pid_file.read_text())
+        started = time.monotonic()
+        cancelled = ok(run_cli(home, url, "runs", "cancel", run["id"], "--json"))
+        assert cancelled["state"] == S.CANCELLING.value
+        wait_for_state(api, run["id"], S.CANCELLED, tmp_path / "server.out")
+        assert time.monotonic() - started < 15
+        final = api.read_flow_run(run["id"])
+        assert final.state_message == CANCEL_REASON
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+        again = run_cli(home, url, "runs", "cancel", run["id"])
+        assert again.returncode == 1, again.stderr
+        assert "already CANCELLED" in again.stderr
+    finally:
+        api.close()
+    assert embedded_server.stop(timeout=30) == 0

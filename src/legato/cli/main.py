@@ -14,6 +14,7 @@ from .run import run_command
 from .runs import runs_group
 from .server import server_command
 from .worker import worker_command
+from .workers import workers_group
 
 
 def legato_version() -> str:
@@ -40,6 +41,7 @@ cli.add_command(runs_group)
 cli.add_command(db_group)
 cli.add_command(server_command)
 cli.add_command(worker_command)
+cli.add_command(workers_group)
 cli.add_command(deploy_command)
 cli.add_command(deployments_group)
 cli.add_command(backfill_command)

@@ -1,16 +1,21 @@
-"""`legato runs ls|show|logs|retry`: read stored flow runs, their task runs, state history and
-logs, and resume a failed run."""
+"""`legato runs ls|show|logs|cancel|retry`: read stored flow runs, their task runs, state
+history and logs (following new lines until the run ends), cancel a run and resume a failed
+one."""
 
 from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 
 import click
 from rich.markup import escape
 
-from legato.core.records import FlowRunRecord
-from legato.core.states import StateType
+from legato._clock import SYSTEM_CLOCK
+from legato.core.backend import Backend
+from legato.core.cancel import AlreadyFinal, cancel_flow_run
+from legato.core.records import FlowRunRecord, LogRecord
+from legato.core.states import StateType, is_terminal
 from legato.errors import LegatoError
 from legato.sdk import runtime
 
@@ -32,6 +37,9 @@ from .output import (
 from .run import execute
 
 LOG_PAGE = 1000
+FOLLOW_SECONDS = 0.5
+# How `logs --follow` waits between polls; tests replace it so they never sleep.
+follow_sleep: Callable[[float], None] = SYSTEM_CLOCK.sleep
 STATE_NAMES = [state.value for state in StateType]
 
 
@@ -139,28 +147,87 @@ def _result_text(run: FlowRunRecord) -> str:
 @runs_group.command("logs")
 @click.argument("run_id")
 @click.option("--task", "task_run_id", metavar="TASK_RUN_ID", help="Only this task run's logs.")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
-def logs_command(run_id: str, task_run_id: str | None, as_json: bool) -> None:
-    """Print the log lines of a flow run, oldest first."""
+@click.option("--follow", "-f", is_flag=True,
+              help="Keep printing new lines until the run finishes.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print a JSON list (with --follow, one JSON object a line).")
+def logs_command(run_id: str, task_run_id: str | None, follow: bool, as_json: bool) -> None:
+    """Print the log lines of a flow run, oldest first.
+
+    Example: legato runs logs 0192f3c4-... --follow
+    """
     with cli_errors():
         backend = runtime.get_backend()
         backend.read_flow_run(run_id)  # an unknown id is an error, not an empty log
-        logs = []
-        after_id = 0
-        while True:
-            page = backend.read_logs(
-                run_id, task_run_id=task_run_id, after_id=after_id, limit=LOG_PAGE
-            )
-            logs.extend(page)
-            if len(page) < LOG_PAGE:
-                break
-            after_id = page[-1].id
+    if follow:
+        _follow(backend, run_id, task_run_id, as_json)
+        return
+    with cli_errors():
+        logs = _new_logs(backend, run_id, task_run_id, 0)
     if as_json:
         echo_json([log_dict(log) for log in logs])
         return
     for log in logs:
-        level = logging.getLevelName(log.level)
-        click.echo(f"{format_time(log.timestamp)} {level:<8} {log.logger} | {log.message}")
+        _echo_log(log)
+
+
+def _new_logs(
+    backend: Backend, run_id: str, task_run_id: str | None, after_id: int
+) -> list[LogRecord]:
+    """Every log line after `after_id`, a page at a time."""
+    logs: list[LogRecord] = []
+    while True:
+        page = backend.read_logs(run_id, task_run_id=task_run_id, after_id=after_id,
+                                 limit=LOG_PAGE)
+        logs.extend(page)
+        if len(page) < LOG_PAGE:
+            return logs
+        after_id = page[-1].id
+
+
+def _follow(backend: Backend, run_id: str, task_run_id: str | None, as_json: bool) -> None:
+    """Print new lines every FOLLOW_SECONDS until the run is final, then the rest."""
+    after_id = 0
+    while True:
+        with cli_errors():
+            # Read the state first: lines written before the run ended are then all stored.
+            final = is_terminal(backend.read_flow_run(run_id).state)
+            logs = _new_logs(backend, run_id, task_run_id, after_id)
+        for log in logs:
+            if as_json:
+                echo_json(log_dict(log))
+            else:
+                _echo_log(log)
+        if logs:
+            after_id = logs[-1].id
+        if final:
+            return
+        follow_sleep(FOLLOW_SECONDS)
+
+
+def _echo_log(log: LogRecord) -> None:
+    level = logging.getLevelName(log.level)
+    click.echo(f"{format_time(log.timestamp)} {level:<8} {log.logger} | {log.message}")
+
+
+@runs_group.command("cancel")
+@click.argument("run_id")
+@click.option("--json", "as_json", is_flag=True, help="Print the flow run as one JSON object.")
+def cancel_command(run_id: str, as_json: bool) -> None:
+    """Cancel a flow run: one that has not started ends CANCELLED; a running one becomes
+    CANCELLING until its worker stops it.
+
+    Example: legato runs cancel 0192f3c4-...
+    """
+    with cli_errors():
+        try:
+            run = cancel_flow_run(runtime.get_backend(), run_id)
+        except AlreadyFinal as error:  # not a usage mistake: exit 1, not 2
+            raise click.ClickException(str(error)) from error
+    if as_json:
+        echo_json(flow_run_dict(run))
+    else:
+        click.echo(f"flow run {run.id} is {run.state.value}")
 
 
 @runs_group.command("retry")

@@ -1,5 +1,6 @@
 """The worker: claims SCHEDULED runs of its queues through a Backend, launches each (a
-subprocess by default), renews their leases, and notices when they end. Every step is a
+subprocess by default), renews their leases, stops those whose cancellation was requested,
+and notices when they end. Every step is a
 method tests call with a fake clock; `run` is the forever loop around them."""
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from datetime import datetime
 
 from legato._clock import SYSTEM_CLOCK, Clock
 from legato.core.backend import Backend
+from legato.core.cancel import CANCEL_REASON
 from legato.core.states import StateType, is_terminal
 from legato.core.workers import DEFAULT_LEASE_SECONDS, Claim
 from legato.errors import BackendUnavailable, Conflict, LegatoError, NotFound
@@ -23,6 +25,8 @@ from legato.workers.launcher import Child, Launcher, SubprocessLauncher
 _log = logging.getLogger("legato.workers")
 DEFAULT_GRACE_SECONDS = 30.0
 DEFAULT_POLL_SECONDS = 1.0
+# How long a cancelled run's process may take to exit after SIGTERM before SIGKILL.
+DEFAULT_CANCEL_GRACE_SECONDS = 3.0
 SHUTDOWN_REASON = "worker shut down before the run finished"
 
 
@@ -53,6 +57,7 @@ class Worker:
         lease_seconds: float = DEFAULT_LEASE_SECONDS,
         poll_seconds: float = DEFAULT_POLL_SECONDS,
         grace_seconds: float = DEFAULT_GRACE_SECONDS,
+        cancel_grace_seconds: float = DEFAULT_CANCEL_GRACE_SECONDS,
     ) -> None:
         if limit < 1:
             raise ValueError(f"worker {name!r} got limit={limit}; limit must be >= 1.")
@@ -65,6 +70,7 @@ class Worker:
         self.lease_seconds = lease_seconds
         self.poll_seconds = poll_seconds
         self.grace_seconds = grace_seconds
+        self.cancel_grace_seconds = cancel_grace_seconds
         self.worker_id: str | None = None
         self.running: dict[str, Running] = {}
 
@@ -123,6 +129,31 @@ class Worker:
             except BackendUnavailable as error:
                 _log.warning("lease heartbeat of flow run %s failed: %s", run.flow_run_id, error)
 
+    def cancel_once(self) -> list[str]:
+        """Terminate the child of every held run that is CANCELLING (SIGTERM, then SIGKILL
+        after a short grace) and end the run CANCELLED; return the ids of those runs."""
+        cancelled = []
+        for run in list(self.running.values()):
+            try:
+                state = self.backend.read_flow_run(run.flow_run_id).state
+            except LegatoError as error:
+                _log.warning("could not read flow run %s: %s", run.flow_run_id, error)
+                continue
+            if state is not StateType.CANCELLING:
+                continue
+            run.child.terminate()
+            _wait(run.child, self.clock, self.cancel_grace_seconds)
+            del self.running[run.flow_run_id]
+            cancelled.append(run.flow_run_id)
+            _log.info("worker %s cancelled flow run %s", self.name, run.flow_run_id)
+            try:
+                if not is_terminal(self.backend.read_flow_run(run.flow_run_id).state):
+                    self.backend.set_flow_run_state(run.flow_run_id, StateType.CANCELLED,
+                                                    message=CANCEL_REASON, epoch=run.epoch)
+            except LegatoError as error:  # lost meanwhile, or unreachable: the monitor decides
+                _log.warning("could not mark flow run %s CANCELLED: %s", run.flow_run_id, error)
+        return cancelled
+
     def reap(self) -> list[tuple[str, int]]:
         """Forget children that exited; a run a child left unfinished becomes CRASHED.
         Returns (flow run id, exit status) of each."""
@@ -180,6 +211,7 @@ class Worker:
                 if self.clock.monotonic() >= next_beat:
                     self.heartbeat_once(self.clock.now())
                     next_beat = self.clock.monotonic() + self.lease_seconds / 3
+                self.cancel_once()
                 self.poll_once(self.clock.now())
             except BackendUnavailable as error:
                 _log.warning("worker %s cannot reach the backend: %s", self.name, error)

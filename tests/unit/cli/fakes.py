@@ -4,12 +4,13 @@ commands without a database or an engine."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from legato.core.records import FlowRunRecord, LogRecord, StateEventRecord, TaskRunRecord
-from legato.core.states import StateType
+from legato.core.states import StateType, check_transition
+from legato.core.workers import WorkerRecord
 from legato.errors import NotFound
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
@@ -74,6 +75,7 @@ class FakeBackend:
     runs: dict[str, FlowRunRecord] = field(default_factory=dict)
     task_runs: dict[str, list[TaskRunRecord]] = field(default_factory=dict)
     logs: dict[str, list[LogRecord]] = field(default_factory=dict)
+    workers: list[WorkerRecord] = field(default_factory=list)
     fail_reads: bool = False
     calls: list[str] = field(default_factory=list)
 
@@ -161,3 +163,21 @@ class FakeBackend:
             if log.id > after_id and (task_run_id is None or log.task_run_id == task_run_id)
         ]
         return logs[:limit]
+
+    def set_flow_run_state(
+        self,
+        flow_run_id: str,
+        state: StateType,
+        *,
+        message: str | None = None,
+        force: bool = False,
+        epoch: int | None = None,
+    ) -> FlowRunRecord:
+        self.calls.append("set_flow_run_state")
+        current = self.read_flow_run(flow_run_id)
+        check_transition(current.state, state, force=force)
+        self.runs[flow_run_id] = replace(current, state=state, state_message=message)
+        return self.runs[flow_run_id]
+
+    def list_workers(self) -> list[WorkerRecord]:
+        return list(self.workers)

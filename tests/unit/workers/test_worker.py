@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from legato._clock import FakeClock
+from legato.core.cancel import CANCEL_REASON
 from legato.core.ids import new_id
 from legato.core.records import NewFlowRun
 from legato.core.states import StateType as S
@@ -153,3 +154,26 @@ def test_shutdown_kills_a_child_that_ignores_terminate(
     worker.shutdown()
     assert launcher.children[run_id].status == -9
     assert backend.read_flow_run(run_id).state is S.CRASHED
+
+
+@pytest.mark.parametrize("exit_on_terminate", [-15, None], ids=["exits", "ignores-sigterm"])
+def test_a_cancelling_run_has_its_child_terminated_and_ends_cancelled(
+    worker: Worker, backend: InMemoryBackend, launcher: FakeLauncher, clock: FakeClock,
+    exit_on_terminate: int | None,
+) -> None:
+    cancelled, kept = schedule(backend, 2)
+    worker.poll_once(clock.now())
+    launcher.children[cancelled].exit_on_terminate = exit_on_terminate
+    for run_id in (cancelled, kept):
+        backend.set_flow_run_state(run_id, S.RUNNING, epoch=launcher.epochs[run_id])
+    backend.set_flow_run_state(cancelled, S.CANCELLING, message=CANCEL_REASON)
+    assert worker.cancel_once() == [cancelled]
+    child = launcher.children[cancelled]
+    assert child.terminated
+    assert child.status == (-15 if exit_on_terminate is not None else -9)
+    record = backend.read_flow_run(cancelled)
+    assert (record.state, record.state_message) == (S.CANCELLED, CANCEL_REASON)
+    assert cancelled not in backend.leases
+    assert set(worker.running) == {kept}
+    assert not launcher.children[kept].terminated
+    assert worker.cancel_once() == []

@@ -1,5 +1,5 @@
 """Routes for flow versions and flow runs: register and read definitions; create, read, list,
-transition and retry runs."""
+transition, cancel and retry runs."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from legato.core.cancel import cancel_flow_run as cancel_run
 from legato.core.states import StateType
 from legato.schemas.api import (
     DEFAULT_PAGE,
@@ -114,3 +115,14 @@ def set_flow_run_state(
 def retry_flow_run(flow_run_id: FlowRunId, backend: BackendDep) -> FlowRunModel:
     """Move a FAILED, CRASHED or CANCELLED run back to SCHEDULED (409 for other states)."""
     return FlowRunModel.from_record(backend.retry_flow_run(flow_run_id))
+
+
+@router.post(
+    "/flow-runs/{flow_run_id}/cancel",
+    response_model=FlowRunModel,
+    responses=NOT_FOUND_OR_CONFLICT,
+)
+def cancel_flow_run(flow_run_id: FlowRunId, backend: BackendDep) -> FlowRunModel:
+    """Cancel a run: CANCELLED if it has not started, else CANCELLING until its worker stops
+    it; 409 for a run that already finished."""
+    return FlowRunModel.from_record(cancel_run(backend, flow_run_id))
