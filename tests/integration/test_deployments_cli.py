@@ -3,82 +3,46 @@ real API server in a thread (uvicorn on an ephemeral port over a SQLite LocalBac
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import orjson
 import pytest
-import uvicorn
 from click.testing import CliRunner, Result
 
 from legato.cli.main import cli
-from legato.orchestration.local import LocalBackend, create_local_backend
+from legato.orchestration.local import create_local_backend
 from legato.sdk import runtime
-from legato.server.app import create_app
-from legato.server.runner import bind_socket, url_of
 from legato.settings import Settings
+
+from .live_server import ServerThread
 
 REPO = Path(__file__).resolve().parents[2]
 HELLO = f"{REPO / 'examples' / 'hello.py'}:hello"
 
 
-class DeploymentServer:
-    """The API over a LocalBackend, served by uvicorn from a thread until `stop()`."""
-
-    def __init__(self, backend: LocalBackend) -> None:
-        config = uvicorn.Config(create_app(backend), lifespan="off", log_level="warning",
-                                access_log=False)
-        self.server = uvicorn.Server(config)
-        self.sock = bind_socket("127.0.0.1", 0)
-        self.url = url_of(self.sock, "127.0.0.1")
-        self.thread = threading.Thread(
-            target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True
-        )
-
-    def start(self) -> None:
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"the test API server at {self.url} did not start")
-            time.sleep(0.01)
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-        self.sock.close()
-
-
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[DeploymentServer]:
+def server(tmp_path: Path) -> Iterator[ServerThread]:
     backend = create_local_backend(Settings.from_env({"LEGATO_HOME": str(tmp_path)}))
-    started = DeploymentServer(backend)
+    started = ServerThread(backend)
     started.start()
     yield started
     started.stop()
     backend.close()
 
 
-def legato(server: DeploymentServer, *args: str, status: int = 0) -> Result:
+def legato(server: ServerThread, *args: str, status: int = 0) -> Result:
     result = CliRunner().invoke(cli, [*args, "--api-url", server.url])
     assert result.exit_code == status, (result.output, result.exception)
     return result
 
 
-def as_json(server: DeploymentServer, *args: str) -> Any:
+def as_json(server: ServerThread, *args: str) -> Any:
     return orjson.loads(legato(server, *args, "--json").output)
 
 
-def test_deploy_with_a_cron_schedule_then_list_show_and_redeploy(server: DeploymentServer) -> None:
+def test_deploy_with_a_cron_schedule_then_list_show_and_redeploy(server: ServerThread) -> None:
     out = legato(server, "deploy", HELLO, "--name", "hourly", "--cron", "0 * * * *",
                  "--timezone", "Europe/Berlin", "-p", "name=3", "--tag", "demo", "--queue", "q1")
     assert "deployment hello/hourly created" in out.output
@@ -95,24 +59,24 @@ def test_deploy_with_a_cron_schedule_then_list_show_and_redeploy(server: Deploym
 
 
 def test_a_bad_default_parameter_is_exit_2_before_anything_is_sent(
-    server: DeploymentServer,
+    server: ServerThread,
 ) -> None:
     result = legato(server, "deploy", HELLO, "--name", "x", "-p", "missing=1", status=2)
     assert "missing" in result.output and len(result.output.strip().splitlines()) == 1
     assert as_json(server, "deployments", "ls") == []
 
 
-def test_a_bad_cron_is_exit_2_naming_the_field(server: DeploymentServer) -> None:
+def test_a_bad_cron_is_exit_2_naming_the_field(server: ServerThread) -> None:
     result = legato(server, "deploy", HELLO, "--name", "x", "--cron", "61 * * * *", status=2)
     assert "schedules.0.cron: cron expression '61 * * * *' is invalid" in result.output
 
 
-def test_a_bad_deployment_name_is_exit_2_with_the_fix(server: DeploymentServer) -> None:
+def test_a_bad_deployment_name_is_exit_2_with_the_fix(server: ServerThread) -> None:
     result = legato(server, "deploy", HELLO, "--name", "a/b", status=2)
     assert "no '/' or control characters; use a name like 'nightly'" in result.output
 
 
-def test_run_pause_resume_backfill_and_delete(server: DeploymentServer) -> None:
+def test_run_pause_resume_backfill_and_delete(server: ServerThread) -> None:
     legato(server, "deploy", HELLO, "--name", "hourly", "--cron", "@hourly")
     run = as_json(server, "deployments", "run", "hello/hourly", "-p", "name=Ada")
     assert (run["state"], run["parameters"]) == ("SCHEDULED", {"name": "Ada"})
@@ -130,13 +94,13 @@ def test_run_pause_resume_backfill_and_delete(server: DeploymentServer) -> None:
     assert "has no deployment named 'hourly'" in missing.output
 
 
-def test_backfill_refuses_a_bad_time(server: DeploymentServer) -> None:
+def test_backfill_refuses_a_bad_time(server: ServerThread) -> None:
     result = legato(server, "backfill", "hello/x", "--start", "yesterday", "--end", "now",
                     status=2)
     assert "not an ISO 8601 time" in result.output
 
 
-def test_deploy_a_project_file(server: DeploymentServer, tmp_path: Path) -> None:
+def test_deploy_a_project_file(server: ServerThread, tmp_path: Path) -> None:
     project = tmp_path / "legato.yaml"
     project.write_text(
         "deployments:\n"
@@ -156,7 +120,7 @@ def test_deploy_a_project_file(server: DeploymentServer, tmp_path: Path) -> None
 
 
 def test_a_bad_project_file_names_file_line_and_column(
-    server: DeploymentServer, tmp_path: Path
+    server: ServerThread, tmp_path: Path
 ) -> None:
     project = tmp_path / "legato.yaml"
     project.write_text("deployments:\n  - entrypoint: x.py:f\n    name: a\n    cronn: '* * * * *'\n")
@@ -169,7 +133,7 @@ def test_an_unreachable_server_is_exit_1_with_one_line() -> None:
     assert result.exit_code == 1 and "cannot reach the Legato API" in result.output
 
 
-def test_flow_deploy_from_python(server: DeploymentServer) -> None:
+def test_flow_deploy_from_python(server: ServerThread) -> None:
     hello = runtime.load_flow(HELLO)
     deployment = hello.deploy("py", interval=60, parameters={"name": "Ada"}, tags=["x"],
                               api_url=server.url)
@@ -178,7 +142,7 @@ def test_flow_deploy_from_python(server: DeploymentServer) -> None:
 
 
 def test_deploy_sets_crash_retries_and_redeploying_without_resets_them(
-    server: DeploymentServer,
+    server: ServerThread,
 ) -> None:
     legato(server, "deploy", HELLO, "--name", "sturdy", "--crash-retries", "3")
     [deployment] = as_json(server, "deployments", "ls")
