@@ -3,7 +3,8 @@ state events, logs, edges, write batches), each with `from_record` and `to_recor
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import dataclasses
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -36,6 +37,8 @@ from legato.schemas.fields import (
     Timestamp,
 )
 
+R = TypeVar("R")
+
 
 class WireModel(BaseModel):
     """Base of every wire model: unknown fields are refused, instances are immutable."""
@@ -57,6 +60,16 @@ class ResultRefModel(WireModel):
 
     def to_record(self) -> ResultRef:
         return ResultRef(self.serializer, self.storage, self.data, self.path)
+
+
+def _fields_of(record: Any) -> dict[str, Any]:
+    """A flat record's fields by name (records holding a ResultRef map it explicitly)."""
+    return {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
+
+
+def _build(kind: type[R], model: BaseModel) -> R:
+    """The record `kind` from the model's fields of the same names."""
+    return kind(**{f.name: getattr(model, f.name) for f in dataclasses.fields(kind)})  # type: ignore[arg-type]
 
 
 def _ref(model: ResultRefModel | None) -> ResultRef | None:
@@ -260,26 +273,10 @@ class StateEventModel(WireModel):
 
     @classmethod
     def from_record(cls, event: StateEvent) -> StateEventModel:
-        return cls(
-            run_id=event.run_id,
-            run_kind=event.run_kind,
-            from_state=event.from_state,
-            to_state=event.to_state,
-            timestamp=event.timestamp,
-            message=event.message,
-            forced=event.forced,
-        )
+        return cls(**_fields_of(event))
 
     def to_record(self) -> StateEvent:
-        return StateEvent(
-            self.run_id,
-            self.run_kind,
-            self.from_state,
-            self.to_state,
-            self.timestamp,
-            self.message,
-            self.forced,
-        )
+        return _build(StateEvent, self)
 
 
 class StateEventRecordModel(StateEventModel):
@@ -289,28 +286,10 @@ class StateEventRecordModel(StateEventModel):
 
     @classmethod
     def from_stored(cls, event: StateEventRecord) -> StateEventRecordModel:
-        return cls(
-            id=event.id,
-            run_id=event.run_id,
-            run_kind=event.run_kind,
-            from_state=event.from_state,
-            to_state=event.to_state,
-            timestamp=event.timestamp,
-            message=event.message,
-            forced=event.forced,
-        )
+        return cls(**_fields_of(event))
 
     def to_stored(self) -> StateEventRecord:
-        return StateEventRecord(
-            self.id,
-            self.run_id,
-            self.run_kind,
-            self.from_state,
-            self.to_state,
-            self.timestamp,
-            self.message,
-            self.forced,
-        )
+        return _build(StateEventRecord, self)
 
 
 class LogRowModel(WireModel):
@@ -325,24 +304,10 @@ class LogRowModel(WireModel):
 
     @classmethod
     def from_record(cls, row: LogRow) -> LogRowModel:
-        return cls(
-            flow_run_id=row.flow_run_id,
-            task_run_id=row.task_run_id,
-            level=row.level,
-            logger=row.logger,
-            message=row.message,
-            timestamp=row.timestamp,
-        )
+        return cls(**_fields_of(row))
 
     def to_record(self) -> LogRow:
-        return LogRow(
-            self.flow_run_id,
-            self.task_run_id,
-            self.level,
-            self.logger,
-            self.message,
-            self.timestamp,
-        )
+        return _build(LogRow, self)
 
 
 class LogModel(LogRowModel):
@@ -352,26 +317,10 @@ class LogModel(LogRowModel):
 
     @classmethod
     def from_stored(cls, record: LogRecord) -> LogModel:
-        return cls(
-            id=record.id,
-            flow_run_id=record.flow_run_id,
-            task_run_id=record.task_run_id,
-            level=record.level,
-            logger=record.logger,
-            message=record.message,
-            timestamp=record.timestamp,
-        )
+        return cls(**_fields_of(record))
 
     def to_stored(self) -> LogRecord:
-        return LogRecord(
-            self.id,
-            self.flow_run_id,
-            self.task_run_id,
-            self.level,
-            self.logger,
-            self.message,
-            self.timestamp,
-        )
+        return _build(LogRecord, self)
 
 
 class EdgeModel(WireModel):
