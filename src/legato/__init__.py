@@ -16,6 +16,7 @@ from legato.engine.inputs import allow_failure, quote, unmapped
 from legato.engine.run_logging import get_run_logger
 from legato.engine.states import State
 from legato.sdk.flows import Flow, flow
+from legato.sdk.pauses import pause_flow_run, suspend_flow_run
 from legato.sdk.runtime import retry_flow_run
 from legato.sdk.tasks import Task, task
 
@@ -31,8 +32,10 @@ __all__ = [
     "allow_failure",
     "flow",
     "get_run_logger",
+    "pause_flow_run",
     "quote",
     "retry_flow_run",
+    "suspend_flow_run",
     "task",
     "unmapped",
 ]

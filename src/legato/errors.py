@@ -73,5 +73,14 @@ class CancelledRun(BaseException):
     `except Exception` in user code cannot swallow it."""
 
 
+class Suspended(BaseException):
+    """Raised by suspend_flow_run to end the flow run's process once the run is PAUSED;
+    a BaseException so `except Exception` in user code cannot swallow it."""
+
+
+class PauseTimeout(LegatoError):
+    """A paused flow run was not resumed before its timeout."""
+
+
 class Abort(LegatoError):
     """Raised by the orchestration layer to stop a run it no longer owns (fencing)."""

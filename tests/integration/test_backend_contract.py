@@ -29,6 +29,7 @@ from legato.orchestration.local import LocalBackend
 from legato.store.database import Database
 
 from .lease_contract import LeaseContract
+from .pause_contract import PauseContract
 
 T0 = datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
 
@@ -96,7 +97,7 @@ def completed_task(flow_run_id: str, key: str, **kw: object) -> tuple[TaskRunRow
     return row, chain(row.id, S.PENDING, S.RUNNING, S.COMPLETED, at=row.created)
 
 
-class BackendContract(LeaseContract):
+class BackendContract(LeaseContract, PauseContract):
     """Tests every Backend must pass; subclasses provide the `backend` fixture."""
 
     @pytest.fixture

@@ -10,6 +10,7 @@ import click
 from .db import db_group
 from .deploy import deploy_command
 from .deployments import backfill_command, deployments_group
+from .resume import resume_command
 from .run import run_command
 from .runs import runs_group
 from .server import server_command
@@ -37,6 +38,7 @@ def version_command() -> None:
 
 
 cli.add_command(run_command)
+runs_group.add_command(resume_command)
 cli.add_command(runs_group)
 cli.add_command(db_group)
 cli.add_command(server_command)

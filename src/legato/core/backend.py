@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
+from legato.core.pauses import PauseRequest, RunInputRecord
 from legato.core.records import (
     FlowRunRecord,
     FlowVersionRecord,
@@ -156,6 +157,32 @@ class Backend(Protocol):
     ) -> datetime:
         """Extend the worker's lease on a run; return the new expiry. Raise StaleEpoch
         when the lease is gone (expired, run ended) or held at another epoch."""
+        ...
+
+    def pause_flow_run(
+        self, flow_run_id: str, request: PauseRequest, *, epoch: int | None = None
+    ) -> FlowRunRecord:
+        """Store a pause point and move the RUNNING run to PAUSED; a suspend also releases
+        the run's lease."""
+        ...
+
+    def resume_flow_run(
+        self, flow_run_id: str, run_input: Any = None, *, key: str | None = None
+    ) -> FlowRunRecord:
+        """Answer the run's pending pause point with `run_input` (checked against its
+        schema: ParameterError) and move the run on; PauseNotPending (a Conflict) when the
+        run waits at no pause point (or at another key)."""
+        ...
+
+    def expire_pause(
+        self, flow_run_id: str, key: str, *, epoch: int | None = None
+    ) -> RunInputRecord:
+        """Give up on an unanswered pause point (its deadline passed) and return the run to
+        RUNNING; returns the pause point, answered if a resume came first."""
+        ...
+
+    def read_run_input(self, flow_run_id: str, key: str | None = None) -> RunInputRecord | None:
+        """A run's pause point by key, or (no key) the one it waits at now; None if absent."""
         ...
 
     def close(self) -> None:

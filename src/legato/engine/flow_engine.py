@@ -28,7 +28,7 @@ from legato.engine.specs import FlowSpec, TaskSpec
 from legato.engine.states import State
 from legato.engine.task_engine import TaskRun, previous_by_key
 from legato.engine.task_runners import ThreadPoolTaskRunner
-from legato.errors import CancelledRun, LegatoError, ResultError
+from legato.errors import CancelledRun, LegatoError, ResultError, StateTransitionError, Suspended
 
 _log = logging.getLogger("legato.runs.flow")
 S = StateType
@@ -223,6 +223,9 @@ class FlowRunner:
         """The flow function raised."""
         ctx = self.ctx
         assert ctx is not None
+        if isinstance(exc, Suspended):
+            # The run is PAUSED already (committed by suspend_flow_run); nothing ends here.
+            return Outcome(S.PAUSED, f"suspended at {exc}", exception=exc)
         if isinstance(exc, CancelledRun):
             ctx.cancel_event.set()
             ctx.wait_for_tasks()
@@ -281,9 +284,8 @@ class FlowRunner:
             else:
                 log.info("Finished in state %s: %s", outcome.state.value, outcome.message)
             ctx.recorder.flush()
-            self.backend.set_flow_run_state(ctx.flow_run.id, outcome.state,
-                                            message=outcome.message, result=ref,
-                                            epoch=self.epoch)
+            if outcome.state is not S.PAUSED:
+                self._record_final_state(outcome, ref)
         finally:
             if self._owns_recorder:
                 ctx.recorder.close()
@@ -294,6 +296,17 @@ class FlowRunner:
         if self.parent_run is not None:
             self._finish_parent_run(state, ref)
         return state
+
+    def _record_final_state(self, outcome: Outcome, ref: ResultRef | None) -> None:
+        assert self.ctx is not None
+        run_id = self.ctx.flow_run.id
+        try:
+            self.backend.set_flow_run_state(run_id, outcome.state, message=outcome.message,
+                                            result=ref, epoch=self.epoch)
+        except StateTransitionError:
+            # A paused run cancelled by request is CANCELLED before its process notices.
+            if self.backend.read_flow_run(run_id).state is not outcome.state:
+                raise
 
     def leave(self) -> None:
         """Leave the flow run's context (in the context `begin` entered it)."""

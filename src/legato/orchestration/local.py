@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from legato._clock import SYSTEM_CLOCK, Clock
+from legato.core.pauses import PauseRequest, RunInputRecord
 from legato.core.records import (
     FlowRunRecord,
     FlowVersionRecord,
@@ -23,6 +24,7 @@ from legato.core.states import StateType
 from legato.core.workers import Claim, WorkerRecord
 from legato.errors import BackendUnavailable, ParameterError
 from legato.orchestration.leases import LeaseService
+from legato.orchestration.pauses import PauseService
 from legato.orchestration.service import OrchestrationService, flow_run_not_found
 from legato.settings import Settings
 from legato.store import cache, events, flows, logs, migrate, runs, taskruns
@@ -47,6 +49,7 @@ class LocalBackend:
         self.clock = clock
         self.service = OrchestrationService(db, clock)
         self.leases = LeaseService(self.service)
+        self.pauses = PauseService(self.service)
         self._closed = False
 
     def __repr__(self) -> str:
@@ -194,6 +197,28 @@ class LocalBackend:
         return self.leases.heartbeat_lease(
             flow_run_id, worker_id, epoch, self.clock.now(), lease_seconds
         )
+
+    def pause_flow_run(
+        self, flow_run_id: str, request: PauseRequest, *, epoch: int | None = None
+    ) -> FlowRunRecord:
+        self._check_open()
+        return self.pauses.pause_flow_run(flow_run_id, request, self.clock.now(), epoch=epoch)
+
+    def resume_flow_run(
+        self, flow_run_id: str, run_input: Any = None, *, key: str | None = None
+    ) -> FlowRunRecord:
+        self._check_open()
+        return self.pauses.resume_flow_run(flow_run_id, run_input, self.clock.now(), key=key)
+
+    def expire_pause(
+        self, flow_run_id: str, key: str, *, epoch: int | None = None
+    ) -> RunInputRecord:
+        self._check_open()
+        return self.pauses.expire_pause(flow_run_id, key, self.clock.now(), epoch=epoch)
+
+    def read_run_input(self, flow_run_id: str, key: str | None = None) -> RunInputRecord | None:
+        self._check_open()
+        return self.pauses.read_run_input(flow_run_id, key)
 
     def close(self) -> None:
         self._closed = True

@@ -1,6 +1,7 @@
 """The monitor: `tick(now)` finds runs whose lease expired (their worker stopped
 heartbeating), marks them CRASHED with the reason, fences off the old holder, and
-reschedules them when their crash retries allow; `run()` is the forever loop around it."""
+reschedules them when their crash retries allow; it also fails suspended runs nobody
+resumed in time. `run()` is the forever loop around it."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from legato._logging import get_logger
 from legato.core.workers import ExpiredRun
 from legato.errors import ConfigError
 from legato.orchestration.leases import LeaseService
+from legato.orchestration.pauses import PauseService
 from legato.orchestration.service import OrchestrationService
 from legato.store.database import Database
 
@@ -42,12 +44,14 @@ class Monitor:
         if default_retries < 0:
             raise ConfigError(f"Monitor got default_retries={default_retries}; use 0 or more.")
         self.leases = LeaseService(service)
+        self.pauses = PauseService(service)
         self.clock = clock or service.clock
         self.default_retries = default_retries
 
     def tick(self, now: datetime | None = None) -> list[ExpiredRun]:
         """Crash (and maybe reschedule) every run whose lease expired before `now`."""
         now = self.clock.now() if now is None else now
+        self.sweep_pauses(now)
         handled: list[ExpiredRun] = []
         while True:
             batch = self.leases.expire_leases(now, default_retries=self.default_retries)
@@ -59,6 +63,13 @@ class Monitor:
                                  "; rescheduled" if run.rescheduled else "")
             if not batch:
                 return handled
+
+    def sweep_pauses(self, now: datetime) -> list[str]:
+        """Fail every suspended run not resumed before its deadline; return their ids."""
+        failed = self.pauses.fail_overdue(now)
+        for flow_run_id in failed:
+            _log.warning("flow run %s FAILED: suspended past its deadline", flow_run_id)
+        return failed
 
     def run(self, stop: threading.Event, *, interval_seconds: float = DEFAULT_SWEEP_SECONDS) -> None:
         """Tick every `interval_seconds` until `stop` is set; a failed tick is logged and

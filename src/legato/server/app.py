@@ -14,6 +14,7 @@ from legato.server.limits import DEFAULT_MAX_BODY_BYTES, BodySizeLimit
 from legato.server.params import PROBLEMS
 from legato.server.problems import install_problem_handlers
 from legato.server.routes import cache, deployments, flows, health, run_data
+from legato.server.routes.pauses import router as pauses_router
 from legato.server.routes.workers import router as workers_router
 from legato.store.database import Database
 
@@ -47,6 +48,7 @@ def create_app(
     for router in (health.router, flows.router, run_data.router, cache.router, deployments.router):
         app.include_router(router, prefix=API_PREFIX, responses=PROBLEMS)
     app.include_router(workers_router, prefix=API_PREFIX, responses=PROBLEMS)
+    app.include_router(pauses_router, prefix=API_PREFIX, responses=PROBLEMS)
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
     return app

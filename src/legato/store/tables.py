@@ -334,3 +334,22 @@ leases = Table(
     Column("heartbeat_at", UTCDateTime, nullable=False),
     Index(None, "expires_at"),
 )
+
+# Added by revision 0004: the pause points of flow runs and the input each was resumed with.
+# No foreign key: like leases, these rows are handled whatever happened to their run.
+run_inputs = Table(
+    "run_inputs",
+    metadata,
+    _id("flow_run_id", nullable=False),
+    Column("key", String(255), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("schema", json_type()),
+    Column("description", Text),
+    Column("value", json_type()),
+    Column("deadline", UTCDateTime, nullable=False),
+    Column("created", UTCDateTime, nullable=False),
+    Column("responded", UTCDateTime),
+    PrimaryKeyConstraint("flow_run_id", "key"),
+    Index(None, "status", "deadline"),
+)

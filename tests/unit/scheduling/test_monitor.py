@@ -159,3 +159,33 @@ def test_claims_skip_runs_scheduled_in_the_future_and_other_queues(
     clock.advance(300)
     claims = backend.claim_flow_runs(worker_id, ["default", "gpu"], 10, lease_seconds=LEASE)
     assert {c.flow_run.id for c in claims} == {later, on_gpu}
+
+
+def test_a_suspended_run_not_resumed_before_its_deadline_fails(
+    backend: LocalBackend, clock: FakeClock
+) -> None:
+    from legato.core.pauses import InputStatus, PauseKind, PauseRequest
+
+    schedule(backend)
+    run_id, _, epoch = claim_one(backend)
+    backend.set_flow_run_state(run_id, S.RUNNING, epoch=epoch)
+    deadline = T0 + timedelta(minutes=10)
+    backend.pause_flow_run(run_id, PauseRequest("pause-0", PauseKind.SUSPEND, deadline),
+                           epoch=epoch)
+    waiting = schedule(backend)  # a run paused in its process is left to that process
+    _, w2, other_epoch = claim_one(backend, "w2")
+    backend.set_flow_run_state(waiting, S.RUNNING, epoch=other_epoch)
+    backend.heartbeat_lease(waiting, w2, other_epoch, lease_seconds=3600)
+    backend.pause_flow_run(waiting, PauseRequest("pause-0", PauseKind.PAUSE, deadline),
+                           epoch=other_epoch)
+    monitor = Monitor(backend.service)
+    assert monitor.sweep_pauses(deadline - timedelta(seconds=1)) == []
+    monitor.tick(deadline)
+    failed = backend.read_flow_run(run_id)
+    assert failed.state is S.FAILED
+    assert failed.state_message is not None and "not resumed before its deadline" in (
+        failed.state_message)
+    closed = backend.read_run_input(run_id, "pause-0")
+    assert closed is not None and closed.status is InputStatus.EXPIRED
+    assert backend.read_flow_run(waiting).state is S.PAUSED
+    assert monitor.sweep_pauses(deadline + timedelta(hours=1)) == []
