@@ -11,6 +11,8 @@
         return sum(double.map(range(n)).result())
 """
 
+from typing import Any
+
 from legato.engine.futures import LegatoFuture, LegatoFutureList
 from legato.engine.inputs import allow_failure, quote, unmapped
 from legato.engine.run_logging import get_run_logger
@@ -21,6 +23,18 @@ from legato.sdk.runtime import retry_flow_run
 from legato.sdk.tasks import Task, task
 
 __version__ = "0.1.0"
+
+
+def serve(*targets: Any, **options: Any) -> None:
+    """Deploy flows (or `flow.to_deployment(...)`) and execute their runs in this process
+    until Ctrl-C, as Prefect's `serve` does; see `legato.serving.serve` for the options.
+
+    >>> serve(etl.to_deployment("nightly", cron="0 2 * * *"), report)  # doctest: +SKIP
+    """
+    # Loaded on call: serving pulls in the HTTP client, the worker and maybe a server.
+    from legato.serving import serve as serve_flows
+
+    serve_flows(*targets, **options)
 
 __all__ = [
     "Flow",
@@ -35,6 +49,7 @@ __all__ = [
     "pause_flow_run",
     "quote",
     "retry_flow_run",
+    "serve",
     "suspend_flow_run",
     "task",
     "unmapped",

@@ -20,6 +20,7 @@ from legato.engine.specs import FlowSpec, Hook
 from legato.engine.task_runners import TaskRunner
 from legato.errors import DefinitionError
 from legato.sdk import runtime
+from legato.sdk.deployment_targets import FlowDeployment
 from legato.sdk.parameters import ParameterSchema
 from legato.sdk.tasks import _check_hooks, _check_timeout
 
@@ -153,6 +154,26 @@ class Flow(Generic[P, R]):
             parameters=parameters, work_queue=work_queue, tags=tags, paused=paused,
             api_url=api_url,
         )
+
+    def to_deployment(
+        self,
+        name: str | None = None,
+        *,
+        cron: str | None = None,
+        interval: int | None = None,
+        rrule: str | None = None,
+        timezone: str = "UTC",
+        parameters: dict[str, Any] | None = None,
+        tags: Iterable[str] = (),
+        paused: bool = False,
+        description: str | None = None,
+    ) -> FlowDeployment:
+        """This flow with deployment options, for `legato.serve` (name: the flow's name).
+
+        >>> legato.serve(etl.to_deployment("nightly", cron="0 2 * * *"), report)  # doctest: +SKIP
+        """
+        return FlowDeployment(self, name or self.name, cron, interval, rrule, timezone,
+                              dict(parameters or {}), tuple(tags), paused, description)
 
     @overload
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R: ...
