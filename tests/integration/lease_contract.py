@@ -90,6 +90,26 @@ class LeaseContract:
         claims = backend.claim_flow_runs(worker.id, ["gpu", "default"], 5, lease_seconds=LEASE)
         assert [c.flow_run.id for c in claims] == [run_id]
 
+    def test_a_waiting_claim_returns_a_run_scheduled_while_it_waits(
+        self, backend: Backend
+    ) -> None:
+        worker = backend.register_worker("w1", ["default"])
+        later = threading.Timer(0.2, scheduled_run, args=(backend,))
+        later.start()
+        try:
+            claims = backend.claim_flow_runs(worker.id, ["default"], 1, lease_seconds=LEASE,
+                                             wait_seconds=15)
+        finally:
+            later.join()
+        assert [c.flow_run.state for c in claims] == [S.PENDING]
+
+    def test_a_waiting_claim_with_nothing_to_claim_returns_empty_after_the_wait(
+        self, backend: Backend
+    ) -> None:
+        worker = backend.register_worker("w1", ["default"])
+        assert backend.claim_flow_runs(worker.id, ["default"], 1, lease_seconds=LEASE,
+                                       wait_seconds=0.05) == []
+
     def test_claim_by_an_unknown_worker_is_not_found(self, backend: Backend) -> None:
         scheduled_run(backend)
         with pytest.raises(NotFound):

@@ -53,6 +53,7 @@ from legato.schemas.records import (
     WriteBatchModel,
 )
 from legato.schemas.workers import (
+    MAX_CLAIM_WAIT_SECONDS,
     ClaimBody,
     ClaimList,
     LeaseHeartbeatBody,
@@ -369,10 +370,17 @@ class HttpBackend(HttpPauses):
         return [item.to_record() for item in self._get("/workers", WorkerList).items]
 
     def claim_flow_runs(
-        self, worker_id: str, queues: Sequence[str], limit: int, *, lease_seconds: float
+        self,
+        worker_id: str,
+        queues: Sequence[str],
+        limit: int,
+        *,
+        lease_seconds: float,
+        wait_seconds: float = 0.0,
     ) -> list[Claim]:
         def body() -> ClaimBody:
-            return ClaimBody(queues=list(queues), limit=limit, lease_seconds=lease_seconds)
+            return ClaimBody(queues=list(queues), limit=limit, lease_seconds=lease_seconds,
+                             wait_seconds=min(wait_seconds, MAX_CLAIM_WAIT_SECONDS))
 
         if limit <= 0 or not queues:
             return []

@@ -145,11 +145,18 @@ class Backend(Protocol):
         ...
 
     def claim_flow_runs(
-        self, worker_id: str, queues: Sequence[str], limit: int, *, lease_seconds: float
+        self,
+        worker_id: str,
+        queues: Sequence[str],
+        limit: int,
+        *,
+        lease_seconds: float,
+        wait_seconds: float = 0.0,
     ) -> list[Claim]:
         """Claim up to `limit` due SCHEDULED runs of `queues` (runs without a deployment are
         in "default"), oldest first: each becomes PENDING, leased to the worker at a new
-        epoch. Two claimers never get the same run."""
+        epoch. Two claimers never get the same run. With `wait_seconds`, a claim that finds
+        nothing waits up to that long and returns as soon as a run becomes claimable."""
         ...
 
     def heartbeat_lease(

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from legato._clock import Clock, perf_seconds
 from legato.core.ids import new_id
 from legato.core.states import StateType, is_terminal
 from legato.core.workers import Claim, ExpiredRun, WorkerRecord
@@ -19,6 +20,8 @@ from legato.store.database import Connection
 ONLINE = "online"
 STOPPED = "stopped"
 CRASH_RETRY_MESSAGE = "rescheduled after its worker died (crash retry {n} of {of})"
+# How often a waiting claim looks again without a wake-up.
+RECHECK_SECONDS = 1.0
 
 
 def _check_lease_seconds(lease_seconds: float) -> None:
@@ -108,6 +111,28 @@ class LeaseService:
                 leases.grant(conn, run_id, worker_id, epoch, now, expires)
                 claims.append(Claim(record, epoch, expires))
         return claims
+
+    def claim_waiting(
+        self,
+        worker_id: str,
+        queues: Sequence[str],
+        limit: int,
+        clock: Clock,
+        lease_seconds: float,
+        wait_seconds: float,
+    ) -> list[Claim]:
+        """Claim like `claim_flow_runs` at `clock.now()`; when nothing is claimable, wait up
+        to `wait_seconds` (real time) for a committed write that makes a run claimable and
+        try again, and look again every RECHECK_SECONDS in case a wake-up is not delivered
+        (another process writing to SQLite, runs whose scheduled time arrives)."""
+        deadline = perf_seconds() + wait_seconds
+        while True:
+            seen = self.db.doorbell.generation
+            claims = self.claim_flow_runs(worker_id, queues, limit, clock.now(), lease_seconds)
+            remaining = deadline - perf_seconds()
+            if claims or remaining <= 0:
+                return claims
+            self.db.wait_claimable(seen, min(remaining, RECHECK_SECONDS))
 
     def heartbeat_lease(
         self, flow_run_id: str, worker_id: str, epoch: int, now: datetime, lease_seconds: float

@@ -183,11 +183,17 @@ class LocalBackend:
         return self.leases.list_workers()
 
     def claim_flow_runs(
-        self, worker_id: str, queues: Sequence[str], limit: int, *, lease_seconds: float
+        self,
+        worker_id: str,
+        queues: Sequence[str],
+        limit: int,
+        *,
+        lease_seconds: float,
+        wait_seconds: float = 0.0,
     ) -> list[Claim]:
         self._check_open()
-        return self.leases.claim_flow_runs(
-            worker_id, queues, limit, self.clock.now(), lease_seconds
+        return self.leases.claim_waiting(
+            worker_id, queues, limit, self.clock, lease_seconds, wait_seconds
         )
 
     def heartbeat_lease(

@@ -13,6 +13,8 @@ from legato.schemas.records import FlowRunModel, WireModel
 MAX_QUEUES = 100
 MAX_CLAIM = 1000
 MAX_LEASE_SECONDS = 86_400.0
+# A long-poll claim answers well within the client's request timeout.
+MAX_CLAIM_WAIT_SECONDS = 20.0
 Queues = list[Name]
 
 
@@ -73,6 +75,10 @@ class ClaimBody(WireModel):
     queues: Queues = Field(min_length=1, max_length=MAX_QUEUES)
     limit: int = Field(ge=1, le=MAX_CLAIM)
     lease_seconds: float = Field(gt=0, le=MAX_LEASE_SECONDS)
+    wait_seconds: float = Field(
+        default=0.0, ge=0, le=MAX_CLAIM_WAIT_SECONDS,
+        description="When nothing is claimable, wait up to this long for a run (long poll).",
+    )
 
 
 class ClaimModel(WireModel):

@@ -21,6 +21,7 @@ from sqlalchemy.sql.dml import Insert
 from legato._clock import SYSTEM_CLOCK
 from legato.errors import BackendUnavailable, ConfigError, Conflict
 from legato.store.tables import NaiveDatetimeError
+from legato.store.wakeups import CLAIMABLE_KEY, Doorbell, NotifyListener
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 _SQLITE_PRAGMAS = (
@@ -135,6 +136,9 @@ class Database:
                 f"database URL {safe_url(parsed)!r} uses {self.dialect!r}; Legato supports "
                 "sqlite:/// and postgresql+psycopg:// URLs."
             )
+        self.doorbell = Doorbell()
+        self._listener: NotifyListener | None = None
+        self._listener_lock = threading.Lock()
         self._write_lock: AbstractContextManager[Any]
         self._read_lock: AbstractContextManager[Any]
         if self.dialect == "sqlite":
@@ -196,7 +200,21 @@ class Database:
 
         On SQLite, the process's only writer connection, held under a lock."""
         with self._write_lock, self.translate_errors(), self.write_engine.begin() as conn:
+            conn.info.pop(CLAIMABLE_KEY, None)
             yield conn
+            claimable = conn.info.pop(CLAIMABLE_KEY, False)
+        if claimable:
+            self.doorbell.ring()
+
+    def wait_claimable(self, seen: int, timeout: float) -> bool:
+        """Wait up to `timeout` seconds for a committed write that made a run claimable
+        after doorbell generation `seen` (this process's writes; on PostgreSQL any process's)."""
+        if self.dialect == "postgresql" and self._listener is None:
+            with self._listener_lock:
+                if self._listener is None:
+                    self._listener = NotifyListener(self.url, self.doorbell)
+                    self._listener.start()
+        return self.doorbell.wait(seen, timeout)
 
     @contextmanager
     def translate_errors(self) -> Iterator[None]:
@@ -264,6 +282,8 @@ class Database:
 
     def dispose(self) -> None:
         """Close every pooled connection; the Database is unusable afterwards."""
+        if self._listener is not None:
+            self._listener.stop()
         self.write_engine.dispose()
         if self.read_engine is not self.write_engine:
             self.read_engine.dispose()

@@ -13,6 +13,7 @@ from legato.core.records import FlowRunRecord, NewFlowRun, ResultRef
 from legato.core.states import StateType
 from legato.errors import ParameterError
 from legato.store.tables import NaiveDatetimeError, flow_runs, flows
+from legato.store.wakeups import mark_claimable
 
 _FLOW_RUN_COLUMNS = (*flow_runs.c, flows.c.name.label("flow_name"))
 
@@ -90,6 +91,8 @@ def insert_flow_run(
     Raises ParameterError when the parameters or tags cannot be stored as JSON."""
     try:
         _insert(conn, new, flow_id, start_time, end_time, run_count)
+        if new.state is StateType.SCHEDULED:
+            mark_claimable(conn)
     except (exc.StatementError, TypeError, ValueError) as error:
         # SQLite's JSON type fails while binding (StatementError); psycopg's JSON adapter
         # raises TypeError itself while executing.
@@ -202,3 +205,5 @@ def update_flow_run_state(
     if result is not None:
         values.update(result_values(result))
     conn.execute(update(flow_runs).where(flow_runs.c.id == flow_run_id).values(values))
+    if state is StateType.SCHEDULED:
+        mark_claimable(conn)

@@ -16,6 +16,7 @@ from legato.core.states import StateType
 from legato.store.database import insert_ignoring_duplicates
 from legato.store.deployments import schedule_spec
 from legato.store.tables import deployments, flow_runs, flows, schedules
+from legato.store.wakeups import mark_claimable
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +136,10 @@ def insert_runs_once(conn: Connection, rows: Sequence[dict[str, Any]]) -> set[st
     # executemany with RETURNING: SQLAlchemy batches it into multi-row INSERTs
     # ("insertmanyvalues") from one cached compiled statement.
     statement = insert_ignoring_duplicates(conn, flow_runs).returning(flow_runs.c.id)
-    return set(conn.execute(statement, list(rows)).scalars())
+    inserted = set(conn.execute(statement, list(rows)).scalars())
+    if inserted:
+        mark_claimable(conn)
+    return inserted
 
 
 def flag_late_runs(conn: Connection, scheduled_before: datetime) -> list[str]:

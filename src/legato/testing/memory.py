@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from legato._clock import SYSTEM_CLOCK, Clock
+from legato._clock import SYSTEM_CLOCK, Clock, perf_seconds
 from legato.core.deployments import DEFAULT_WORK_QUEUE
 from legato.core.ids import new_id
 from legato.core.pauses import RunInputRecord
@@ -35,6 +35,7 @@ class InMemoryBackend(InMemoryPauses):
     def __init__(self, clock: Clock = SYSTEM_CLOCK) -> None:
         self.clock = clock
         self._lock = threading.RLock()
+        self._claimable = threading.Condition(self._lock)
         self.versions: dict[str, FlowVersionRecord] = {}
         self.flow_runs: dict[str, FlowRunRecord] = {}
         self.task_runs: dict[str, TaskRunRecord] = {}
@@ -87,6 +88,8 @@ class InMemoryBackend(InMemoryPauses):
                 parent_task_run_id=new.parent_task_run_id)
             self.flow_runs[new.id] = record
             self._event(new.id, "flow", None, new.state, new.created, new.state_message, False)
+            if new.state is StateType.SCHEDULED:
+                self._claimable.notify_all()
             return record
 
     def read_flow_run(self, flow_run_id: str) -> FlowRunRecord:
@@ -130,6 +133,8 @@ class InMemoryBackend(InMemoryPauses):
             record = replace(current, **changes)
             self.flow_runs[flow_run_id] = record
             self._event(flow_run_id, "flow", current.state, state, now, message, force)
+            if state is StateType.SCHEDULED:
+                self._claimable.notify_all()
             return record
 
     def retry_flow_run(self, flow_run_id: str) -> FlowRunRecord:
@@ -247,7 +252,18 @@ class InMemoryBackend(InMemoryPauses):
             return sorted(self.workers.values(), key=lambda w: w.name)
 
     def claim_flow_runs(self, worker_id: str, queues: Sequence[str], limit: int, *,
-                        lease_seconds: float) -> list[Claim]:
+                        lease_seconds: float, wait_seconds: float = 0.0) -> list[Claim]:
+        deadline = perf_seconds() + wait_seconds
+        with self._lock:
+            while True:
+                claims = self._claim(worker_id, queues, limit, lease_seconds)
+                remaining = deadline - perf_seconds()
+                if claims or remaining <= 0:
+                    return claims
+                self._claimable.wait(remaining)
+
+    def _claim(self, worker_id: str, queues: Sequence[str], limit: int,
+               lease_seconds: float) -> list[Claim]:
         with self._lock:
             worker = self.workers.get(worker_id)
             if worker is None:

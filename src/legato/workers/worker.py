@@ -28,6 +28,8 @@ DEFAULT_POLL_SECONDS = 1.0
 # How long a cancelled run's process may take to exit after SIGTERM before SIGKILL.
 DEFAULT_CANCEL_GRACE_SECONDS = 3.0
 SHUTDOWN_REASON = "worker shut down before the run finished"
+# With every slot taken, how often the worker looks for children that finished.
+FULL_CHECK_SECONDS = 0.02
 
 
 @dataclass
@@ -83,15 +85,17 @@ class Worker:
             self.worker_id = record.id
         return self.worker_id
 
-    def poll_once(self, now: datetime) -> list[Claim]:
-        """Claim up to the free slots and launch each claimed run."""
+    def poll_once(self, now: datetime, *, wait_seconds: float = 0.0) -> list[Claim]:
+        """Claim up to the free slots and launch each claimed run. With `wait_seconds`, a
+        claim that finds nothing waits that long for a run to become claimable (long poll)."""
         worker_id = self.register()
         self.reap()
         free = self.limit - len(self.running)
         if free <= 0:
             return []
         claims = self.backend.claim_flow_runs(
-            worker_id, self.queues, free, lease_seconds=self.lease_seconds
+            worker_id, self.queues, free, lease_seconds=self.lease_seconds,
+            wait_seconds=wait_seconds,
         )
         for claim in claims:
             self._launch(claim)
@@ -204,18 +208,28 @@ class Worker:
                 _log.warning("could not report worker %s stopped: %s", self.name, error)
 
     def run(self, stop: threading.Event) -> None:
-        """Poll, heartbeat and reap until `stop` is set, then shut down gracefully."""
-        next_beat = 0.0
+        """Until `stop` is set: long-poll for runs while slots are free (a new run is
+        launched as soon as the backend sees it), check held runs for cancellation every
+        `poll_seconds`, heartbeat every lease/3, and notice finished children within
+        FULL_CHECK_SECONDS when every slot is taken; then shut down gracefully."""
+        next_beat = next_check = 0.0
         while not stop.is_set():
             try:
                 if self.clock.monotonic() >= next_beat:
                     self.heartbeat_once(self.clock.now())
                     next_beat = self.clock.monotonic() + self.lease_seconds / 3
-                self.cancel_once()
-                self.poll_once(self.clock.now())
+                if self.clock.monotonic() >= next_check:
+                    self.cancel_once()
+                    next_check = self.clock.monotonic() + self.poll_seconds
+                wait = max(0.0, min(next_check, next_beat) - self.clock.monotonic())
+                if self.poll_once(self.clock.now(), wait_seconds=wait):
+                    continue
             except BackendUnavailable as error:
                 _log.warning("worker %s cannot reach the backend: %s", self.name, error)
-            stop.wait(self.poll_seconds)
+                stop.wait(self.poll_seconds)
+                continue
+            if len(self.running) >= self.limit:
+                stop.wait(FULL_CHECK_SECONDS)
         self.shutdown()
 
 

@@ -3,6 +3,7 @@ reaping children, heartbeats that lose a run, and graceful shutdown."""
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -177,3 +178,16 @@ def test_a_cancelling_run_has_its_child_terminated_and_ends_cancelled(
     assert set(worker.running) == {kept}
     assert not launcher.children[kept].terminated
     assert worker.cancel_once() == []
+
+
+def test_poll_once_with_a_wait_launches_a_run_scheduled_while_it_waits(
+    worker: Worker, backend: InMemoryBackend, launcher: FakeLauncher
+) -> None:
+    later = threading.Timer(0.1, schedule, args=(backend, 1))
+    later.start()
+    try:
+        claims = worker.poll_once(T0, wait_seconds=15)
+    finally:
+        later.join()
+    assert [c.flow_run.id for c in claims] == list(launcher.children)
+    assert len(worker.running) == 1
