@@ -31,15 +31,21 @@ from .errors import cli_errors
 @click.option("--grace-seconds", type=click.FloatRange(min=0), default=30.0, show_default=True,
               help="On SIGTERM, how long running runs may finish before they are stopped.")
 @click.option("--poll-seconds", type=click.FloatRange(min=0.01), default=1.0,
-              show_default=True, help="How often to look for new runs.")
+              show_default=True,
+              help="How often to check held runs; a claim waits this long for a new run.")
+@click.option("--launcher", "launcher_kind", type=click.Choice(["warm", "subprocess"]),
+              default="warm", show_default=True,
+              help="warm: fork each run from a parent with Legato imported (fast start); "
+                   "subprocess: a fresh interpreter per run.")
 def worker_command(queues: tuple[str, ...], limit: int, name: str | None, api_url: str | None,
-                   lease_seconds: float, grace_seconds: float, poll_seconds: float) -> None:
-    """Claim scheduled runs of the queues and execute each in a subprocess.
+                   lease_seconds: float, grace_seconds: float, poll_seconds: float,
+                   launcher_kind: str) -> None:
+    """Claim scheduled runs of the queues and execute each in its own process.
 
     Example: legato worker --queue default --limit 4 --api-url http://127.0.0.1:4200/api/v1
     """
     # Imported here so that other commands start without loading the worker.
-    from legato.workers.launcher import SubprocessLauncher
+    from legato.workers.launcher import make_launcher
     from legato.workers.worker import Worker
 
     with cli_errors():
@@ -51,7 +57,7 @@ def worker_command(queues: tuple[str, ...], limit: int, name: str | None, api_ur
                else {"LEGATO_DATABASE_URL": settings.database_url})
         backend = plugins.load_object(settings.backend_factory)(settings)
         worker = Worker(backend, name or f"{socket.gethostname()}-{os.getpid()}",
-                        list(queues) or ["default"], limit, SubprocessLauncher(env),
+                        list(queues) or ["default"], limit, make_launcher(launcher_kind, env),
                         lease_seconds=lease_seconds, poll_seconds=poll_seconds,
                         grace_seconds=grace_seconds)
         stop = threading.Event()

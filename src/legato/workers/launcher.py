@@ -49,3 +49,16 @@ class SubprocessLauncher:
         return subprocess.Popen(
             execute_argv(flow_run_id, epoch), env={**os.environ, **self.env}, shell=False
         )
+
+
+def make_launcher(kind: str, env: Mapping[str, str] | None = None) -> Launcher:
+    """The launcher named `kind`: "warm" (WarmLauncher, where os.fork exists) or
+    "subprocess"."""
+    if kind == "warm" and hasattr(os, "fork"):
+        # Imported here: the warm launcher's module is only needed when it is chosen.
+        from legato.workers.warm import WarmLauncher
+
+        return WarmLauncher(env)
+    if kind in ("warm", "subprocess"):
+        return SubprocessLauncher(env)
+    raise ValueError(f"unknown launcher {kind!r}; choose warm or subprocess.")

@@ -1,5 +1,5 @@
 """The worker `legato server` runs in its own process: it uses the server's backend directly
-and launches each run as a subprocess on the server's database and home."""
+and launches each run (warm-forked by default) on the server's database and home."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from legato.core.backend import Backend
 from legato.settings import Settings
-from legato.workers.launcher import SubprocessLauncher
+from legato.workers.launcher import make_launcher
 from legato.workers.worker import DEFAULT_GRACE_SECONDS, Worker
 
 
@@ -32,12 +32,13 @@ def local_worker(
     limit: int = 4,
     *,
     grace_seconds: float = DEFAULT_GRACE_SECONDS,
+    launcher: str = "warm",
 ) -> Worker:
     """A worker named `local-<host>-<pid>` that claims runs of `queues` through `backend`.
 
     >>> local_worker(backend, settings, ["default"], 4).run(stop)  # doctest: +SKIP
     """
     name = f"local-{socket.gethostname()}-{os.getpid()}"
-    launcher = SubprocessLauncher(child_env(settings))
-    return Worker(backend, name, list(queues) or ["default"], limit, launcher,
+    return Worker(backend, name, list(queues) or ["default"], limit,
+                  make_launcher(launcher, child_env(settings)),
                   grace_seconds=grace_seconds)

@@ -201,6 +201,9 @@ class Worker:
             _wait(run.child, self.clock)
             del self.running[run.flow_run_id]
             self._crash(run.flow_run_id, run.epoch, SHUTDOWN_REASON)
+        close = getattr(self.launcher, "close", None)
+        if callable(close):  # a warm launcher's parent process exits with the worker
+            close()
         if self.worker_id is not None:
             try:
                 self.backend.worker_heartbeat(self.worker_id, status="stopped")
