@@ -94,6 +94,16 @@ def test_run_pause_resume_backfill_and_delete(server: ServerThread) -> None:
     assert "has no deployment named 'hourly'" in missing.output
 
 
+def test_run_keeps_text_for_str_parameters_and_refuses_unknown_ones(server: ServerThread) -> None:
+    legato(server, "deploy", HELLO, "--name", "manual")
+    run = as_json(server, "deployments", "run", "hello/manual", "-p", "name=42")
+    assert run["parameters"] == {"name": "42"}
+    refused = legato(server, "deployments", "run", "hello/manual", "-p", "nope=1", status=2)
+    assert "nope" in refused.output
+    [only] = as_json(server, "deployments", "show", "hello/manual")["runs"]
+    assert only["id"] == run["id"]
+
+
 def test_backfill_refuses_a_bad_time(server: ServerThread) -> None:
     result = legato(server, "backfill", "hello/x", "--start", "yesterday", "--end", "now",
                     status=2)

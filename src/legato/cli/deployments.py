@@ -18,7 +18,7 @@ from legato.schemas.deployments import DeploymentModel, DeploymentRunModel, Sche
 
 from .errors import cli_errors
 from .output import dumps, echo_json, format_time, make_console
-from .params import parse_params
+from .params import parse_params, string_parameters
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -158,9 +158,10 @@ def run_command(
 
     Example: legato deployments run hello/every-minute -p name=Ada
     """
-    parameters = parse_params(params)
     with deployments_client(api_url) as client:
         found = client.resolve(deployment)
+        # Text stays text for string parameters: `-p name=3` means "3", not 3.
+        parameters = parse_params(params, string_parameters(found.parameter_schema or {}))
         run = client.run(found.id, parameters, idempotency_key=idempotency_key)
     if as_json:
         echo_json(run_dict(run))

@@ -41,6 +41,9 @@ class DeploymentSpec:
     description: str | None = None
     schedules: tuple[ScheduleSpec, ...] = ()
     crash_retries: int = 0
+    # The flow's parameters as JSON schema, when the deployer sent it: the server checks
+    # defaults and run-now parameters against it and the UI builds its run form from it.
+    parameter_schema: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)

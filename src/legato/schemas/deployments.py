@@ -179,6 +179,7 @@ class DeploymentModel(WireModel):
     crash_retries: int = 0
     version: str | None
     description: Text | None
+    parameter_schema: dict[str, Any] | None = None
     schedules: list[ScheduleModel]
     created: Timestamp
     updated: Timestamp
@@ -204,6 +205,7 @@ class DeploymentModel(WireModel):
             crash_retries=spec.crash_retries,
             version=spec.version,
             description=spec.description,
+            parameter_schema=spec.parameter_schema,
             schedules=[ScheduleModel.from_record(s) for s in record.schedules],
             created=record.created,
             updated=record.updated,

@@ -35,6 +35,7 @@ def _deployment_values(spec: DeploymentSpec) -> dict[str, Any]:
         "version": spec.version,
         "description": spec.description,
         "crash_retries": spec.crash_retries,
+        "parameter_schema": spec.parameter_schema,
     }
 
 
@@ -207,6 +208,7 @@ def _deployment_record(row: Row[Any], schedule_records: list[ScheduleRecord]) ->
         description=row.description,
         schedules=tuple(s.spec for s in schedule_records),
         crash_retries=row.crash_retries,
+        parameter_schema=row.parameter_schema,
     )
     return DeploymentRecord(
         id=row.id,

@@ -208,6 +208,8 @@ deployments = Table(
     Column("updated", UTCDateTime, nullable=False),
     # Added by revision 0003: how often the monitor reschedules a run whose worker died.
     Column("crash_retries", Integer, nullable=False, default=0, server_default=text("0")),
+    # Added by revision 0005: the flow's parameter JSON schema, when the deployer sent it.
+    Column("parameter_schema", json_type()),
     UniqueConstraint("flow_id", "name"),
     Index(None, "created", "id"),
 )

@@ -104,6 +104,29 @@ def test_default_parameters_are_checked_against_the_schema_sent(api: Api) -> Non
     assert fields == {"n", "x"}
 
 
+def test_the_schema_is_stored_and_checks_run_now_parameters(api: Api) -> None:
+    created = create(api)
+    assert created["parameter_schema"] == SCHEMA
+    runs = f"/api/v1/deployments/{created['id']}/runs"
+    refused = api.post(runs, json={"parameters": {"n": "three"}})
+    assert refused.status_code == 422
+    assert [error["field"] for error in refused.json()["errors"]] == ["n"]
+    assert api.get(runs).json()["items"] == []
+    assert api.post(runs, json={"parameters": {"n": 3}}).status_code == 201
+
+
+def test_an_update_keeps_the_stored_schema_unless_it_sends_one(api: Api) -> None:
+    created = create(api)
+    path = f"/api/v1/deployments/{created['id']}"
+    refused = api.request("PATCH", path, json={"parameters": {"n": "x"}})
+    assert refused.status_code == 422
+    assert api.get(path).json()["parameters"] == {"name": "Ada"}
+    loose = {"type": "object", "properties": {"n": {"type": "string"}}}
+    updated = api.request("PATCH", path, json={"parameters": {"n": "x"}, "parameter_schema": loose})
+    assert updated.status_code == 200, updated.text
+    assert updated.json()["parameter_schema"] == loose
+
+
 def test_hostile_bodies_are_refused(api: Api) -> None:
     for changes in (
         {"name": "a/b"},

@@ -139,6 +139,7 @@ def create_deployment(
         "parameters": parameters,
         "schedules": _schedules(body.schedules or []),
         "flow_version_id": _pin_version(backend, body.flow_name, body, body.entrypoint),
+        "parameter_schema": body.parameter_schema,
     }
     record = scheduling.create_deployment(store.db, DeploymentSpec(**fields), now=store.now())
     return DeploymentModel.from_record(record)
@@ -184,7 +185,7 @@ def update_deployment(
     deployment_id: DeploymentId, body: DeploymentUpdateBody, backend: BackendDep, store: StoreDep
 ) -> DeploymentModel:
     """Change the fields given; `schedules` replaces every schedule, `source` pins a new
-    flow version, `parameter_schema` checks the (new or current) parameters."""
+    flow version, `parameter_schema` replaces the stored schema that checks parameters."""
     current = door.read_deployment(store.db, deployment_id).spec
     changes = _plain_changes(body)
     if body.parameters is not None:
@@ -195,10 +196,12 @@ def update_deployment(
     version_id = _pin_version(backend, current.flow_name, body, entrypoint)
     if version_id is not None:
         changes["flow_version_id"] = version_id
+    if body.parameter_schema is not None:
+        changes["parameter_schema"] = body.parameter_schema
     _check_defaults(
         changes.get("name", current.name),
         changes.get("parameters", current.parameters),
-        body.parameter_schema,
+        changes.get("parameter_schema", current.parameter_schema),
     )
     record = scheduling.update_deployment(store.db, deployment_id, now=store.now(), **changes)
     return DeploymentModel.from_record(record)
@@ -232,8 +235,11 @@ def delete_deployment(deployment_id: DeploymentId, store: StoreDep) -> Response:
 def run_deployment(
     deployment_id: DeploymentId, body: RunDeploymentBody, store: StoreDep
 ) -> DeploymentRunModel:
-    """Make a SCHEDULED run now with `parameters` over the defaults. The parameters are
-    checked when the run executes (the server keeps no flow code); see ADR 0010."""
+    """Make a SCHEDULED run now with `parameters` over the defaults, checked against the
+    deployment's parameter schema when it has one (422 naming each bad field); the flow
+    validates them fully when the run executes (ADR 0010)."""
+    spec = door.read_deployment(store.db, deployment_id).spec
+    _check_defaults(spec.name, {**spec.parameters, **body.parameters}, spec.parameter_schema)
     run = scheduling.run_deployment(
         store.db,
         deployment_id,
