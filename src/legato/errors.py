@@ -19,6 +19,11 @@ class DefinitionError(LegatoError):
 class ManifestError(LegatoError):
     """A YAML workflow manifest is invalid; the message carries file:line:col."""
 
+    def __init__(self, message: str, problems: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        # every problem found, one `file:line:col: key: message; fix` line each
+        self.problems: list[str] = list(problems) or [message]
+
 
 class ParameterError(LegatoError):
     """Parameters failed validation; `errors` lists every bad field."""
