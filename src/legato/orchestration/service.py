@@ -58,6 +58,9 @@ def flow_run_not_found(flow_run_id: str) -> NotFound:
     return NotFound(f"flow run {flow_run_id!r} does not exist; check the id (legato runs ls).")
 
 
+PROCESS_CRASH_RETRY_MESSAGE = "rescheduled after its run process died (crash retry {n} of {of})"
+
+
 def check_epoch(conn: Connection, flow_run_id: str, epoch: int) -> None:
     """Raise StaleEpoch unless `epoch` is the run's current lease epoch (fencing)."""
     current = leases.read_epoch(conn, flow_run_id, for_update=True)
@@ -164,7 +167,22 @@ class OrchestrationService:
                 raise flow_run_not_found(flow_run_id)
             if epoch is not None:
                 check_epoch(conn, flow_run_id, epoch)
-            return self.transition(conn, current, state, message, result, force)
+            changed = self.transition(conn, current, state, message, result, force)
+            if epoch is not None and state is StateType.CRASHED:
+                return self._retry_crash(conn, changed)
+            return changed
+
+    def _retry_crash(self, conn: Connection, crashed: FlowRunRecord) -> FlowRunRecord:
+        """A holder reported its run CRASHED (its process died): fence off whatever is left
+        of that process and reschedule the run when its deployment's crash retries allow,
+        as the monitor does for a run whose lease expired."""
+        leases.bump_epoch(conn, crashed.id)
+        crashes, allowed = leases.crash_policy(conn, crashed.id)
+        leases.count_crash(conn, crashed.id)
+        if crashes + 1 > allowed:
+            return crashed
+        message = PROCESS_CRASH_RETRY_MESSAGE.format(n=crashes + 1, of=allowed)
+        return self.transition(conn, crashed, StateType.SCHEDULED, message, None, True)
 
     def retry_flow_run(self, flow_run_id: str) -> FlowRunRecord:
         """Force a FAILED, CRASHED or CANCELLED flow run back to SCHEDULED."""

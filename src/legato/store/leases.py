@@ -165,6 +165,19 @@ def count_crash(conn: Connection, flow_run_id: str) -> None:
     )
 
 
+def crash_policy(conn: Connection, flow_run_id: str) -> tuple[int, int]:
+    """(crashes so far, crash retries its deployment allows; 0 without one) of a run."""
+    query = (
+        select(flow_runs.c.crash_count, deployments.c.crash_retries)
+        .select_from(flow_runs.outerjoin(deployments, deployments.c.id == flow_runs.c.deployment_id))
+        .where(flow_runs.c.id == flow_run_id)
+    )
+    row = conn.execute(query).first()
+    if row is None:
+        return 0, 0
+    return int(row.crash_count or 0), int(row.crash_retries or 0)
+
+
 def set_crash_retries(conn: Connection, deployment_id: str, retries: int) -> bool:
     """How often runs of a deployment are rescheduled after their worker died; False for
     an unknown deployment."""

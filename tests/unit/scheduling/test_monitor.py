@@ -189,3 +189,28 @@ def test_a_suspended_run_not_resumed_before_its_deadline_fails(
     assert closed is not None and closed.status is InputStatus.EXPIRED
     assert backend.read_flow_run(waiting).state is S.PAUSED
     assert monitor.sweep_pauses(deadline + timedelta(hours=1)) == []
+
+
+def test_a_run_whose_process_died_is_rescheduled_per_its_deployment_then_stays_crashed(
+    backend: LocalBackend, any_db: Database
+) -> None:
+    deployment = create_deployment(any_db, DeploymentSpec("nightly", "etl", "f.py:etl"), now=T0)
+    with any_db.writing() as conn:
+        assert leases.set_crash_retries(conn, deployment.id, 1)
+    run_id = schedule(backend)
+    with any_db.writing() as conn:
+        conn.execute(update(flow_runs).where(flow_runs.c.id == run_id)
+                     .values(deployment_id=deployment.id))
+    _, _, epoch = claim_one(backend)
+    backend.set_flow_run_state(run_id, S.RUNNING, epoch=epoch)
+    again = backend.set_flow_run_state(run_id, S.CRASHED, message="exit -9", epoch=epoch)
+    assert again.state is S.SCHEDULED
+    assert "crash retry 1 of 1" in (again.state_message or "")
+    with pytest.raises(StaleEpoch):
+        backend.set_flow_run_state(run_id, S.RUNNING, epoch=epoch)
+    _, _, second = claim_one(backend, "w2")
+    backend.set_flow_run_state(run_id, S.RUNNING, epoch=second)
+    final = backend.set_flow_run_state(run_id, S.CRASHED, message="exit -9", epoch=second)
+    assert final.state is S.CRASHED
+    history = [e.to_state for e in backend.read_state_events(run_id)]
+    assert history.count(S.CRASHED) == 2 and history[-1] is S.CRASHED
