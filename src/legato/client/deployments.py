@@ -170,10 +170,13 @@ class DeploymentsClient:
         parameters: dict[str, Any] | None = None,
         *,
         idempotency_key: str | None = None,
+        priority: int | None = None,
     ) -> DeploymentRunModel:
-        """Make a SCHEDULED run now; with a key, retrying after a lost answer is safe."""
+        """Make a SCHEDULED run now (`priority` overrides the deployment's); with a key,
+        retrying after a lost answer is safe."""
         body = build_body(RunDeploymentBody, f"run of deployment {deployment_id}",
-                      parameters=parameters or {}, idempotency_key=idempotency_key)
+                      parameters=parameters or {}, idempotency_key=idempotency_key,
+                      priority=priority)
         path = f"/deployments/{_segment(deployment_id)}/runs"
         return self._call("POST", path, DeploymentRunModel, body=body,
                           idempotent=idempotency_key is not None)

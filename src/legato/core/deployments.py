@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from legato.core.limits import check_priority
 from legato.core.schedules import CatchupPolicy, ScheduleSpec, check_schedule
 from legato.core.states import StateType
 from legato.errors import DefinitionError
@@ -44,6 +45,8 @@ class DeploymentSpec:
     # The flow's parameters as JSON schema, when the deployer sent it: the server checks
     # defaults and run-now parameters against it and the UI builds its run form from it.
     parameter_schema: dict[str, Any] | None = None
+    # Claim priority of its runs: higher first, within a work queue (a run may override it).
+    priority: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +144,7 @@ def check_deployment(spec: DeploymentSpec) -> DeploymentSpec:
             f"{where} has run_timeout_seconds={spec.run_timeout_seconds!r}; "
             "use a number of seconds greater than 0, or None for no timeout."
         )
+    check_priority(where, spec.priority)
     for schedule in spec.schedules:
         check_schedule(schedule)
     return spec

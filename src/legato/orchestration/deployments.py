@@ -22,6 +22,7 @@ from legato.core.names import run_name
 from legato.core.records import StateEvent
 from legato.core.states import StateType, check_transition
 from legato.errors import Conflict, NotFound, ParameterError
+from legato.orchestration.limits import adopt_deployment, drop_deployment_slots
 from legato.orchestration.service import Timing, timing_after
 from legato.store import deployments as store
 from legato.store import events, flows, schedules
@@ -136,6 +137,10 @@ def update_deployment(
                 "pick another name."
             )
         store.update_deployment(conn, deployment_id, spec, now)
+        if spec.max_active_runs is None:
+            drop_deployment_slots(conn, deployment_id)
+        elif spec.max_active_runs != current.spec.max_active_runs:
+            adopt_deployment(conn, deployment_id, now)
     return read_deployment(db, deployment_id)
 
 
@@ -187,6 +192,8 @@ class SlotRun:
     idempotency_key: str
     message: str
     is_backfill: bool = False
+    # None: the deployment's priority applies (read at claim time).
+    priority: int | None = None
 
 
 def insert_slot_runs(conn: Connection, slot_runs: Sequence[SlotRun], now: datetime) -> int:
@@ -221,6 +228,7 @@ def insert_slot_runs(conn: Connection, slot_runs: Sequence[SlotRun], now: dateti
             "idempotency_key": slot_run.idempotency_key,
             "is_backfill": slot_run.is_backfill,
             "late": False,
+            "priority": slot_run.priority,
         })
     inserted = schedules.insert_runs_once(conn, rows)
     firsts = [

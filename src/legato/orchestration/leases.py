@@ -12,8 +12,9 @@ from legato.core.ids import new_id
 from legato.core.states import StateType, is_terminal
 from legato.core.workers import Claim, ExpiredRun, WorkerRecord
 from legato.errors import NotFound, ParameterError, StaleEpoch
+from legato.orchestration.claims import pick
 from legato.orchestration.service import OrchestrationService
-from legato.store import leases, runs
+from legato.store import leases, runs, slots
 from legato.store import workers as store
 from legato.store.database import Connection
 
@@ -89,7 +90,9 @@ class LeaseService:
         lease_seconds: float,
     ) -> list[Claim]:
         """Move up to `limit` due SCHEDULED runs of `queues` to PENDING, each leased to the
-        worker at a new epoch; oldest scheduled first. Concurrent claimers never share a run."""
+        worker at a new epoch and holding a slot of every limit that applies to it; higher
+        queue priority, then higher run priority, then oldest scheduled first. Concurrent
+        claimers never share a run nor overfill a limit."""
         _check_lease_seconds(lease_seconds)
         if limit <= 0 or not queues:
             return []
@@ -99,16 +102,19 @@ class LeaseService:
             worker = store.read_worker(conn, worker_id)
             if worker is None:
                 raise worker_not_found(worker_id)
-            for run_id in leases.claimable_run_ids(conn, queues, limit, now):
-                current = runs.read_flow_run(conn, run_id, for_update=True)
+            for candidate, keys in pick(conn, queues, limit, now):
+                current = runs.read_flow_run(conn, candidate.id, for_update=True)
                 if current is None or current.state is not StateType.SCHEDULED:
                     continue
                 message = f"claimed by worker {worker.name}"
                 record = self.service.transition(
                     conn, current, StateType.PENDING, message, None, False
                 )
-                epoch = leases.bump_epoch(conn, run_id)
-                leases.grant(conn, run_id, worker_id, epoch, now, expires)
+                epoch = leases.bump_epoch(conn, candidate.id)
+                timeout = candidate.run_timeout_seconds
+                timeout_at = None if timeout is None else now + timedelta(seconds=timeout)
+                leases.grant(conn, candidate.id, worker_id, epoch, now, expires, timeout_at)
+                slots.acquire(conn, keys, candidate.id, now, expires)
                 claims.append(Claim(record, epoch, expires))
         return claims
 
@@ -142,7 +148,10 @@ class LeaseService:
         _check_lease_seconds(lease_seconds)
         expires = now + timedelta(seconds=lease_seconds)
         with self.db.writing() as conn:
-            if not leases.renew(conn, flow_run_id, worker_id, epoch, now, expires):
+            renewed = leases.renew(conn, flow_run_id, worker_id, epoch, now, expires)
+            if renewed:
+                slots.renew(conn, flow_run_id, expires)
+            else:
                 raise StaleEpoch(
                     f"worker {worker_id} no longer holds flow run {flow_run_id} at epoch "
                     f"{epoch} (the lease expired or the run ended); stop executing it."
@@ -168,6 +177,7 @@ class LeaseService:
         if not leases.lock_expired(conn, lease.flow_run_id, now):
             return None  # renewed, re-claimed or released while this sweep waited for the run
         leases.release(conn, lease.flow_run_id)
+        slots.release_run(conn, lease.flow_run_id)
         if current is None or is_terminal(current.state):
             return ExpiredRun(lease.flow_run_id, lease.worker_name, False, False)
         leases.bump_epoch(conn, current.id)

@@ -24,7 +24,7 @@ from legato.core.records import FlowRunRecord
 from legato.core.states import StateType
 from legato.errors import ParameterError
 from legato.orchestration.service import OrchestrationService, check_epoch, flow_run_not_found
-from legato.store import leases, run_inputs, runs
+from legato.store import leases, run_inputs, runs, slots
 
 # At most this many errors are listed in one ParameterError about a run's input.
 MAX_LISTED_ERRORS = 20
@@ -103,6 +103,7 @@ class PauseService:
             run_inputs.save_request(conn, flow_run_id, request, now)
             if request.kind is PauseKind.SUSPEND:
                 leases.release(conn, flow_run_id)
+                slots.release_run(conn, flow_run_id)
             return record
 
     def resume_flow_run(

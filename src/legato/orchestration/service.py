@@ -21,7 +21,7 @@ from legato.core.records import (
 from legato.core.states import RETRYABLE_STATES, StateType, check_transition, is_terminal
 from legato.errors import Conflict, NotFound, StaleEpoch
 from legato.orchestration.batch import BatchPlan, BatchRefused, plan_batch
-from legato.store import cache, events, flows, leases, logs, runs, taskruns
+from legato.store import cache, events, flows, leases, logs, runs, slots, taskruns
 from legato.store.database import Connection, Database
 
 RETRY_MESSAGE = "retry requested"
@@ -210,7 +210,7 @@ class OrchestrationService:
         force: bool,
     ) -> FlowRunRecord:
         """Validate a transition of a run read (locked) in `conn` and apply it there; a
-        terminal state releases the run's lease."""
+        terminal state releases the run's lease and concurrency slots."""
         check_transition(current.state, state, force=force, what=f"flow run {current.id}")
         now = self.clock.now()
         before = Timing(current.start_time, current.end_time, current.run_count)
@@ -230,6 +230,7 @@ class OrchestrationService:
         events.insert_events(conn, [event])
         if is_terminal(state):
             leases.release(conn, current.id)
+            slots.release_run(conn, current.id)
         return dataclasses.replace(
             current,
             state=state,

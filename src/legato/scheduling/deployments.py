@@ -8,6 +8,7 @@ from typing import Any
 
 from legato.core.deployments import DeploymentRecord, DeploymentRun, DeploymentSpec, backfill_key
 from legato.core.ids import new_id
+from legato.core.limits import check_priority
 from legato.errors import ParameterError
 from legato.orchestration import deployments as door
 from legato.orchestration.deployments import SlotRun
@@ -46,6 +47,7 @@ def run_deployment(
     now: datetime,
     parameters: dict[str, Any] | None = None,
     idempotency_key: str | None = None,
+    priority: int | None = None,
 ) -> DeploymentRun:
     """Make one SCHEDULED run of the deployment for now, its default parameters overridden
     by `parameters`; a repeated `idempotency_key` returns the run the first call made.
@@ -53,6 +55,8 @@ def run_deployment(
     >>> run_deployment(db, deployment.id, now=now, parameters={"name": "Ada"}).state
     <StateType.SCHEDULED: 'SCHEDULED'>
     """
+    if priority is not None:
+        check_priority(f"run of deployment {deployment_id}", priority)
     deployment = door.read_deployment(db, deployment_id)
     spec = deployment.spec
     key = f"run:{deployment.id}:{idempotency_key or new_id()}"
@@ -73,6 +77,7 @@ def run_deployment(
                         slot=now,
                         idempotency_key=key,
                         message=f"run of deployment {spec.name!r} requested through the API",
+                        priority=priority,
                     )
                 ],
                 now,

@@ -16,6 +16,7 @@ from legato.core.deployments import (
     DeploymentRun,
     ScheduleRecord,
 )
+from legato.core.limits import MAX_PRIORITY, MIN_PRIORITY
 from legato.core.schedules import CatchupPolicy, ScheduleKind, ScheduleSpec
 from legato.core.states import StateType
 from legato.schemas.api import Page
@@ -104,6 +105,10 @@ class _DeploymentFields(WireModel):
     max_active_runs: int | None = Field(default=None, ge=1, le=MAX_INT)
     run_timeout_seconds: float | None = Field(default=None, gt=0, le=MAX_INT)
     crash_retries: int | None = Field(default=None, ge=0, le=MAX_CRASH_RETRIES)
+    priority: int | None = Field(
+        default=None, ge=MIN_PRIORITY, le=MAX_PRIORITY,
+        description="Claim priority of its runs within their work queue; higher first.",
+    )
     version: Name | None = None
     description: Text | None = None
 
@@ -177,6 +182,7 @@ class DeploymentModel(WireModel):
     max_active_runs: int | None
     run_timeout_seconds: float | None
     crash_retries: int = 0
+    priority: int = 0
     version: str | None
     description: Text | None
     parameter_schema: dict[str, Any] | None = None
@@ -203,6 +209,7 @@ class DeploymentModel(WireModel):
             max_active_runs=spec.max_active_runs,
             run_timeout_seconds=spec.run_timeout_seconds,
             crash_retries=spec.crash_retries,
+            priority=spec.priority,
             version=spec.version,
             description=spec.description,
             parameter_schema=spec.parameter_schema,
@@ -222,6 +229,10 @@ class RunDeploymentBody(WireModel):
 
     parameters: Parameters = Field(default_factory=dict)
     idempotency_key: IdempotencyKey | None = None
+    priority: int | None = Field(
+        default=None, ge=MIN_PRIORITY, le=MAX_PRIORITY,
+        description="This run's claim priority; default: the deployment's.",
+    )
 
 
 class DeploymentRunModel(WireModel):

@@ -36,6 +36,7 @@ def _deployment_values(spec: DeploymentSpec) -> dict[str, Any]:
         "description": spec.description,
         "crash_retries": spec.crash_retries,
         "parameter_schema": spec.parameter_schema,
+        "priority": spec.priority,
     }
 
 
@@ -209,6 +210,7 @@ def _deployment_record(row: Row[Any], schedule_records: list[ScheduleRecord]) ->
         schedules=tuple(s.spec for s in schedule_records),
         crash_retries=row.crash_retries,
         parameter_schema=row.parameter_schema,
+        priority=row.priority,
     )
     return DeploymentRecord(
         id=row.id,

@@ -1,17 +1,14 @@
-"""Queries for leases: pick claimable SCHEDULED runs (SKIP LOCKED on PostgreSQL), grant,
-renew, drop and find expired leases, and read or bump a flow run's fencing epoch."""
+"""Queries for leases: grant, renew, drop and find expired (or timed-out) leases, and read
+or bump a flow run's fencing epoch. The claim query itself is in `legato.store.claims`."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, or_, select, update
+from sqlalchemy import Connection, delete, func, select, update
 
-from legato.core.deployments import DEFAULT_WORK_QUEUE
-from legato.core.states import StateType
 from legato.store.database import upsert
 from legato.store.tables import deployments, flow_runs, leases, workers
 
@@ -28,27 +25,6 @@ class ExpiredLease:
     heartbeat_at: datetime
     crash_count: int
     crash_retries: int | None
-
-
-def claimable_run_ids(
-    conn: Connection, queues: Sequence[str], limit: int, now: datetime
-) -> list[str]:
-    """Ids of SCHEDULED runs due at `now` in `queues`, oldest first, locked for this
-    transaction; PostgreSQL skips rows another claimer has locked."""
-    queue = func.coalesce(deployments.c.work_queue, DEFAULT_WORK_QUEUE)
-    due = func.coalesce(flow_runs.c.scheduled_time, flow_runs.c.created)
-    query = (
-        select(flow_runs.c.id)
-        .select_from(flow_runs.outerjoin(deployments, deployments.c.id == flow_runs.c.deployment_id))
-        .where(flow_runs.c.state == StateType.SCHEDULED.value)
-        .where(or_(flow_runs.c.scheduled_time.is_(None), flow_runs.c.scheduled_time <= now))
-        .where(queue.in_(list(queues)))
-        .order_by(due, flow_runs.c.id)
-        .limit(limit)
-    )
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True, of=flow_runs)
-    return list(conn.execute(query).scalars())
 
 
 def bump_epoch(conn: Connection, flow_run_id: str) -> int:
@@ -77,16 +53,18 @@ def grant(
     epoch: int,
     now: datetime,
     expires_at: datetime,
+    timeout_at: datetime | None = None,
 ) -> None:
-    """Create or replace the lease of a run."""
+    """Create or replace the lease of a run (`timeout_at`: when its run timeout ends it)."""
     values: dict[str, Any] = {
         "flow_run_id": flow_run_id,
         "worker_id": worker_id,
         "epoch": epoch,
         "expires_at": expires_at,
         "heartbeat_at": now,
+        "timeout_at": timeout_at,
     }
-    columns = ["worker_id", "epoch", "expires_at", "heartbeat_at"]
+    columns = ["worker_id", "epoch", "expires_at", "heartbeat_at", "timeout_at"]
     conn.execute(upsert(conn, leases, "flow_run_id", columns), values)
 
 

@@ -174,6 +174,8 @@ flow_runs = Table(
     # and how many times the monitor found the run's holder dead.
     Column("lease_epoch", Integer, nullable=False, default=0, server_default=text("0")),
     Column("crash_count", Integer, nullable=False, default=0, server_default=text("0")),
+    # Added by revision 0006: this run's claim priority; NULL follows its deployment's.
+    Column("priority", Integer),
     Index(None, "created", "id"),
     Index(None, "state", "created"),
     Index(None, "flow_id", "created"),
@@ -210,6 +212,8 @@ deployments = Table(
     Column("crash_retries", Integer, nullable=False, default=0, server_default=text("0")),
     # Added by revision 0005: the flow's parameter JSON schema, when the deployer sent it.
     Column("parameter_schema", json_type()),
+    # Added by revision 0006: the claim priority of its runs (higher is claimed first).
+    Column("priority", Integer, nullable=False, default=0, server_default=text("0")),
     UniqueConstraint("flow_id", "name"),
     Index(None, "created", "id"),
 )
@@ -334,7 +338,11 @@ leases = Table(
     Column("epoch", Integer, nullable=False),
     Column("expires_at", UTCDateTime, nullable=False),
     Column("heartbeat_at", UTCDateTime, nullable=False),
+    # Added by revision 0006: when the run's deployment timeout ends this attempt (the
+    # monitor then asks its worker to stop it); NULL without a timeout or once handled.
+    Column("timeout_at", UTCDateTime),
     Index(None, "expires_at"),
+    Index(None, "timeout_at"),
 )
 
 # Added by revision 0004: the pause points of flow runs and the input each was resumed with.
@@ -354,4 +362,44 @@ run_inputs = Table(
     Column("responded", UTCDateTime),
     PrimaryKeyConstraint("flow_run_id", "key"),
     Index(None, "status", "deadline"),
+)
+
+# Added by revision 0006. Queues are implicit until stored: a queue without a row has
+# priority 0, no concurrency limit and is not paused.
+work_queues = Table(
+    "work_queues",
+    metadata,
+    Column("name", String(255), primary_key=True),
+    Column("priority", Integer, nullable=False),
+    Column("concurrency_limit", Integer),
+    Column("paused", Boolean, nullable=False),
+    Column("description", Text),
+    Column("created", UTCDateTime, nullable=False),
+    Column("updated", UTCDateTime, nullable=False),
+)
+
+# Concurrency limits by tag; the tag "*" limits every flow run.
+concurrency_limits = Table(
+    "concurrency_limits",
+    metadata,
+    Column("tag", String(255), primary_key=True),
+    Column("slot_limit", Integer, nullable=False),
+    Column("created", UTCDateTime, nullable=False),
+    Column("updated", UTCDateTime, nullable=False),
+)
+
+# One row per slot a holder (a flow run) takes against a limit, keyed "tag:<tag>",
+# "deployment:<id>" or "queue:<name>". A slot is a lease: it expires with its run's lease
+# and counts only until then. No foreign keys, as for leases.
+concurrency_slots = Table(
+    "concurrency_slots",
+    metadata,
+    Column("key", String(300), nullable=False),
+    _id("holder_id", nullable=False),
+    _id("flow_run_id", nullable=False),
+    Column("acquired_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("key", "holder_id"),
+    Index(None, "flow_run_id"),
+    Index(None, "expires_at"),
 )

@@ -47,7 +47,7 @@ Offset = Annotated[int, Query(ge=0, le=MAX_INT)]
 _PLAIN_FIELDS = frozenset(
     {"name", "entrypoint", "tags", "work_queue", "paused", "catchup", "catchup_window_seconds",
      "catchup_max_runs", "max_active_runs", "run_timeout_seconds", "version", "description",
-     "crash_retries"}
+     "crash_retries", "priority"}
 )
 _CLEARABLE_FIELDS = frozenset({"max_active_runs", "run_timeout_seconds", "version", "description"})
 
@@ -246,6 +246,7 @@ def run_deployment(
         now=store.now(),
         parameters=body.parameters,
         idempotency_key=body.idempotency_key,
+        priority=body.priority,
     )
     return DeploymentRunModel.from_record(run)
 
