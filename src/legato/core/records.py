@@ -73,6 +73,9 @@ class FlowRunRecord:
     parent_flow_run_id: str | None = None
     parent_task_run_id: str | None = None
     result: ResultRef | None = None
+    # Set for runs a deployment made (its schedule slot, or when it was asked to run).
+    deployment_id: str | None = None
+    scheduled_time: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

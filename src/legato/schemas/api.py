@@ -79,7 +79,10 @@ class Page(WireModel, Generic[T]):
 
 
 class FlowRunPage(Page[FlowRunModel]):
-    """A page of flow runs, newest first."""
+    """A page of flow runs, newest first. Pass `next_cursor` as `cursor` to read the next
+    page (null on the last page); `next_offset` serves clients that page by offset."""
+
+    next_cursor: str | None = None
 
 
 class TaskRunPage(Page[TaskRunModel]):

@@ -167,6 +167,8 @@ class FlowRunModel(WireModel):
     parent_flow_run_id: Id | None = None
     parent_task_run_id: Id | None = None
     result: ResultRefModel | None = None
+    deployment_id: Id | None = None
+    scheduled_time: Timestamp | None = None
 
     @classmethod
     def from_record(cls, record: FlowRunRecord) -> FlowRunModel:
@@ -188,6 +190,8 @@ class FlowRunModel(WireModel):
             parent_flow_run_id=record.parent_flow_run_id,
             parent_task_run_id=record.parent_task_run_id,
             result=_model(record.result),
+            deployment_id=record.deployment_id,
+            scheduled_time=record.scheduled_time,
         )
 
     def to_record(self) -> FlowRunRecord:

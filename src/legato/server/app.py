@@ -13,7 +13,7 @@ from legato.server.idempotency import IdempotencyCache
 from legato.server.limits import DEFAULT_MAX_BODY_BYTES, BodySizeLimit
 from legato.server.params import PROBLEMS
 from legato.server.problems import install_problem_handlers
-from legato.server.routes import cache, deployments, flows, health, run_data
+from legato.server.routes import cache, deployments, flows, health, run_data, views
 from legato.server.routes.pauses import router as pauses_router
 from legato.server.routes.workers import router as workers_router
 from legato.store.database import Database
@@ -45,7 +45,9 @@ def create_app(
     local = backend if isinstance(backend, LocalBackend) else None
     app.state.db = db if db is not None else (local.db if local else None)
     app.state.clock = clock or (local.clock if local else SYSTEM_CLOCK)
-    for router in (health.router, flows.router, run_data.router, cache.router, deployments.router):
+    # views first: its /flow-runs/compare must win over /flow-runs/{flow_run_id}.
+    for router in (health.router, views.router, flows.router, run_data.router, cache.router,
+                   deployments.router):
         app.include_router(router, prefix=API_PREFIX, responses=PROBLEMS)
     app.include_router(workers_router, prefix=API_PREFIX, responses=PROBLEMS)
     app.include_router(pauses_router, prefix=API_PREFIX, responses=PROBLEMS)

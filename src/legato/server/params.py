@@ -8,9 +8,11 @@ from typing import Annotated, Any
 from fastapi import Depends, Path, Request
 
 from legato.core.backend import Backend
+from legato.errors import BackendUnavailable
 from legato.schemas.api import PROBLEM_CONTENT_TYPE, ProblemModel
 from legato.schemas.fields import ID_PATTERN, MAX_ID
 from legato.server.idempotency import IdempotencyCache
+from legato.store.database import Database
 
 
 def _backend(request: Request) -> Backend:
@@ -23,7 +25,19 @@ def _idempotency(request: Request) -> IdempotencyCache:
     return cache
 
 
+def _database(request: Request) -> Database:
+    db: Database | None = request.app.state.db
+    if db is None:
+        raise BackendUnavailable(
+            f"this API server has no database to answer {request.url.path}; run `legato "
+            "server` over a SQLite or PostgreSQL database."
+        )
+    return db
+
+
 BackendDep = Annotated[Backend, Depends(_backend)]
+# The server's database, for the read views of the UI that no Backend method covers.
+DatabaseDep = Annotated[Database, Depends(_database)]
 IdempotencyDep = Annotated[IdempotencyCache, Depends(_idempotency)]
 FlowRunId = Annotated[
     str, Path(pattern=ID_PATTERN, max_length=MAX_ID, description="A flow run id.")

@@ -15,7 +15,7 @@ from legato.errors import ParameterError
 from legato.store.tables import NaiveDatetimeError, flow_runs, flows
 from legato.store.wakeups import mark_claimable
 
-_FLOW_RUN_COLUMNS = (*flow_runs.c, flows.c.name.label("flow_name"))
+FLOW_RUN_COLUMNS = (*flow_runs.c, flows.c.name.label("flow_name"))
 
 
 def result_ref(
@@ -49,7 +49,8 @@ def result_values(result: ResultRef | None) -> dict[str, Any]:
     }
 
 
-def _record(row: Row[Any]) -> FlowRunRecord:
+def flow_run_record(row: Row[Any]) -> FlowRunRecord:
+    """The record of a row selected with FLOW_RUN_COLUMNS."""
     return FlowRunRecord(
         id=row.id,
         flow_name=row.flow_name,
@@ -70,11 +71,14 @@ def _record(row: Row[Any]) -> FlowRunRecord:
         result=result_ref(
             row.result_serializer, row.result_storage, row.result_data, row.result_path
         ),
+        deployment_id=row.deployment_id,
+        scheduled_time=row.scheduled_time,
     )
 
 
-def _select() -> Select[Any]:
-    return select(*_FLOW_RUN_COLUMNS).join(flows, flows.c.id == flow_runs.c.flow_id)
+def select_flow_runs() -> Select[Any]:
+    """Flow runs joined with their flow's name, selecting FLOW_RUN_COLUMNS."""
+    return select(*FLOW_RUN_COLUMNS).join(flows, flows.c.id == flow_runs.c.flow_id)
 
 
 def insert_flow_run(
@@ -150,11 +154,11 @@ def read_flow_run(
 ) -> FlowRunRecord | None:
     """A flow run, or None. `for_update` locks the row until the transaction ends (PostgreSQL;
     SQLite writers are already serialized)."""
-    query = _select().where(flow_runs.c.id == flow_run_id)
+    query = select_flow_runs().where(flow_runs.c.id == flow_run_id)
     if for_update and conn.dialect.name == "postgresql":
         query = query.with_for_update(of=flow_runs)
     row = conn.execute(query).one_or_none()
-    return None if row is None else _record(row)
+    return None if row is None else flow_run_record(row)
 
 
 def list_flow_runs(
@@ -169,7 +173,7 @@ def list_flow_runs(
     """Flow runs matching every given filter, newest first (ties broken by id).
 
     None or an empty `states` means any state (a CLI with no --state option passes ())."""
-    query = _select()
+    query = select_flow_runs()
     if flow_name is not None:
         query = query.where(flows.c.name == flow_name)
     if states:
@@ -178,7 +182,7 @@ def list_flow_runs(
         query = query.where(flow_runs.c.parent_flow_run_id == parent_flow_run_id)
     query = query.order_by(flow_runs.c.created.desc(), flow_runs.c.id.desc())
     query = query.limit(limit).offset(offset)
-    return [_record(row) for row in conn.execute(query)]
+    return [flow_run_record(row) for row in conn.execute(query)]
 
 
 def update_flow_run_state(

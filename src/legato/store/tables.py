@@ -185,6 +185,8 @@ flow_runs = Table(
     Index(None, "idempotency_key", unique=True),
     Index(None, "deployment_id", "scheduled_time"),
     Index(None, "state", "late", "scheduled_time"),
+    # Added by revision 0007: the runs list filtered by deployment, newest first.
+    Index(None, "deployment_id", "created", "id"),
 )
 
 deployments = Table(
@@ -402,4 +404,21 @@ concurrency_slots = Table(
     PrimaryKeyConstraint("key", "holder_id"),
     Index(None, "flow_run_id"),
     Index(None, "expires_at"),
+)
+
+# Added by revision 0007: what runs record for people (tables, markdown, links). No foreign
+# keys: artifacts arrive in write batches that may precede their task run's row.
+artifacts = Table(
+    "artifacts",
+    metadata,
+    _id("id", primary_key=True),
+    _id("flow_run_id", nullable=False),
+    _id("task_run_id"),
+    Column("key", String(255)),
+    Column("kind", String(16), nullable=False),
+    Column("description", Text),
+    Column("data", json_type(), nullable=False),
+    Column("created", UTCDateTime, nullable=False),
+    Index(None, "flow_run_id", "created"),
+    Index(None, "key", "created"),
 )

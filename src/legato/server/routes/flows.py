@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
+from pydantic import AwareDatetime
 
 from legato.core.cancel import cancel_flow_run as cancel_run
 from legato.core.states import StateType
@@ -19,6 +20,7 @@ from legato.schemas.api import (
 )
 from legato.schemas.fields import ID_PATTERN, MAX_ID, MAX_INT, MAX_NAME
 from legato.schemas.records import FlowRunModel, FlowVersionModel, NewFlowRunModel
+from legato.schemas.views import decode_cursor, encode_cursor
 from legato.server.params import (
     NOT_FOUND,
     NOT_FOUND_OR_CONFLICT,
@@ -26,6 +28,9 @@ from legato.server.params import (
     FlowRunId,
     FlowVersionId,
 )
+from legato.store import run_lists
+from legato.store.database import Database
+from legato.store.run_lists import RunFilter
 
 router = APIRouter(tags=["flows"])
 
@@ -60,24 +65,46 @@ def create_flow_run(body: NewFlowRunModel, backend: BackendDep) -> FlowRunModel:
 
 @router.get("/flow-runs", response_model=FlowRunPage)
 def list_flow_runs(
+    request: Request,
     backend: BackendDep,
     flow_name: Annotated[str | None, Query(min_length=1, max_length=MAX_NAME)] = None,
+    deployment_id: Annotated[str | None, Query(pattern=ID_PATTERN, max_length=MAX_ID)] = None,
     state: Annotated[list[StateType] | None, Query(max_length=len(StateType))] = None,
+    tag: Annotated[str | None, Query(min_length=1, max_length=MAX_NAME)] = None,
+    since: Annotated[AwareDatetime | None, Query(description="created at or after")] = None,
+    until: Annotated[AwareDatetime | None, Query(description="created before")] = None,
+    q: Annotated[
+        str | None, Query(min_length=1, max_length=MAX_NAME, description="name, flow or id")
+    ] = None,
     parent_flow_run_id: Annotated[str | None, Query(pattern=ID_PATTERN, max_length=MAX_ID)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = DEFAULT_PAGE,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
     offset: Annotated[int, Query(ge=0, le=MAX_INT)] = 0,
 ) -> FlowRunPage:
-    """Flow runs, newest first; `state` may be given several times."""
-    records = backend.list_flow_runs(
-        flow_name=flow_name,
-        states=state,
-        parent_flow_run_id=parent_flow_run_id,
-        limit=limit,
-        offset=offset,
+    """Flow runs matching every filter, newest first; `state` may be given several times.
+    Page with `cursor` (the previous page's `next_cursor`); `offset` is kept for old clients."""
+    db: Database | None = request.app.state.db
+    if db is None:
+        # An app over a Backend without a database of its own: the protocol's filters only.
+        records = backend.list_flow_runs(
+            flow_name=flow_name, states=state, parent_flow_run_id=parent_flow_run_id,
+            limit=limit, offset=offset,
+        )
+        return FlowRunPage(
+            items=[FlowRunModel.from_record(record) for record in records],
+            next_offset=offset + len(records) if len(records) == limit else None,
+        )
+    where = RunFilter(
+        flow_name=flow_name, deployment_id=deployment_id, states=tuple(state or ()), tag=tag,
+        since=since, until=until, text=q, parent_flow_run_id=parent_flow_run_id,
     )
+    after = decode_cursor(cursor) if cursor is not None else None
+    with db.reading() as conn:
+        records, last = run_lists.list_runs(conn, where, limit=limit, cursor=after, offset=offset)
     return FlowRunPage(
         items=[FlowRunModel.from_record(record) for record in records],
-        next_offset=offset + len(records) if len(records) == limit else None,
+        next_offset=offset + len(records) if last is not None and after is None else None,
+        next_cursor=encode_cursor(*last) if last is not None else None,
     )
 
 
