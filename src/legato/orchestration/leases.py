@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from legato._clock import Clock, perf_seconds
 from legato.core.ids import new_id
+from legato.core.limits import timeout_message
 from legato.core.states import StateType, is_terminal
 from legato.core.workers import Claim, ExpiredRun, WorkerRecord
 from legato.errors import NotFound, ParameterError, StaleEpoch
@@ -169,6 +170,33 @@ class LeaseService:
                 for lease in leases.expired(conn, now)
             )
             return [run for run in handled if run is not None]
+
+    def time_out_runs(self, now: datetime) -> list[str]:
+        """Ask the worker of every run past its deployment's run timeout to stop it: the
+        run becomes CANCELLING with "timed out after N s", which the worker turns into
+        FAILED once the process is gone. Returns the ids of those runs. O(timed-out leases)."""
+        with self.db.writing() as conn:
+            return [
+                lease.flow_run_id for lease in leases.timed_out(conn, now)
+                if self._time_out(conn, lease, now)
+            ]
+
+    def _time_out(self, conn: Connection, lease: leases.TimedOutLease, now: datetime) -> bool:
+        current = runs.read_flow_run(conn, lease.flow_run_id, for_update=True)
+        if not leases.lock_timed_out(conn, lease.flow_run_id, now):
+            return False
+        leases.clear_timeout(conn, lease.flow_run_id)
+        if (current is None or lease.timeout_seconds is None or is_terminal(current.state)
+                or current.state is StateType.CANCELLING):
+            return False  # finished, cancelled already, or its deployment dropped the timeout
+        message = timeout_message(lease.timeout_seconds)
+        self.service.transition(conn, current, StateType.CANCELLING, message, None, True)
+        return True
+
+    def sweep_slots(self, now: datetime) -> int:
+        """Delete concurrency slots whose lease expired (claims already ignore them)."""
+        with self.db.writing() as conn:
+            return slots.delete_expired(conn, now)
 
     def _expire(
         self, conn: Connection, lease: leases.ExpiredLease, now: datetime, default_retries: int

@@ -1,7 +1,8 @@
 """The monitor: `tick(now)` finds runs whose lease expired (their worker stopped
 heartbeating), marks them CRASHED with the reason, fences off the old holder, and
 reschedules them when their crash retries allow; it also fails suspended runs nobody
-resumed in time. `run()` is the forever loop around it."""
+resumed in time, stops runs past their deployment's run timeout and deletes expired
+concurrency slots. `run()` is the forever loop around it."""
 
 from __future__ import annotations
 
@@ -52,6 +53,7 @@ class Monitor:
         """Crash (and maybe reschedule) every run whose lease expired before `now`."""
         now = self.clock.now() if now is None else now
         self.sweep_pauses(now)
+        self.sweep_timeouts(now)
         handled: list[ExpiredRun] = []
         while True:
             batch = self.leases.expire_leases(now, default_retries=self.default_retries)
@@ -62,7 +64,18 @@ class Monitor:
                                  run.flow_run_id, run.worker_name,
                                  "; rescheduled" if run.rescheduled else "")
             if not batch:
+                self.leases.sweep_slots(now)
                 return handled
+
+    def sweep_timeouts(self, now: datetime) -> list[str]:
+        """Move every run past its deployment's run timeout to CANCELLING (its worker then
+        stops it and ends it FAILED); return their ids."""
+        stopped: list[str] = []
+        while batch := self.leases.time_out_runs(now):
+            stopped.extend(batch)
+            for flow_run_id in batch:
+                _log.warning("flow run %s timed out; asking its worker to stop it", flow_run_id)
+        return stopped
 
     def sweep_pauses(self, now: datetime) -> list[str]:
         """Fail every suspended run not resumed before its deadline; return their ids."""

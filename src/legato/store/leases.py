@@ -163,3 +163,45 @@ def set_crash_retries(conn: Connection, deployment_id: str, retries: int) -> boo
         update(deployments).where(deployments.c.id == deployment_id).values(crash_retries=retries)
     )
     return result.rowcount == 1
+
+
+@dataclass(frozen=True, slots=True)
+class TimedOutLease:
+    """A lease whose run timeout passed, with the deployment's timeout in seconds."""
+
+    flow_run_id: str
+    timeout_seconds: float | None
+
+
+def timed_out(conn: Connection, now: datetime, limit: int = EXPIRED_BATCH) -> list[TimedOutLease]:
+    """Leases whose run timeout passed before `now`, earliest first (timeout_at index); not
+    locked: lock the run's row first, then `lock_timed_out`."""
+    query = (
+        select(leases.c.flow_run_id, deployments.c.run_timeout_seconds)
+        .select_from(
+            leases.outerjoin(flow_runs, flow_runs.c.id == leases.c.flow_run_id)
+            .outerjoin(deployments, deployments.c.id == flow_runs.c.deployment_id)
+        )
+        .where(leases.c.timeout_at < now)
+        .order_by(leases.c.timeout_at)
+        .limit(limit)
+    )
+    return [TimedOutLease(row.flow_run_id, row.run_timeout_seconds) for row in conn.execute(query)]
+
+
+def lock_timed_out(conn: Connection, flow_run_id: str, now: datetime) -> bool:
+    """Lock a run's lease if its timeout still passed at `now`; False when the lease was
+    dropped or re-granted meanwhile. Lock the flow run's row first (lock order)."""
+    query = (
+        select(leases.c.flow_run_id)
+        .where(leases.c.flow_run_id == flow_run_id)
+        .where(leases.c.timeout_at < now)
+    )
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    return conn.execute(query).first() is not None
+
+
+def clear_timeout(conn: Connection, flow_run_id: str) -> None:
+    """The run's timeout was handled: the monitor does not look at it again."""
+    conn.execute(update(leases).where(leases.c.flow_run_id == flow_run_id).values(timeout_at=None))

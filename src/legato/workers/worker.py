@@ -16,6 +16,7 @@ from datetime import datetime
 from legato._clock import SYSTEM_CLOCK, Clock
 from legato.core.backend import Backend
 from legato.core.cancel import CANCEL_REASON
+from legato.core.limits import is_timeout_message
 from legato.core.states import StateType, is_terminal
 from legato.core.workers import DEFAULT_LEASE_SECONDS, Claim
 from legato.errors import BackendUnavailable, Conflict, LegatoError, NotFound
@@ -135,16 +136,21 @@ class Worker:
 
     def cancel_once(self) -> list[str]:
         """Terminate the child of every held run that is CANCELLING (SIGTERM, then SIGKILL
-        after a short grace) and end the run CANCELLED; return the ids of those runs."""
+        after a short grace) and end the run CANCELLED, or FAILED with the reason when the
+        monitor stopped it for its run timeout; return the ids of those runs."""
         cancelled = []
         for run in list(self.running.values()):
             try:
-                state = self.backend.read_flow_run(run.flow_run_id).state
+                record = self.backend.read_flow_run(run.flow_run_id)
             except LegatoError as error:
                 _log.warning("could not read flow run %s: %s", run.flow_run_id, error)
                 continue
-            if state is not StateType.CANCELLING:
+            if record.state is not StateType.CANCELLING:
                 continue
+            if is_timeout_message(record.state_message):
+                ending, reason = StateType.FAILED, record.state_message
+            else:
+                ending, reason = StateType.CANCELLED, CANCEL_REASON
             run.child.terminate()
             _wait(run.child, self.clock, self.cancel_grace_seconds)
             del self.running[run.flow_run_id]
@@ -152,8 +158,8 @@ class Worker:
             _log.info("worker %s cancelled flow run %s", self.name, run.flow_run_id)
             try:
                 if not is_terminal(self.backend.read_flow_run(run.flow_run_id).state):
-                    self.backend.set_flow_run_state(run.flow_run_id, StateType.CANCELLED,
-                                                    message=CANCEL_REASON, epoch=run.epoch)
+                    self.backend.set_flow_run_state(run.flow_run_id, ending, message=reason,
+                                                    epoch=run.epoch)
             except LegatoError as error:  # lost meanwhile, or unreachable: the monitor decides
                 _log.warning("could not mark flow run %s CANCELLED: %s", run.flow_run_id, error)
         return cancelled

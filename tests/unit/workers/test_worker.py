@@ -11,6 +11,7 @@ import pytest
 from legato._clock import FakeClock
 from legato.core.cancel import CANCEL_REASON
 from legato.core.ids import new_id
+from legato.core.limits import timeout_message
 from legato.core.records import NewFlowRun
 from legato.core.states import StateType as S
 from legato.testing import InMemoryBackend
@@ -178,6 +179,21 @@ def test_a_cancelling_run_has_its_child_terminated_and_ends_cancelled(
     assert set(worker.running) == {kept}
     assert not launcher.children[kept].terminated
     assert worker.cancel_once() == []
+
+
+def test_a_run_stopped_for_its_timeout_ends_failed_with_the_reason(
+    worker: Worker, backend: InMemoryBackend, launcher: FakeLauncher, clock: FakeClock,
+) -> None:
+    (run_id,) = schedule(backend, 1)
+    worker.poll_once(clock.now())
+    launcher.children[run_id].exit_on_terminate = -15
+    backend.set_flow_run_state(run_id, S.RUNNING, epoch=launcher.epochs[run_id])
+    backend.set_flow_run_state(run_id, S.CANCELLING, message=timeout_message(30), force=True)
+    assert worker.cancel_once() == [run_id]
+    assert launcher.children[run_id].terminated
+    record = backend.read_flow_run(run_id)
+    assert (record.state, record.state_message) == (S.FAILED, "timed out after 30 s")
+    assert run_id not in backend.leases
 
 
 def test_poll_once_with_a_wait_launches_a_run_scheduled_while_it_waits(
