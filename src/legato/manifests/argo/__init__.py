@@ -16,6 +16,7 @@ from .model import (
     WorkflowTemplate,
 )
 from .problems import ManifestProblem, Position
+from .resolve import ChainResolver, LocalTemplateResolver, TemplateResolver
 from .validate import (
     Validation,
     load_manifests,
@@ -26,6 +27,9 @@ from .validate import (
 )
 
 __all__ = [
+    "ChainResolver",
+    "LocalTemplateResolver",
+    "TemplateResolver",
     "ClusterWorkflowTemplate",
     "CronWorkflow",
     "DagTask",

@@ -34,10 +34,15 @@ class SourceMap:
         self.file = file
         self._values: dict[KeyPath, tuple[int, int]] = {}
         self._keys: dict[KeyPath, tuple[int, int]] = {}
+        # one-line scalars: 0 when plain, 1 when quoted (the text starts one column later)
+        self._inline: dict[KeyPath, int] = {}
 
     def record(self, path: KeyPath, node: yaml.Node, key: yaml.Node | None = None) -> None:
         mark = node.start_mark
         self._values.setdefault(path, (mark.line + 1, mark.column + 1))
+        if (isinstance(node, yaml.ScalarNode) and node.style in (None, "'", '"')
+                and node.end_mark.line == mark.line):
+            self._inline.setdefault(path, 1 if node.style else 0)
         if key is not None:
             kmark = key.start_mark
             self._keys.setdefault(path, (kmark.line + 1, kmark.column + 1))
@@ -45,6 +50,14 @@ class SourceMap:
     def value(self, path: KeyPath) -> Position:
         """Where the value at `path` starts (or its nearest recorded parent)."""
         return self._find(path, self._values)
+
+    def inside(self, path: KeyPath, offset: int) -> Position:
+        """Where character `offset` of the string at `path` is, when it is written on one
+        line; otherwise where the string starts."""
+        start = self.value(path)
+        if path not in self._inline:
+            return start
+        return Position(self.file, start.line, start.column + self._inline[path] + offset)
 
     def key(self, path: KeyPath) -> Position:
         """Where the key of `path` is written (the value's position for list items)."""

@@ -3,6 +3,7 @@ Every layer (YAML, schema, semantics) reports through these so callers get all p
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -83,3 +84,9 @@ def raise_for(problems: Iterable[ManifestProblem]) -> None:
         lines
     )
     raise ManifestError(head, problems=lines)
+
+
+def did_you_mean(name: str, choices: Iterable[str], otherwise: str) -> str:
+    """A "did you mean" fix when a close name exists, else `otherwise`."""
+    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else otherwise

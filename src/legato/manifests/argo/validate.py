@@ -4,17 +4,17 @@ run FILE.yaml` and deploying YAML all come through here."""
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .build import build_manifest
 from .loader import Document, load_file, load_text
-from .model import MANIFEST_KINDS, Manifest
-from .problems import ManifestProblem, Position, format_path, raise_for, sort_problems
-
-API_VERSION = "argoproj.io/v1alpha1"
+from .model import Manifest
+from .problems import ManifestProblem, Position, raise_for, sort_problems
+from .resolve import ChainResolver, LocalTemplateResolver, TemplateResolver
+from .schema import check_schema
+from .semantics import check_semantics
 
 
 @dataclass(frozen=True)
@@ -29,76 +29,71 @@ class Validation:
         return not self.problems
 
 
-def _kind_problems(document: Document) -> list[ManifestProblem]:
-    data = document.data
-    if not isinstance(data, dict):
-        return [ManifestProblem(document.at(()), "", "the document is not a mapping",
-                                "write an Argo manifest with apiVersion, kind, metadata and spec",
-                                "schema")]
-    problems = []
-    kind = data.get("kind")
-    if kind not in MANIFEST_KINDS:
-        close = difflib.get_close_matches(str(kind), list(MANIFEST_KINDS), n=1)
-        fix = (f"did you mean '{close[0]}'?" if close else
-               f"use one of {', '.join(MANIFEST_KINDS)}")
-        where = document.source.value(("kind",)) if "kind" in data else document.at(())
-        problems.append(ManifestProblem(where, "kind", f"unsupported kind {kind!r}", fix,
-                                        "schema"))
-    if data.get("apiVersion") != API_VERSION:
-        where = document.source.value(("apiVersion",)) if "apiVersion" in data else \
-            document.at(())
-        problems.append(ManifestProblem(
-            where, format_path(("apiVersion",)),
-            f"apiVersion is {data.get('apiVersion')!r}", f"set it to '{API_VERSION}'", "schema"))
-    return problems
-
-
-def validate_documents(documents: Iterable[Document]) -> Validation:
-    """Check loaded documents and build their model."""
-    manifests: list[Manifest] = []
+def validate_documents(documents: Iterable[Document], resolver: TemplateResolver | None = None,
+                       search_dirs: Iterable[str | Path] = (),
+                       skip_files: Iterable[str | Path] = ()) -> Validation:
+    """Check loaded documents and build their model. Templates named by templateRef are looked
+    up among the documents, then through `resolver`, then in YAML files in `search_dirs`."""
+    built: list[tuple[Manifest, Document]] = []
     problems: list[ManifestProblem] = []
     for document in documents:
-        found = _kind_problems(document)
-        problems.extend(found)
+        problems.extend(check_schema(document))
         manifest = build_manifest(document)
         if manifest is not None:
-            manifests.append(manifest)
-    return Validation(manifests, sort_problems(problems))
+            built.append((manifest, document))
+    local = LocalTemplateResolver([m for m, _ in built])
+    nearby = LocalTemplateResolver(search_dirs=search_dirs)
+    nearby.skip_files(skip_files)
+    chain = ChainResolver(local, *([resolver] if resolver else []), nearby)
+    for manifest, document in built:
+        problems.extend(check_semantics(manifest, document, chain))
+    return Validation([m for m, _ in built], sort_problems(problems))
 
 
-def validate_files(paths: Iterable[str | Path]) -> Validation:
-    """Load and check every file; problems of all files are collected."""
+def validate_files(paths: Iterable[str | Path],
+                   resolver: TemplateResolver | None = None) -> Validation:
+    """Load and check every file; problems of all files are collected. Templates missing from
+    the files are looked for in the other YAML files of their folders."""
     documents: list[Document] = []
     problems: list[ManifestProblem] = []
-    for path in paths:
+    files = list(paths)
+    for path in files:
         docs, found = load_file(path)
         documents.extend(docs)
         problems.extend(found)
         if not docs and not found:
             problems.append(ManifestProblem(Position(str(path)), "", "the file holds no manifest",
                                             "write an Argo Workflow in it", "yaml"))
-    checked = validate_documents(documents)
+    folders = dict.fromkeys(Path(f).resolve().parent for f in files)
+    checked = validate_documents(documents, resolver, folders, files)
     return Validation(checked.manifests, sort_problems([*problems, *checked.problems]))
 
 
-def validate_text(text: str, file: str = "<text>") -> Validation:
+def validate_text(text: str, file: str = "<text>",
+                  resolver: TemplateResolver | None = None) -> Validation:
     """`validate_files` for YAML held in memory (a request body, a test)."""
     documents, problems = load_text(text, file)
-    checked = validate_documents(documents)
+    checked = validate_documents(documents, resolver)
     return Validation(checked.manifests, sort_problems([*problems, *checked.problems]))
 
 
-def validate(paths: Iterable[str | Path]) -> list[ManifestProblem]:
+def validate(paths: Iterable[str | Path],
+             resolver: TemplateResolver | None = None) -> list[ManifestProblem]:
     """Every problem in the given manifest files, in file order.
 
     >>> for problem in validate(["flow.yaml"]): print(problem)
-    flow.yaml:9:19: spec.templates[0].steps[0][0].template: unknown template 'prnt'; ...
+    flow.yaml:9:19: spec.templates[0].steps[0][0].template: step 'hello' names unknown ...
     """
-    return validate_files(paths).problems
+    return validate_files(paths, resolver).problems
 
 
-def load_manifests(paths: Iterable[str | Path]) -> list[Manifest]:
-    """The manifests in the files, or ManifestError listing every problem."""
-    checked = validate_files(paths)
+def load_manifests(paths: Iterable[str | Path],
+                   resolver: TemplateResolver | None = None) -> list[Manifest]:
+    """The manifests in the files, or ManifestError listing every problem.
+
+    >>> [m.name for m in load_manifests(["hello.yaml"])]
+    ['hello-world']
+    """
+    checked = validate_files(paths, resolver)
     raise_for(checked.problems)
     return checked.manifests
