@@ -17,6 +17,7 @@ from legato.engine.futures import LegatoFuture, LegatoFutureList
 from legato.engine.inputs import allow_failure, quote, unmapped
 from legato.engine.run_logging import get_run_logger
 from legato.engine.states import State
+from legato.sdk.events import emit_event
 from legato.sdk.flows import Flow, flow
 from legato.sdk.pauses import pause_flow_run, suspend_flow_run
 from legato.sdk.runtime import retry_flow_run
@@ -44,6 +45,7 @@ __all__ = [
     "Task",
     "__version__",
     "allow_failure",
+    "emit_event",
     "flow",
     "get_run_logger",
     "pause_flow_run",

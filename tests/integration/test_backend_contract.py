@@ -28,6 +28,7 @@ from legato.errors import BackendUnavailable, Conflict, NotFound, StateTransitio
 from legato.orchestration.local import LocalBackend
 from legato.store.database import Database
 
+from .event_contract import EventContract
 from .lease_contract import LeaseContract
 from .pause_contract import PauseContract
 
@@ -97,7 +98,7 @@ def completed_task(flow_run_id: str, key: str, **kw: object) -> tuple[TaskRunRow
     return row, chain(row.id, S.PENDING, S.RUNNING, S.COMPLETED, at=row.created)
 
 
-class BackendContract(LeaseContract, PauseContract):
+class BackendContract(LeaseContract, PauseContract, EventContract):
     """Tests every Backend must pass; subclasses provide the `backend` fixture."""
 
     @pytest.fixture

@@ -10,6 +10,7 @@ import click
 from .db import db_group
 from .deploy import deploy_command
 from .deployments import backfill_command, deployments_group
+from .events import events_group
 from .resume import resume_command
 from .run import run_command
 from .runs import runs_group
@@ -47,6 +48,7 @@ cli.add_command(workers_group)
 cli.add_command(deploy_command)
 cli.add_command(deployments_group)
 cli.add_command(backfill_command)
+cli.add_command(events_group)
 
 
 def main() -> None:

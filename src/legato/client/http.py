@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import PydanticSerializationError
 
 from legato._clock import SYSTEM_CLOCK, Clock
+from legato.client.http_events import HttpEvents
 from legato.client.http_pauses import HttpPauses
 from legato.client.session import ApiSession, Params
 from legato.core.ids import new_id
@@ -98,7 +99,7 @@ def _check_page(limit: int, offset: int, what: str) -> None:
         raise ParameterError(f"{what} got limit={limit}, offset={offset}; both must be 0 or more.")
 
 
-class HttpBackend(HttpPauses):
+class HttpBackend(HttpPauses, HttpEvents):
     """The Backend protocol spoken to a Legato server over HTTP.
 
     >>> backend = HttpBackend("http://127.0.0.1:4200")

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
+from legato.core.events import EventRecord, NewEvent
 from legato.core.pauses import PauseRequest, RunInputRecord
 from legato.core.records import (
     FlowRunRecord,
@@ -190,6 +191,25 @@ class Backend(Protocol):
 
     def read_run_input(self, flow_run_id: str, key: str | None = None) -> RunInputRecord | None:
         """A run's pause point by key, or (no key) the one it waits at now; None if absent."""
+        ...
+
+    # -- events ----------------------------------------------------------------------------
+    def emit_event(self, event: NewEvent) -> EventRecord:
+        """Check and store an event (ParameterError for a bad or reserved name, a payload that
+        is not a JSON object or is too large); an `id` already stored returns that event."""
+        ...
+
+    def list_events(
+        self,
+        *,
+        name: str | None = None,
+        prefix: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[EventRecord]:
+        """Events newest first, by exact name or name prefix, occurred in [since, until)."""
         ...
 
     def close(self) -> None:

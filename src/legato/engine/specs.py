@@ -30,6 +30,8 @@ class TaskSpec:
     cache_expiration: timedelta | None = None
     refresh_cache: bool = False
     outputs: Sequence[str] | Callable[..., Sequence[str] | str] | None = None
+    # Asset URLs (str.format templates over the call's parameters) a completed run updated.
+    produces: tuple[str, ...] = ()
     log_prints: bool | None = None
     # None: persist when serializable (else warn, and a resumed run re-executes the task);
     # False: keep the result in memory only; True: an unserializable result fails the run.

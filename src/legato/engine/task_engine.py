@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from legato.core.events import ASSET_UPDATED, NewEvent, flow_run_resource
 from legato.core.ids import new_id
 from legato.core.records import Edge, ResultRef, TaskRunRecord
 from legato.core.states import SUCCESS_STATES, StateType
@@ -229,6 +230,8 @@ class TaskRun:
                         "again: %s", exc)
             self.end_time = now = flow.clock.now()
             self.emit(S.COMPLETED, None, now)
+            if spec.produces:
+                _announce_assets(ctx, self.id, now)
             if self.cache_key is not None and self.result_ref is not None:
                 expires = (self.end_time + spec.cache_expiration) if spec.cache_expiration else None
                 flow.backend.write_cache(self.cache_key, self.result_ref, expires)
@@ -342,6 +345,25 @@ def _resolve_future(future: LegatoFuture[Any], allowed: bool) -> Any:
     state = future._state
     assert state is not None
     return state.result(raise_on_failure=not allowed)
+
+
+def _announce_assets(ctx: TaskRunContext, task_run_id: str, now: datetime) -> None:
+    """A `legato.asset.updated` event per asset of `produces=`. The task already completed:
+    an asset URL that cannot be formatted or an event that cannot be stored is logged, not
+    turned into a failure."""
+    flow = ctx.flow
+    run_resource = flow_run_resource(flow.flow_run.id)
+    for template in ctx.spec.produces:
+        try:
+            asset = template.format(**ctx.parameters) if "{" in template else template
+            flow.backend.emit_event(NewEvent(
+                name=ASSET_UPDATED, resource=asset, occurred=now,
+                payload={"asset": asset, "task_name": ctx.spec.name, "task_run_id": task_run_id,
+                         "flow_name": flow.spec.name, "flow_run_id": flow.flow_run.id},
+                related=(run_resource, f"legato.task-run.{task_run_id}")))
+        except Exception as exc:  # the task's own outcome stands; the asset event is extra
+            _run_logger(ctx).warning("could not announce asset %r as updated: %s: %s",
+                                     template, type(exc).__name__, exc)
 
 
 def _resolve_outputs(spec: TaskSpec, params: dict[str, Any]) -> list[str]:

@@ -23,6 +23,7 @@ from legato.core.records import StateEvent
 from legato.core.states import StateType, check_transition
 from legato.errors import Conflict, NotFound, ParameterError
 from legato.orchestration.limits import adopt_deployment, drop_deployment_slots
+from legato.orchestration.run_events import RunChange, record_run_changes
 from legato.orchestration.service import Timing, timing_after
 from legato.store import deployments as store
 from legato.store import events, flows, schedules
@@ -237,4 +238,9 @@ def insert_slot_runs(conn: Connection, slot_runs: Sequence[SlotRun], now: dateti
         if row["id"] in inserted
     ]
     events.insert_events(conn, firsts)
+    record_run_changes(conn, [
+        RunChange(row["id"], row["name"], tuple(row["tags"]), None, state, row["state_message"])
+        for row in rows
+        if row["id"] in inserted
+    ], now)
     return len(inserted)

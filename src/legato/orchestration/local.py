@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from legato._clock import SYSTEM_CLOCK, Clock
+from legato.core.events import EventRecord, NewEvent
 from legato.core.pauses import PauseRequest, RunInputRecord
 from legato.core.records import (
     FlowRunRecord,
@@ -27,7 +28,7 @@ from legato.orchestration.leases import LeaseService
 from legato.orchestration.pauses import PauseService
 from legato.orchestration.service import OrchestrationService, flow_run_not_found
 from legato.settings import Settings
-from legato.store import cache, events, flows, logs, migrate, runs, taskruns
+from legato.store import cache, event_log, events, flows, logs, migrate, runs, taskruns
 from legato.store.database import Connection, Database, ensure_sqlite_directory, safe_url
 
 T = TypeVar("T")
@@ -225,6 +226,28 @@ class LocalBackend:
     def read_run_input(self, flow_run_id: str, key: str | None = None) -> RunInputRecord | None:
         self._check_open()
         return self.pauses.read_run_input(flow_run_id, key)
+
+    def emit_event(self, event: NewEvent) -> EventRecord:
+        self._check_open()
+        return self.service.emit_event(event)
+
+    def list_events(
+        self,
+        *,
+        name: str | None = None,
+        prefix: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[EventRecord]:
+        _check_page(limit, offset, "list_events")
+        return self._read(
+            lambda conn: event_log.list_events(
+                conn, name=name, prefix=prefix, since=since, until=until, limit=limit,
+                offset=offset,
+            )
+        )
 
     def close(self) -> None:
         self._closed = True

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from legato._clock import SYSTEM_CLOCK, Clock
+from legato.core.events import EventRecord, NewEvent, check_new_event
 from legato.core.records import (
     FlowRunRecord,
     NewFlowRun,
@@ -21,6 +22,7 @@ from legato.core.records import (
 from legato.core.states import RETRYABLE_STATES, StateType, check_transition, is_terminal
 from legato.errors import Conflict, NotFound, StaleEpoch
 from legato.orchestration.batch import BatchPlan, BatchRefused, plan_batch
+from legato.orchestration.run_events import RunChange, record_run_changes, store_event
 from legato.store import cache, events, flows, leases, logs, runs, slots, taskruns
 from legato.store.database import Connection, Database
 
@@ -142,6 +144,8 @@ class OrchestrationService:
         )
         first = StateEvent(new.id, "flow", None, new.state, new.created, new.state_message)
         events.insert_events(conn, [first])
+        change = RunChange(new.id, new.name, tuple(new.tags), None, new.state, new.state_message)
+        record_run_changes(conn, [change], new.created)
 
     @staticmethod
     def _duplicate(flow_run_id: str) -> Conflict:
@@ -228,6 +232,7 @@ class OrchestrationService:
         )
         event = StateEvent(current.id, "flow", current.state, state, now, message, force)
         events.insert_events(conn, [event])
+        record_run_changes(conn, [RunChange.of(current, state, message)], now)
         if is_terminal(state):
             leases.release(conn, current.id)
             slots.release_run(conn, current.id)
@@ -315,6 +320,12 @@ class OrchestrationService:
                     "give each call its own task key."
                 )
         return refused
+
+    def emit_event(self, event: NewEvent) -> EventRecord:
+        """Check and store an event; a known id returns the stored one."""
+        check_new_event(event, f"event {event.name!r}")
+        with self.db.writing() as conn:
+            return store_event(conn, event, self.clock.now())
 
     def write_cache(self, cache_key: str, result: ResultRef, expires: datetime | None) -> None:
         """Store (or replace) a cached result."""

@@ -13,6 +13,7 @@ from legato.core.deployments import schedule_key
 from legato.core.schedules import CatchupPolicy
 from legato.errors import ConfigError
 from legato.orchestration.deployments import SlotRun, insert_slot_runs
+from legato.orchestration.run_events import record_late_runs
 from legato.orchestration.service import OrchestrationService
 from legato.scheduling.catchup import SlotPlan, plan_slots
 from legato.scheduling.slots import compile_schedule, next_slot
@@ -87,6 +88,7 @@ class Scheduler:
                 break
         with self.db.writing() as conn:
             late = schedules.flag_late_runs(conn, now - self.late_after)
+            record_late_runs(conn, late, now)
         if late:
             _log.info("flagged %d scheduled runs late (not started %s after their slot)",
                       len(late), self.late_after)

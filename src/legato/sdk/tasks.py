@@ -13,6 +13,7 @@ from typing import Any, Generic, TypeVar, overload
 import orjson
 from typing_extensions import ParamSpec
 
+from legato.core.events import MAX_RESOURCE
 from legato.core.retry import build_retry_policy
 from legato.engine import calls
 from legato.engine.context import TaskRunContext, current_flow_run
@@ -40,6 +41,21 @@ def _check_timeout(owner: str, timeout: float | None) -> float | None:
     return float(timeout)
 
 
+def _check_produces(owner: str, produces: Iterable[str] | None) -> tuple[str, ...]:
+    if produces is None:
+        return ()
+    if isinstance(produces, str):
+        produces = [produces]
+    assets = tuple(produces)
+    for asset in assets:
+        if not isinstance(asset, str) or "://" not in asset or len(asset) > MAX_RESOURCE:
+            raise DefinitionError(
+                f"{owner} got produces={asset!r}; give asset URLs with a scheme, such as "
+                f"'s3://bucket/key' or 'file:///data/out.csv' (at most {MAX_RESOURCE} characters)."
+            )
+    return assets
+
+
 class Task(Generic[P, R]):
     """A function run as tracked task runs inside flows. Create it with `@task`."""
 
@@ -61,6 +77,7 @@ class Task(Generic[P, R]):
         cache_expiration: timedelta | None = None,
         refresh_cache: bool | None = None,
         outputs: Sequence[str] | Callable[..., Sequence[str] | str] | None = None,
+        produces: Iterable[str] | None = None,
         log_prints: bool | None = None,
         on_completion: Iterable[Hook] | None = None,
         on_failure: Iterable[Hook] | None = None,
@@ -91,7 +108,8 @@ class Task(Generic[P, R]):
             retry_max_delay_seconds=retry_max_delay_seconds,
             retry_condition_fn=retry_condition_fn, timeout_seconds=timeout_seconds,
             cache_key_fn=cache_key_fn, cache_expiration=cache_expiration,
-            refresh_cache=refresh_cache, outputs=outputs, log_prints=log_prints,
+            refresh_cache=refresh_cache, outputs=outputs, produces=produces,
+            log_prints=log_prints,
             on_completion=on_completion, on_failure=on_failure, persist_result=persist_result,
         )
         self.retries = retries or 0
@@ -104,7 +122,8 @@ class Task(Generic[P, R]):
             owner=self, tags=self.tags, timeout_seconds=_check_timeout(owner, timeout_seconds),
             retry_condition_fn=retry_condition_fn, cache_key_fn=cache_key_fn,
             cache_expiration=cache_expiration, refresh_cache=bool(refresh_cache),
-            outputs=outputs, log_prints=log_prints, persist_result=persist_result,
+            outputs=outputs, produces=_check_produces(owner, produces),
+            log_prints=log_prints, persist_result=persist_result,
             on_completion=_check_hooks(owner, "on_completion", on_completion),
             on_failure=_check_hooks(owner, "on_failure", on_failure),
             parameter_names=tuple(signature.parameters),

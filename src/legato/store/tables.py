@@ -422,3 +422,33 @@ artifacts = Table(
     Index(None, "flow_run_id", "created"),
     Index(None, "key", "created"),
 )
+
+# Added by revision 0008: events (flow-run state changes, asset updates, webhooks, custom
+# events). `seq` orders them as stored and is the cursor the trigger and notification loops
+# follow; `id` is the public identity a sender may choose, so a retried webhook is stored once.
+events = Table(
+    "events",
+    metadata,
+    Column(
+        "seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    _id("id", nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("occurred", UTCDateTime, nullable=False),
+    Column("received", UTCDateTime, nullable=False),
+    Column("resource", String(512), nullable=False),
+    Column("payload", json_type(), nullable=False),
+    Column("related", json_type(), nullable=False),
+    Index(None, "id", unique=True),
+    Index(None, "name", "seq"),
+    Index(None, "received"),
+)
+
+# How far each background consumer of `events` has read (by seq).
+event_cursors = Table(
+    "event_cursors",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("updated", UTCDateTime, nullable=False),
+)

@@ -11,6 +11,7 @@ from typing import Any
 
 from legato._clock import SYSTEM_CLOCK, Clock, perf_seconds
 from legato.core.deployments import DEFAULT_WORK_QUEUE
+from legato.core.events import EventRecord
 from legato.core.ids import new_id
 from legato.core.pauses import RunInputRecord
 from legato.core.records import (
@@ -26,10 +27,11 @@ from legato.core.records import (
 from legato.core.states import RETRYABLE_STATES, TERMINAL_STATES, StateType, check_transition
 from legato.core.workers import Claim, WorkerRecord
 from legato.errors import Conflict, NotFound, StaleEpoch, StateTransitionError
+from legato.testing.memory_events import InMemoryEvents
 from legato.testing.memory_pauses import InMemoryPauses
 
 
-class InMemoryBackend(InMemoryPauses):
+class InMemoryBackend(InMemoryPauses, InMemoryEvents):
     """A Backend kept in memory; thread-safe; `writes` counts committed batches."""
 
     def __init__(self, clock: Clock = SYSTEM_CLOCK) -> None:
@@ -49,6 +51,7 @@ class InMemoryBackend(InMemoryPauses):
         # flow run id -> (worker id, epoch, expires at)
         self.leases: dict[str, tuple[str, int, datetime]] = {}
         self.run_inputs: dict[tuple[str, str], RunInputRecord] = {}
+        self.emitted: list[EventRecord] = []
 
     def register_flow_version(self, flow_name: str, source: str, source_hash: str,
                               entrypoint: str | None) -> str:
