@@ -162,3 +162,18 @@ def test_deploy_sets_crash_retries_and_redeploying_without_resets_them(
     assert deployment["crash_retries"] == 0
     bad = legato(server, "deploy", HELLO, "--name", "x", "--crash-retries", "-1", status=2)
     assert "crash-retries" in bad.output
+
+
+def test_a_deployment_may_leave_required_parameters_to_each_run(
+    server: ServerThread, tmp_path: Path
+) -> None:
+    flows = tmp_path / "needs.py"
+    flows.write_text("from legato import flow\n\n@flow\ndef needs(n: int, label: str = 'x') -> int:\n"
+                     "    return n\n")
+    legato(server, "deploy", f"{flows}:needs", "--name", "open")
+    [deployment] = as_json(server, "deployments", "ls")
+    assert deployment["parameters"] == {}
+    missing = legato(server, "deployments", "run", "needs/open", status=2)
+    assert "n" in missing.output and "required" in missing.output
+    run = as_json(server, "deployments", "run", "needs/open", "-p", "n=3")
+    assert run["parameters"] == {"n": 3}

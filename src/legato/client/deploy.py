@@ -75,7 +75,10 @@ def deploy_flow(
         raise DefinitionError(f"deploy got {flow!r}, which is not a @flow; deploy a flow.")
     where = f"deployment {options.name!r} of flow {flow.name!r}"
     # The client has the flow's code, so it validates with full fidelity before sending.
-    values = flow.validate_parameters(dict(options.parameters))
+    # Required parameters may be left to each run (run-now is checked against the schema).
+    given = dict(options.parameters)
+    values = (flow.schema.validate(given, partial=True) if flow.should_validate_parameters
+              else given)
     parameters = flow.schema.to_json(
         {k: v for k, v in values.items() if k in options.parameters}, strict=True
     )

@@ -78,8 +78,8 @@ def check_parameters(
             if name not in values
         )
     if problems:
-        fields = ", ".join(field for field, _ in problems)
+        detail = "; ".join(f"{field} {problem}" for field, problem in problems)
         raise ParameterError(
-            f"{where} has invalid parameters ({fields}); fix them to match the flow's signature.",
+            f"{where} has invalid parameters ({detail}); fix them to match the flow's signature.",
             problems,
         )

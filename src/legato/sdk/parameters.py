@@ -12,6 +12,10 @@ from typing import Any
 from legato.errors import ParameterError
 
 
+# What a required parameter left out of a partial validation holds; never stored.
+_MISSING: Any = type("_Missing", (), {"__repr__": lambda self: "<missing>"})()
+
+
 class ParameterSchema:
     """Validation and JSON schema of a flow's parameters."""
 
@@ -26,6 +30,7 @@ class ParameterSchema:
         self.accepts_extra = any(p.kind is p.VAR_KEYWORD
                                  for p in self.signature.parameters.values())
         self._model: Any = None
+        self._partial_model: Any = None
         self._lock = threading.Lock()
 
     def bind(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> dict[str, Any]:
@@ -42,8 +47,24 @@ class ParameterSchema:
                 values.update(values.pop(name))
         return values
 
-    def _pydantic_model(self) -> Any:
+    def _pydantic_model(self, partial: bool = False) -> Any:
+        """The model that validates the parameters; in the `partial` one a required
+        parameter left out takes the unvalidated _MISSING marker instead of failing."""
+        if partial:
+            model = self._pydantic_model()
         with self._lock:
+            if partial and self._partial_model is None:
+                import pydantic
+
+                fields: dict[str, Any] = {
+                    name: (info.annotation, _MISSING if info.is_required() else info.default)
+                    for name, info in model.model_fields.items()
+                }
+                self._partial_model = pydantic.create_model(
+                    f"{model.__name__}_partial", __config__=model.model_config, **fields
+                )
+            if partial:
+                return self._partial_model
             if self._model is None:
                 import pydantic  # deferred: keeps `import legato` light
 
@@ -62,8 +83,10 @@ class ParameterSchema:
                 )
             return self._model
 
-    def validate(self, values: Mapping[str, Any]) -> dict[str, Any]:
+    def validate(self, values: Mapping[str, Any], *, partial: bool = False) -> dict[str, Any]:
         """Coerce values to the annotated types; raise ParameterError listing every bad field.
+        `partial` lets required parameters be missing (a deployment's defaults may leave
+        them to each run); the result then holds only the values given and defaults.
 
         >>> def f(n: int, tags: list[str] = []): ...
         >>> ParameterSchema(f, "flow 'f'").validate({"n": "3"})
@@ -78,7 +101,7 @@ class ParameterSchema:
             for name in extra:
                 errors.append((name, f"unknown parameter; {self.owner} takes "
                                      f"{', '.join(self.names) or 'no parameters'}"))
-        model = self._pydantic_model()
+        model = self._pydantic_model(partial)
         try:
             instance = model.model_validate(known)
         except pydantic.ValidationError as exc:
@@ -95,6 +118,8 @@ class ParameterSchema:
                 errors,
             )
         result = {name: getattr(instance, name) for name in self.names}
+        if partial:
+            result = {name: value for name, value in result.items() if value is not _MISSING}
         result.update(extra)
         return result
 

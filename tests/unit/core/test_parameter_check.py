@@ -35,7 +35,9 @@ def test_every_bad_field_is_listed() -> None:
         "extra": "is not a parameter; known: maybe, model, n, name, ratio, when",
         "name": "is required and has no default",
     }
-    assert str(caught.value).startswith("deployment 'd' has invalid parameters (n, ratio")
+    assert str(caught.value).startswith(
+        "deployment 'd' has invalid parameters (n should be integer; ratio should be number"
+    )
 
 
 def test_a_schema_without_properties_checks_nothing() -> None:

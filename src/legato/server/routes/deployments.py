@@ -108,9 +108,12 @@ def _pin_version(
     return backend.register_flow_version(flow_name, body.source, body.source_hash, entrypoint)
 
 
-def _check_defaults(name: str, parameters: dict[str, Any], schema: dict[str, Any] | None) -> None:
+def _check_defaults(
+    name: str, parameters: dict[str, Any], schema: dict[str, Any] | None, *, complete: bool = False
+) -> None:
+    """Check parameters against a schema; defaults may leave required ones to each run."""
     if schema is not None:
-        check_parameters(parameters, schema, f"deployment {name!r}")
+        check_parameters(parameters, schema, f"deployment {name!r}", complete=complete)
 
 
 def _plain_changes(body: DeploymentCreateBody | DeploymentUpdateBody) -> dict[str, Any]:
@@ -239,7 +242,8 @@ def run_deployment(
     deployment's parameter schema when it has one (422 naming each bad field); the flow
     validates them fully when the run executes (ADR 0010)."""
     spec = door.read_deployment(store.db, deployment_id).spec
-    _check_defaults(spec.name, {**spec.parameters, **body.parameters}, spec.parameter_schema)
+    _check_defaults(spec.name, {**spec.parameters, **body.parameters}, spec.parameter_schema,
+                    complete=True)
     run = scheduling.run_deployment(
         store.db,
         deployment_id,
