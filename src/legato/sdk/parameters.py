@@ -11,7 +11,6 @@ from typing import Any
 
 from legato.errors import ParameterError
 
-
 # What a required parameter left out of a partial validation holds; never stored.
 _MISSING: Any = type("_Missing", (), {"__repr__": lambda self: "<missing>"})()
 
@@ -56,12 +55,12 @@ class ParameterSchema:
             if partial and self._partial_model is None:
                 import pydantic
 
-                fields: dict[str, Any] = {
+                optional: dict[str, Any] = {
                     name: (info.annotation, _MISSING if info.is_required() else info.default)
                     for name, info in model.model_fields.items()
                 }
                 self._partial_model = pydantic.create_model(
-                    f"{model.__name__}_partial", __config__=model.model_config, **fields
+                    f"{model.__name__}_partial", __config__=model.model_config, **optional
                 )
             if partial:
                 return self._partial_model
