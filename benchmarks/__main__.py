@@ -1,4 +1,4 @@
-"""Command line: `python -m benchmarks [--quick] [--only W1,W2,W3,IMPORT]`."""
+"""Command line: `python -m benchmarks [--quick] [--only W1,W2,W3,IMPORT,DISPATCH,THROUGHPUT,TICK]`."""
 
 from __future__ import annotations
 
@@ -7,16 +7,18 @@ import sys
 
 from benchmarks.runner import run
 
-CHOICES = {"W1", "W2", "W3", "IMPORT"}
+CHOICES = {"W1", "W2", "W3", "IMPORT", "DISPATCH", "THROUGHPUT", "TICK"}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="W1 only at N=1,000")
+    parser.add_argument("--quick", action="store_true",
+                        help="W1 only at N=1,000; fewer dispatch samples and runs")
     parser.add_argument(
         "--only",
         default="",
-        help="comma-separated subset of W1, W2, W3, IMPORT (default: all)",
+        help="comma-separated subset of W1, W2, W3, IMPORT, DISPATCH, THROUGHPUT, TICK "
+        "(default: all)",
     )
     args = parser.parse_args()
     only = {part.strip().upper() for part in args.only.split(",") if part.strip()}

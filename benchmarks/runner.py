@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from benchmarks import dispatch
 from benchmarks.workloads import KINDS, task_count
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -204,9 +205,13 @@ def markdown(report: dict[str, Any]) -> str:
     lines += ["", "| target | measured | limit | result |", "|---|---:|---:|---|"]
     for t in report["targets"]:
         value = fmt(t["value"], ".2f" if t["unit"] == "x" else ".1f")
+        bound = "≥" if t.get("at_least") else "≤"
         lines.append(
-            f"| {t['target']} | {value} {t['unit']} | ≤ {t['limit']:g} {t['unit']} | {t['status']} |"
+            f"| {t['target']} | {value} {t['unit']} | {bound} {t['limit']:g} {t['unit']} "
+            f"| {t['status']} |"
         )
+    lines += dispatch.markdown(report.get("dispatch", {}))
+    errors += dispatch.errors(report.get("dispatch", {}))
     if errors:
         lines += ["", "Errors:"] + [f"- {e}" for e in errors]
     return "\n".join(lines)
@@ -223,6 +228,9 @@ def run(only: set[str], quick: bool) -> int:
         imp = measure_import()
     report = {"machine": machine(), "quick": quick, "rows": rows, "import": imp}
     report["targets"] = check_targets(rows, imp)
+    orchestration = dispatch.suite(only, quick)
+    report["dispatch"] = orchestration
+    report["targets"] += dispatch.targets(orchestration)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(report, indent=2) + "\n")
     print(markdown(report))

@@ -4,7 +4,10 @@ error responses into `legato.errors`."""
 
 from __future__ import annotations
 
+import functools
 import logging
+import socket
+import ssl
 import threading
 from collections.abc import Mapping
 
@@ -44,6 +47,24 @@ def api_base_url(api_url: str) -> str:
     return url if url.endswith(API_PATH) else url + API_PATH
 
 
+@functools.cache
+def ssl_context() -> ssl.SSLContext:
+    """The process's TLS context: loading the CA bundle takes about 0.1 s, too long to repeat
+    for every client (a run's process makes one; warm launchers make it before forking)."""
+    return httpx.create_ssl_context()
+
+
+def default_transport() -> httpx.HTTPTransport:
+    """Pooled connections without Nagle's algorithm: a request's headers and body are
+    separate writes, and the body must not wait for the server's delayed ACK (40 ms)."""
+    return httpx.HTTPTransport(
+        verify=ssl_context(),
+        # Idle connections are dropped before the server's keep-alive timeout closes them.
+        limits=httpx.Limits(max_connections=32, max_keepalive_connections=16, keepalive_expiry=4),
+        socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],
+    )
+
+
 class ApiSession:
     """A pooled, thread-safe HTTP session to one Legato API."""
 
@@ -66,11 +87,7 @@ class ApiSession:
         self._client = httpx.Client(
             base_url=self.base_url,
             timeout=timeout,
-            transport=transport,
-            # Idle connections are dropped before the server's keep-alive timeout closes them.
-            limits=httpx.Limits(
-                max_connections=32, max_keepalive_connections=16, keepalive_expiry=4
-            ),
+            transport=transport or default_transport(),
             headers={"Accept": "application/json"},
         )
 

@@ -133,7 +133,9 @@ class FlowRunner:
         )
         if recorder.fence is not None:
             recorder.on_fenced = self.ctx.cancel_event.set
-        if self.resume is not None:
+        if self.resume is not None and self.resume.run_count > 0:
+            # A run that never ran (a worker's first execution of a claimed run) has no task
+            # runs to reuse; not asking saves a round trip on the way to the first line.
             self.ctx.previous = previous_by_key(self.backend.read_task_runs(record.id))
         if self.parent_run is not None:
             self.parent_run.child_flow_run_id = record.id

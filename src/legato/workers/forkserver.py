@@ -19,11 +19,15 @@ import sys
 from collections.abc import Sequence
 
 # Imported before any fork so each child starts with them loaded (the point of the warm
-# parent); none of them starts a thread or opens a connection at import.
+# parent); none of them starts a thread or opens a connection at import. cloudpickle is
+# what results fall back to; importing it takes longer than a trivial run.
+import cloudpickle  # noqa: F401
+
 import legato.client.http
 import legato.engine.flow_engine
 import legato.sdk.runtime  # noqa: F401
 from legato import plugins
+from legato.client import session
 from legato.settings import Settings
 from legato.workers import execute
 
@@ -155,8 +159,11 @@ def _drain(fd: int) -> None:
 
 
 def preload() -> None:
-    """Import what the configured backend needs, without connecting to anything."""
+    """Import what the configured backend needs, without connecting to anything, and load
+    what every HTTP client of a child would otherwise load again: the TLS context and the
+    transport's modules, which httpx imports on first use."""
     plugins.load_object(Settings.from_env().backend_factory)
+    session.default_transport().close()
 
 
 def main(argv: Sequence[str]) -> int:

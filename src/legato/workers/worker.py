@@ -221,6 +221,12 @@ class Worker:
         launched as soon as the backend sees it), check held runs for cancellation every
         `poll_seconds`, heartbeat every lease/3, and notice finished children within
         FULL_CHECK_SECONDS when every slot is taken; then shut down gracefully."""
+        start = getattr(self.launcher, "start", None)
+        if callable(start):  # a warm launcher's parent imports Legato now, not at the first run
+            try:
+                start()
+            except OSError as error:
+                _log.warning("worker %s could not start its launcher: %s", self.name, error)
         next_beat = next_check = 0.0
         while not stop.is_set():
             try:

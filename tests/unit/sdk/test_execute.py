@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from legato.core.ids import new_id
-from legato.core.records import NewFlowRun
+from legato.core.records import NewFlowRun, TaskRunRecord
 from legato.core.states import StateType as S
 from legato.errors import Conflict, StaleEpoch
 from legato.sdk import runtime
@@ -117,3 +117,23 @@ def test_only_a_pending_or_scheduled_run_can_be_executed(
     runtime.execute_flow_run(run_id, epoch=epoch)
     with pytest.raises(Conflict, match="only a claimed run"):
         runtime.execute_flow_run(run_id, epoch=epoch)
+
+
+def test_a_first_execution_does_not_ask_for_task_runs_to_reuse(
+    backend: InMemoryBackend, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log = tmp_path / "log"
+    run_id = scheduled(backend, tmp_path, "chain", CHAIN, log)
+    asked: list[str] = []
+    read_task_runs = backend.read_task_runs
+
+    def counting(flow_run_id: str) -> list[TaskRunRecord]:
+        asked.append(flow_run_id)
+        return read_task_runs(flow_run_id)
+
+    monkeypatch.setattr(backend, "read_task_runs", counting)
+    runtime.execute_flow_run(run_id, epoch=claim(backend))
+    assert asked == []
+    backend.retry_flow_run(run_id)
+    runtime.execute_flow_run(run_id, epoch=claim(backend))
+    assert asked == [run_id]

@@ -3,6 +3,8 @@ the port is taken, and the URL it announces."""
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 
 from legato.errors import ConfigError
@@ -32,3 +34,12 @@ def test_taken_port_is_a_config_error_naming_it() -> None:
 def test_announced_url_has_the_real_port_and_the_api_prefix() -> None:
     with bind_socket("127.0.0.1", 0) as sock:
         assert url_of(sock, "127.0.0.1") == f"http://127.0.0.1:{sock.getsockname()[1]}/api/v1"
+
+
+def test_accepted_connections_do_not_delay_small_writes() -> None:
+    # A response's headers and body are separate writes; with Nagle's algorithm on, the body
+    # waits for the client's delayed ACK (40 ms a request).
+    with bind_socket("127.0.0.1", 0) as sock, socket.create_connection(sock.getsockname()[:2]):
+        accepted, _ = sock.accept()
+        with accepted:
+            assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0

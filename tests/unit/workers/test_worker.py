@@ -207,3 +207,22 @@ def test_poll_once_with_a_wait_launches_a_run_scheduled_while_it_waits(
         later.join()
     assert [c.flow_run.id for c in claims] == list(launcher.children)
     assert len(worker.running) == 1
+
+
+class StartingLauncher(FakeLauncher):
+    def __init__(self) -> None:
+        super().__init__()
+        self.started = 0
+
+    def start(self) -> None:
+        self.started += 1
+
+
+def test_run_starts_the_launcher_before_the_first_claim(
+    backend: InMemoryBackend, clock: FakeClock
+) -> None:
+    launcher = StartingLauncher()
+    stop = threading.Event()
+    stop.set()
+    Worker(backend, "w1", ["default"], 2, launcher, clock).run(stop)
+    assert launcher.started == 1
