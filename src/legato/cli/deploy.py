@@ -42,6 +42,13 @@ def _report(deployment: DeploymentModel, new: bool) -> None:
 @click.option("--tag", "tags", multiple=True, help="A tag (repeatable).")
 @click.option("--crash-retries", type=click.IntRange(0, 100), default=0, show_default=True,
               help="How often a run whose worker died is rescheduled.")
+@click.option("--priority", type=click.IntRange(-1_000_000, 1_000_000), default=0,
+              show_default=True, help="Claim priority of its runs in their queue (higher first).")
+@click.option("--max-active-runs", type=click.IntRange(1), default=None, metavar="N",
+              help="At most N of its runs going at once; the rest wait SCHEDULED.")
+@click.option("--timeout", "run_timeout_seconds", type=click.FloatRange(min=0, min_open=True),
+              default=None, metavar="SECONDS",
+              help="A run going longer is stopped and ends FAILED 'timed out after N s'.")
 @click.option("--paused", is_flag=True, help="Create it paused: schedules make no runs yet.")
 @click.option("--file", "project_file", default=None, metavar="legato.yaml",
               help="Deploy every deployment listed in a project file instead.")
@@ -50,7 +57,8 @@ def _report(deployment: DeploymentModel, new: bool) -> None:
 def deploy_command(
     entrypoint: str | None, name: str | None, cron: str | None, interval: int | None,
     rrule: str | None, timezone: str, params: tuple[str, ...], work_queue: str,
-    tags: tuple[str, ...], crash_retries: int, paused: bool, project_file: str | None, as_json: bool,
+    tags: tuple[str, ...], crash_retries: int, priority: int, max_active_runs: int | None,
+    run_timeout_seconds: float | None, paused: bool, project_file: str | None, as_json: bool,
     api_url: str | None,
 ) -> None:
     """Deploy a flow to a server, or every deployment of a project file.
@@ -68,6 +76,8 @@ def deploy_command(
     options = DeployOptions(
         name=name, schedule=ScheduleOptions(cron, interval, rrule, timezone),
         work_queue=work_queue, tags=tags, paused=paused, crash_retries=crash_retries,
+        priority=priority, max_active_runs=max_active_runs,
+        run_timeout_seconds=run_timeout_seconds,
     )
     with cli_errors():
         flow = runtime.load_flow(entrypoint)
@@ -91,7 +101,9 @@ def _deploy_project(path: str, api_url: str | None, as_json: bool) -> None:
                 schedule=ScheduleOptions(entry.cron, entry.interval, entry.rrule, entry.timezone),
                 parameters=entry.parameters, work_queue=entry.work_queue, tags=entry.tags,
                 paused=entry.paused, description=entry.description,
-                crash_retries=entry.crash_retries,
+                crash_retries=entry.crash_retries, priority=entry.priority,
+                max_active_runs=entry.max_active_runs,
+                run_timeout_seconds=entry.run_timeout_seconds,
             )
             try:
                 flow = runtime.load_flow(entry.entrypoint)

@@ -128,7 +128,8 @@ def show_command(deployment: str, run_limit: int, as_json: bool, api_url: str | 
     console.print(f"[bold]deployment {escape(found.flow_name)}/{escape(found.name)}[/] "
                   f"({found.id})", highlight=False)
     for key in ("entrypoint", "flow_version_id", "parameters", "work_queue", "tags", "paused",
-                "catchup", "max_active_runs", "version", "description"):
+                "catchup", "max_active_runs", "run_timeout_seconds", "priority", "version",
+                "description"):
         value = getattr(found, key)
         shown = dumps(value) if key == "parameters" else ", ".join(value) if key == "tags" else value
         console.print(f"  {key:<16} {escape(str(shown))}", highlight=False)
@@ -148,11 +149,13 @@ def show_command(deployment: str, run_limit: int, as_json: bool, api_url: str | 
               help="Override a default parameter; the value is read as JSON when it parses.")
 @click.option("--idempotency-key", default=None, metavar="KEY",
               help="Repeating the command with this key returns the same run.")
+@click.option("--priority", type=click.IntRange(-1_000_000, 1_000_000), default=None,
+              help="Claim priority of this run (higher first); default: the deployment's.")
 @click.option("--json", "as_json", is_flag=True, help="Print the run as one JSON object.")
 @api_url_option
 def run_command(
-    deployment: str, params: tuple[str, ...], idempotency_key: str | None, as_json: bool,
-    api_url: str | None,
+    deployment: str, params: tuple[str, ...], idempotency_key: str | None,
+    priority: int | None, as_json: bool, api_url: str | None,
 ) -> None:
     """Make a SCHEDULED run of a deployment now; a worker of its queue will execute it.
 
@@ -162,7 +165,8 @@ def run_command(
         found = client.resolve(deployment)
         # Text stays text for string parameters: `-p name=3` means "3", not 3.
         parameters = parse_params(params, string_parameters(found.parameter_schema or {}))
-        run = client.run(found.id, parameters, idempotency_key=idempotency_key)
+        run = client.run(found.id, parameters, idempotency_key=idempotency_key,
+                         priority=priority)
     if as_json:
         echo_json(run_dict(run))
     else:

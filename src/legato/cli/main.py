@@ -11,6 +11,7 @@ from .db import db_group
 from .deploy import deploy_command
 from .deployments import backfill_command, deployments_group
 from .events import events_group
+from .limits import concurrency_limits_group, work_queues_group
 from .resume import resume_command
 from .run import run_command
 from .runs import runs_group
@@ -49,6 +50,8 @@ cli.add_command(deploy_command)
 cli.add_command(deployments_group)
 cli.add_command(backfill_command)
 cli.add_command(events_group)
+cli.add_command(work_queues_group)
+cli.add_command(concurrency_limits_group)
 
 
 def main() -> None:

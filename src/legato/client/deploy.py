@@ -54,6 +54,9 @@ class DeployOptions:
     paused: bool = False
     description: str | None = None
     crash_retries: int = 0
+    priority: int = 0
+    max_active_runs: int | None = None
+    run_timeout_seconds: float | None = None
 
 
 def default_api_url(api_url: str | None = None) -> str:
@@ -97,6 +100,9 @@ def deploy_flow(
         "work_queue": options.work_queue,
         "paused": options.paused,
         "crash_retries": options.crash_retries,
+        "priority": options.priority,
+        "max_active_runs": options.max_active_runs,
+        "run_timeout_seconds": options.run_timeout_seconds,
         "description": options.description or flow.description,
         "version": flow.version,
     }
@@ -125,6 +131,9 @@ def deploy(
     tags: Iterable[str] = (),
     paused: bool = False,
     crash_retries: int = 0,
+    priority: int = 0,
+    max_active_runs: int | None = None,
+    run_timeout_seconds: float | None = None,
     api_url: str | None = None,
 ) -> DeploymentModel:
     """Deploy `flow` to the server at `api_url` (default LEGATO_API_URL); return the deployment.
@@ -141,6 +150,9 @@ def deploy(
         tags=tuple(tags),
         paused=paused,
         crash_retries=crash_retries,
+        priority=priority,
+        max_active_runs=max_active_runs,
+        run_timeout_seconds=run_timeout_seconds,
     )
     with DeploymentsClient(default_api_url(api_url)) as client:
         deployment, _ = deploy_flow(flow, options, client)

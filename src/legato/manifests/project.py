@@ -14,7 +14,8 @@ from legato.errors import ManifestError
 
 _KEYS = {
     "entrypoint", "name", "cron", "interval", "rrule", "timezone", "parameters", "work_queue",
-    "tags", "paused", "description", "crash_retries",
+    "tags", "paused", "description", "crash_retries", "priority", "max_active_runs",
+    "run_timeout_seconds",
 }
 MAX_PROJECT_BYTES = 1024 * 1024
 
@@ -37,6 +38,9 @@ class ProjectDeployment:
     paused: bool = False
     description: str | None = None
     crash_retries: int = 0
+    priority: int = 0
+    max_active_runs: int | None = None
+    run_timeout_seconds: float | None = None
 
 
 def _mark(path: Path, node: yaml.Node) -> str:
@@ -95,6 +99,11 @@ def _deployment(file: Path, entry: Any, where: str) -> ProjectDeployment:
     _expect(entry, where, "paused", bool)
     _expect(entry, where, "interval", int)
     _expect(entry, where, "crash_retries", int)
+    _expect(entry, where, "priority", int)
+    _expect(entry, where, "max_active_runs", int)
+    if type(entry.get("run_timeout_seconds")) is int:  # YAML 30 means 30.0 (not True)
+        entry = {**entry, "run_timeout_seconds": float(entry["run_timeout_seconds"])}
+    _expect(entry, where, "run_timeout_seconds", float)
     for key in ("cron", "rrule", "timezone", "work_queue", "description"):
         _expect(entry, where, key, str)
     target, _, flow_name = str(entry["entrypoint"]).rpartition(":")

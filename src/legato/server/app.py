@@ -14,6 +14,7 @@ from legato.server.limits import DEFAULT_MAX_BODY_BYTES, BodySizeLimit
 from legato.server.params import PROBLEMS
 from legato.server.problems import install_problem_handlers
 from legato.server.routes import cache, deployments, events, flows, health, run_data, views
+from legato.server.routes.limits import router as limits_router
 from legato.server.routes.pauses import router as pauses_router
 from legato.server.routes.workers import router as workers_router
 from legato.store.database import Database
@@ -51,6 +52,7 @@ def create_app(
         app.include_router(router, prefix=API_PREFIX, responses=PROBLEMS)
     app.include_router(workers_router, prefix=API_PREFIX, responses=PROBLEMS)
     app.include_router(pauses_router, prefix=API_PREFIX, responses=PROBLEMS)
+    app.include_router(limits_router, prefix=API_PREFIX, responses=PROBLEMS)
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
     return app

@@ -32,6 +32,17 @@ def test_entries_are_read_with_entrypoints_relative_to_the_file(tmp_path: Path) 
     assert (often.entrypoint, often.interval) == ("pkg.module:flow", 60)
 
 
+def test_limits_and_timeout_are_read(tmp_path: Path) -> None:
+    project = tmp_path / "legato.yaml"
+    project.write_text(
+        "deployments:\n"
+        "  - {entrypoint: a.py:f, name: x, priority: 5, max_active_runs: 2,"
+        " run_timeout_seconds: 30}\n"
+    )
+    (entry,) = read_project(project)
+    assert (entry.priority, entry.max_active_runs, entry.run_timeout_seconds) == (5, 2, 30.0)
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
@@ -42,6 +53,10 @@ def test_entries_are_read_with_entrypoints_relative_to_the_file(tmp_path: Path) 
          ":2:5: 'interval' should be a int, not str"),
         ("deployments:\n  - {entrypoint: a.py:f, name: x, paused: 1}\n",
          ":2:5: 'paused' should be a bool"),
+        ("deployments:\n  - {entrypoint: a.py:f, name: x, run_timeout_seconds: true}\n",
+         ":2:5: 'run_timeout_seconds' should be a float"),
+        ("deployments:\n  - {entrypoint: a.py:f, name: x, priority: high}\n",
+         ":2:5: 'priority' should be a int"),
     ],
 )
 def test_errors_name_the_place(tmp_path: Path, text: str, message: str) -> None:
