@@ -1,5 +1,6 @@
 """The warm launcher with real processes on a SQLite file: runs forked from the warm parent
-complete; terminate stops a run's process; a Worker with it cancels a running run; when the
+complete; terminate stops a run's process; a Worker with it cancels a running run (at its
+next task, or by terminating a run without task boundaries); when the
 warm parent dies its children are stopped, reported lost, and the next launch starts a new one."""
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ FLOWS = '''
 import os
 import time
 
-from legato import flow
+from legato import flow, task
 
 
 @flow
@@ -35,6 +36,20 @@ def stamp(log: str, token: str) -> str:
     with open(log, "a") as fh:
         fh.write(f"{token} {os.getpid()}\\n")
     return token
+
+
+@task
+def step(log: str, i: int) -> int:
+    with open(log, "a") as fh:
+        fh.write(f"step {i}\\n")
+    time.sleep(0.02)
+    return i
+
+
+@flow
+def steps(log: str) -> None:
+    for i in range(500):
+        step(log, i)
 
 
 @flow
@@ -130,8 +145,18 @@ def test_terminate_stops_the_runs_process(setup: Setup) -> None:
     assert exit_status(child) == -signal.SIGTERM
 
 
-def test_a_worker_with_the_warm_launcher_cancels_a_running_run(setup: Setup) -> None:
-    worker = Worker(setup.backend, "w2", ["default"], 2, setup.launcher, lease_seconds=60)
+def drive(worker: Worker, run_id: str) -> bool:
+    """One turn of the worker's loop for a cancelled run; True once it is gone."""
+    worker.escalate()
+    worker.reap()
+    return run_id not in worker.running
+
+
+def test_a_worker_with_the_warm_launcher_terminates_a_cancelled_run_without_task_boundaries(
+    setup: Setup
+) -> None:
+    worker = Worker(setup.backend, "w2", ["default"], 2, setup.launcher, lease_seconds=60,
+                    cancel_grace_seconds=0.5)
     run_id = new_id()
     setup.backend.create_flow_run(NewFlowRun(
         run_id, "hang", "hang-run", {"log": str(setup.log), "gate": str(setup.gate)},
@@ -141,9 +166,28 @@ def test_a_worker_with_the_warm_launcher_cancels_a_running_run(setup: Setup) -> 
     pid = worker.running[run_id].child.pid
     cancel_flow_run(setup.backend, run_id)
     assert worker.cancel_once() == [run_id]
+    wait_until(lambda: drive(worker, run_id), 30)
     record = setup.backend.read_flow_run(run_id)
     assert (record.state, record.state_message) == (S.CANCELLED, CANCEL_REASON)
     assert gone(pid)
+
+
+def test_a_warm_child_stops_a_cancelled_run_at_its_next_task(setup: Setup) -> None:
+    worker = Worker(setup.backend, "w2", ["default"], 2, setup.launcher, lease_seconds=60,
+                    cancel_grace_seconds=30)
+    run_id = new_id()
+    setup.backend.create_flow_run(NewFlowRun(
+        run_id, "steps", "steps-run", {"log": str(setup.log)}, S.SCHEDULED,
+        SYSTEM_CLOCK.now(), entrypoint=f"{setup.flows}:steps"))
+    worker.poll_once(SYSTEM_CLOCK.now())
+    wait_until(lambda: len(setup.lines()) >= 3)
+    cancel_flow_run(setup.backend, run_id)
+    assert worker.cancel_once() == [run_id]
+    wait_until(lambda: drive(worker, run_id), 30)
+    record = setup.backend.read_flow_run(run_id)
+    assert (record.state, record.state_message) == (S.CANCELLED, "the flow run was cancelled")
+    done = [t for t in setup.backend.read_task_runs(run_id) if t.state is S.COMPLETED]
+    assert 3 <= len(done) == len(setup.lines()) < 500
 
 
 def test_when_the_warm_parent_dies_its_children_are_stopped_and_a_new_parent_starts(

@@ -30,6 +30,10 @@ from .errors import cli_errors
               show_default=True, help="How long a claim lasts without a heartbeat.")
 @click.option("--grace-seconds", type=click.FloatRange(min=0), default=30.0, show_default=True,
               help="On SIGTERM, how long running runs may finish before they are stopped.")
+@click.option("--cancel-grace-seconds", type=click.FloatRange(min=0), default=3.0,
+              show_default=True,
+              help="How long a cancelled run may take to stop at a task boundary before "
+                   "SIGTERM, and then to exit before SIGKILL.")
 @click.option("--poll-seconds", type=click.FloatRange(min=0.01), default=1.0,
               show_default=True,
               help="How often to check held runs; a claim waits this long for a new run.")
@@ -38,8 +42,8 @@ from .errors import cli_errors
               help="warm: fork each run from a parent with Legato imported (fast start); "
                    "subprocess: a fresh interpreter per run.")
 def worker_command(queues: tuple[str, ...], limit: int, name: str | None, api_url: str | None,
-                   lease_seconds: float, grace_seconds: float, poll_seconds: float,
-                   launcher_kind: str) -> None:
+                   lease_seconds: float, grace_seconds: float, cancel_grace_seconds: float,
+                   poll_seconds: float, launcher_kind: str) -> None:
     """Claim scheduled runs of the queues and execute each in its own process.
 
     Example: legato worker --queue default --limit 4 --api-url http://127.0.0.1:4200/api/v1
@@ -59,7 +63,7 @@ def worker_command(queues: tuple[str, ...], limit: int, name: str | None, api_ur
         worker = Worker(backend, name or f"{socket.gethostname()}-{os.getpid()}",
                         list(queues) or ["default"], limit, make_launcher(launcher_kind, env),
                         lease_seconds=lease_seconds, poll_seconds=poll_seconds,
-                        grace_seconds=grace_seconds)
+                        grace_seconds=grace_seconds, cancel_grace_seconds=cancel_grace_seconds)
         stop = threading.Event()
 
         def request_stop(signum: int, frame: FrameType | None) -> None:

@@ -16,6 +16,33 @@ from legato.engine.recorder import Recorder
 from legato.engine.results import ResultWriter
 from legato.engine.specs import FlowSpec, TaskSpec
 
+# Flow runs executing in this process, by id(context), so a cancel request from outside
+# (a worker's signal to the run's process) reaches each of them.
+_live: dict[int, FlowRunContext] = {}
+
+
+def track_flow_run(ctx: FlowRunContext) -> None:
+    """Count `ctx` among the flow runs `cancel_flow_runs` stops, until `untrack_flow_run`."""
+    _live[id(ctx)] = ctx
+
+
+def untrack_flow_run(ctx: FlowRunContext) -> None:
+    _live.pop(id(ctx), None)
+
+
+def cancel_flow_runs() -> int:
+    """Ask every flow run executing in this process to stop at its next task boundary (each
+    ends CANCELLED); return how many were asked."""
+    while True:
+        try:
+            contexts = list(_live.values())
+            break
+        except RuntimeError:  # another thread changed the dict meanwhile; look again
+            continue
+    for ctx in contexts:
+        ctx.cancel_event.set()
+    return len(contexts)
+
 
 @dataclass(frozen=True, slots=True)
 class FlowRunInfo:

@@ -19,7 +19,14 @@ from legato.core.records import Fence, FlowRunRecord, NewFlowRun, ResultRef
 from legato.core.retry import RetryPolicy
 from legato.core.states import SUCCESS_STATES, StateType
 from legato.engine import run_logging, user_code
-from legato.engine.context import FlowRunContext, FlowRunInfo, current_flow_run, flow_run_ctx
+from legato.engine.context import (
+    FlowRunContext,
+    FlowRunInfo,
+    current_flow_run,
+    flow_run_ctx,
+    track_flow_run,
+    untrack_flow_run,
+)
 from legato.engine.futures import LegatoFuture
 from legato.engine.inputs import collect_futures, resolve
 from legato.engine.recorder import Recorder
@@ -131,6 +138,7 @@ class FlowRunner:
             spec=self.spec, flow_run=info, task_runner=runner, log_prints=self.spec.log_prints,
             parent=parent,
         )
+        track_flow_run(self.ctx)
         if recorder.fence is not None:
             recorder.on_fenced = self.ctx.cancel_event.set
         if self.resume is not None and self.resume.run_count > 0:
@@ -312,6 +320,8 @@ class FlowRunner:
 
     def leave(self) -> None:
         """Leave the flow run's context (in the context `begin` entered it)."""
+        if self.ctx is not None:
+            untrack_flow_run(self.ctx)
         if self._token is not None:
             flow_run_ctx.reset(self._token)
             self._token = None

@@ -1,19 +1,47 @@
 """`python -m legato.workers.execute FLOW_RUN_ID EPOCH`: the child process a worker launches
 to execute one claimed run. Exits 0 once the run's final state is recorded, 3 when the
-run was taken from this holder (stale epoch), 1 on any other failure."""
+run was taken from this holder (stale epoch), 1 on any other failure. CANCEL_SIGNAL asks it
+to stop at the next task boundary and end the run CANCELLED."""
 
 from __future__ import annotations
 
 import logging
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 
+from legato._clock import SYSTEM_CLOCK
 from legato.core.states import StateType, is_terminal
+from legato.engine.context import cancel_flow_runs
 from legato.errors import LegatoError, StaleEpoch
 from legato.sdk import runtime
 
 EXIT_STALE = 3
+# What a worker sends a run's process to cancel it cooperatively (SIGTERM stops it at once).
+CANCEL_SIGNAL: int | None = getattr(signal, "SIGUSR1", None)
+CANCEL_RETRY_SECONDS = 0.05
 _log = logging.getLogger("legato.workers.execute")
+
+
+def listen_for_cancel() -> bool:
+    """Turn CANCEL_SIGNAL into a cancel of the flow runs of this process at their next task
+    boundary. The signal is blocked in every thread and awaited by one of its own, so no
+    handler interrupts the engine while it holds a lock. Call before any thread starts;
+    False where the platform has no such signal."""
+    if CANCEL_SIGNAL is None or not hasattr(signal, "pthread_sigmask"):
+        return False
+    signals = {CANCEL_SIGNAL}
+    signal.pthread_sigmask(signal.SIG_BLOCK, signals)
+
+    def wait() -> None:
+        signal.sigwait(signals)
+        _log.info("cancel requested; stopping at the next task boundary")
+        while not cancel_flow_runs():  # the run has not begun yet: ask it once it has
+            SYSTEM_CLOCK.sleep(CANCEL_RETRY_SECONDS)
+
+    threading.Thread(target=wait, name="legato-cancel", daemon=True).start()
+    return True
 
 
 def main(argv: Sequence[str]) -> int:
@@ -22,6 +50,7 @@ def main(argv: Sequence[str]) -> int:
         print("usage: python -m legato.workers.execute FLOW_RUN_ID EPOCH", file=sys.stderr)
         return 2
     flow_run_id, epoch = argv[0], int(argv[1])
+    listen_for_cancel()
     try:
         runtime.execute_flow_run(flow_run_id, epoch=epoch)
     except StaleEpoch as error:

@@ -36,6 +36,9 @@ class WarmChild:
             self.returncode = self._parent.take_status(self.pid)
         return self.returncode
 
+    def send_signal(self, signum: int) -> None:
+        self._parent.signal(self.pid, signum)
+
     def terminate(self) -> None:
         self._parent.signal(self.pid, signal.SIGTERM)
 

@@ -1,7 +1,7 @@
 """The worker: claims SCHEDULED runs of its queues through a Backend, launches each (a
-subprocess by default), renews their leases, stops those whose cancellation was requested,
-and notices when they end. Every step is a
-method tests call with a fake clock; `run` is the forever loop around them."""
+warm fork or a subprocess), renews their leases, stops those whose cancellation was
+requested (cooperatively first, then SIGTERM, then SIGKILL) and notices when they end.
+Every step is a method tests call with a fake clock; `run` is the forever loop around them."""
 
 from __future__ import annotations
 
@@ -17,17 +17,22 @@ from legato._clock import SYSTEM_CLOCK, Clock
 from legato.core.backend import Backend
 from legato.core.cancel import CANCEL_REASON
 from legato.core.limits import is_timeout_message
+from legato.core.records import FlowRunRecord
 from legato.core.states import StateType, is_terminal
 from legato.core.workers import DEFAULT_LEASE_SECONDS, Claim
 from legato.errors import BackendUnavailable, Conflict, LegatoError, NotFound
-from legato.workers.execute import EXIT_STALE
+from legato.workers.execute import CANCEL_SIGNAL, EXIT_STALE
 from legato.workers.launcher import Child, Launcher, SubprocessLauncher
 
 _log = logging.getLogger("legato.workers")
 DEFAULT_GRACE_SECONDS = 30.0
 DEFAULT_POLL_SECONDS = 1.0
-# How long a cancelled run's process may take to exit after SIGTERM before SIGKILL.
+# How long a cancelled run's process may take to stop at a task boundary before SIGTERM,
+# and then to exit before SIGKILL.
 DEFAULT_CANCEL_GRACE_SECONDS = 3.0
+# At most this many CANCELLING runs are listed per check; past it, held runs are read one
+# by one.
+CANCEL_PAGE = 200
 SHUTDOWN_REASON = "worker shut down before the run finished"
 # With every slot taken, how often the worker looks for children that finished.
 FULL_CHECK_SECONDS = 0.02
@@ -40,6 +45,13 @@ class Running:
     flow_run_id: str
     epoch: int
     child: Child
+    # Cancelling: 0 not asked, 1 asked to stop at a task boundary, 2 SIGTERM, 3 SIGKILL;
+    # the next step is due at `cancel_deadline` (the clock's monotonic seconds).
+    cancel_step: int = 0
+    cancel_deadline: float = 0.0
+    # How the run ends once its process is gone: CANCELLED by request, or FAILED with the
+    # reason when the monitor stopped it for its run timeout.
+    ending: tuple[StateType, str] = (StateType.CANCELLED, CANCEL_REASON)
 
 
 class Worker:
@@ -135,34 +147,72 @@ class Worker:
                 _log.warning("lease heartbeat of flow run %s failed: %s", run.flow_run_id, error)
 
     def cancel_once(self) -> list[str]:
-        """Terminate the child of every held run that is CANCELLING (SIGTERM, then SIGKILL
-        after a short grace) and end the run CANCELLED, or FAILED with the reason when the
-        monitor stopped it for its run timeout; return the ids of those runs."""
-        cancelled = []
-        for run in list(self.running.values()):
-            try:
-                record = self.backend.read_flow_run(run.flow_run_id)
-            except LegatoError as error:
-                _log.warning("could not read flow run %s: %s", run.flow_run_id, error)
-                continue
-            if record.state is not StateType.CANCELLING:
-                continue
+        """Stop the process of every held run that became CANCELLING. A run cancelled by
+        request is asked to stop at its next task boundary (it then ends CANCELLED by
+        itself) and `escalate` terminates it if it does not within the cancel grace; a run
+        the monitor stopped for its run timeout is terminated at once and ends FAILED with
+        that reason. Returns the ids of the runs handled now."""
+        fresh = {run.flow_run_id for run in self.running.values() if run.cancel_step == 0}
+        if not fresh:
+            return []
+        handled = []
+        for record in self._cancelling(fresh):
+            run = self.running[record.id]
             if is_timeout_message(record.state_message):
-                ending, reason = StateType.FAILED, record.state_message
-            else:
-                ending, reason = StateType.CANCELLED, CANCEL_REASON
-            run.child.terminate()
-            _wait(run.child, self.clock, self.cancel_grace_seconds)
-            del self.running[run.flow_run_id]
-            cancelled.append(run.flow_run_id)
-            _log.info("worker %s cancelled flow run %s", self.name, run.flow_run_id)
+                run.ending = (StateType.FAILED, record.state_message or "")
+                self._escalate(run)
+            elif CANCEL_SIGNAL is not None:
+                run.child.send_signal(CANCEL_SIGNAL)
+                run.cancel_step = 1
+                run.cancel_deadline = self.clock.monotonic() + self.cancel_grace_seconds
+            else:  # no cooperative signal on this platform
+                self._escalate(run)
+            handled.append(record.id)
+            _log.info("worker %s is stopping flow run %s (%s)", self.name, record.id,
+                      record.state_message)
+        return handled
+
+    def _cancelling(self, held: set[str]) -> list[FlowRunRecord]:
+        """The `held` runs that are CANCELLING: one listing, or one read per run when more
+        runs are cancelling than a page holds."""
+        try:
+            page = self.backend.list_flow_runs(states=[StateType.CANCELLING], limit=CANCEL_PAGE)
+        except LegatoError as error:
+            _log.warning("could not list cancelling flow runs: %s", error)
+            return []
+        if len(page) < CANCEL_PAGE:
+            return sorted((run for run in page if run.id in held), key=lambda run: run.id)
+        found = []
+        for run_id in sorted(held):
             try:
-                if not is_terminal(self.backend.read_flow_run(run.flow_run_id).state):
-                    self.backend.set_flow_run_state(run.flow_run_id, ending, message=reason,
-                                                    epoch=run.epoch)
-            except LegatoError as error:  # lost meanwhile, or unreachable: the monitor decides
-                _log.warning("could not mark flow run %s CANCELLED: %s", run.flow_run_id, error)
-        return cancelled
+                record = self.backend.read_flow_run(run_id)
+            except LegatoError as error:
+                _log.warning("could not read flow run %s: %s", run_id, error)
+                continue
+            if record.state is StateType.CANCELLING:
+                found.append(record)
+        return found
+
+    def escalate(self) -> None:
+        """Terminate (then kill) the process of a cancelled run that outlived its grace."""
+        now = self.clock.monotonic()
+        for run in list(self.running.values()):
+            if 0 < run.cancel_step < 3 and now >= run.cancel_deadline:
+                self._escalate(run)
+
+    def _escalate(self, run: Running) -> None:
+        if run.cancel_step < 2:
+            run.child.terminate()
+            run.cancel_step = 2
+        else:
+            run.child.kill()
+            run.cancel_step = 3
+        run.cancel_deadline = self.clock.monotonic() + self.cancel_grace_seconds
+
+    def _next_escalation(self) -> float | None:
+        deadlines = [run.cancel_deadline for run in self.running.values()
+                     if 0 < run.cancel_step < 3]
+        return min(deadlines, default=None)
 
     def reap(self) -> list[tuple[str, int]]:
         """Forget children that exited; a run a child left unfinished becomes CRASHED.
@@ -174,20 +224,25 @@ class Worker:
                 continue
             del self.running[run.flow_run_id]
             finished.append((run.flow_run_id, status))
-            if status not in (0, EXIT_STALE):
+            if run.cancel_step:
+                self._end(run.flow_run_id, run.epoch, *run.ending)
+            elif status not in (0, EXIT_STALE):
                 self._crash(run.flow_run_id, run.epoch,
                             f"the run's process exited with status {status} before the run "
                             "finished")
         return finished
 
     def _crash(self, flow_run_id: str, epoch: int, reason: str) -> None:
+        self._end(flow_run_id, epoch, StateType.CRASHED, reason)
+
+    def _end(self, flow_run_id: str, epoch: int, state: StateType, reason: str) -> None:
+        """Record the final state of a run its process left unfinished."""
         try:
             if is_terminal(self.backend.read_flow_run(flow_run_id).state):
                 return
-            self.backend.set_flow_run_state(flow_run_id, StateType.CRASHED, message=reason,
-                                            epoch=epoch)
+            self.backend.set_flow_run_state(flow_run_id, state, message=reason, epoch=epoch)
         except LegatoError as error:  # lost meanwhile, or unreachable: the monitor decides
-            _log.warning("could not mark flow run %s CRASHED: %s", flow_run_id, error)
+            _log.warning("could not mark flow run %s %s: %s", flow_run_id, state.value, error)
 
     def shutdown(self) -> None:
         """Stop gracefully: wait up to the grace period for running children, then
@@ -198,6 +253,7 @@ class Worker:
             if self.clock.monotonic() >= next_beat:
                 self.heartbeat_once(self.clock.now())
                 next_beat = self.clock.monotonic() + self.lease_seconds / 3
+            self.escalate()
             self.reap()
             if self.running:
                 self.clock.sleep(min(0.1, self.poll_seconds))
@@ -206,7 +262,10 @@ class Worker:
         for run in list(self.running.values()):
             _wait(run.child, self.clock)
             del self.running[run.flow_run_id]
-            self._crash(run.flow_run_id, run.epoch, SHUTDOWN_REASON)
+            if run.cancel_step:
+                self._end(run.flow_run_id, run.epoch, *run.ending)
+            else:
+                self._crash(run.flow_run_id, run.epoch, SHUTDOWN_REASON)
         close = getattr(self.launcher, "close", None)
         if callable(close):  # a warm launcher's parent process exits with the worker
             close()
@@ -236,7 +295,9 @@ class Worker:
                 if self.clock.monotonic() >= next_check:
                     self.cancel_once()
                     next_check = self.clock.monotonic() + self.poll_seconds
-                wait = max(0.0, min(next_check, next_beat) - self.clock.monotonic())
+                self.escalate()
+                due = min(next_check, next_beat, self._next_escalation() or next_check)
+                wait = max(0.0, due - self.clock.monotonic())
                 if self.poll_once(self.clock.now(), wait_seconds=wait):
                     continue
             except BackendUnavailable as error:

@@ -4,6 +4,7 @@ reaping children, heartbeats that lose a run, and graceful shutdown."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,6 +16,7 @@ from legato.core.limits import timeout_message
 from legato.core.records import NewFlowRun
 from legato.core.states import StateType as S
 from legato.testing import InMemoryBackend
+from legato.workers.execute import CANCEL_SIGNAL
 from legato.workers.launcher import execute_argv
 from legato.workers.worker import SHUTDOWN_REASON, Worker
 
@@ -29,9 +31,16 @@ class FakeChild:
         self.status: int | None = None
         self.terminated = False
         self.exit_on_terminate = exit_on_terminate
+        self.signals: list[int] = []
+        self.on_signal: Callable[[int], None] | None = None
 
     def poll(self) -> int | None:
         return self.status
+
+    def send_signal(self, signum: int) -> None:
+        self.signals.append(signum)
+        if self.on_signal is not None:
+            self.on_signal(signum)
 
     def terminate(self) -> None:
         self.terminated = True
@@ -158,27 +167,72 @@ def test_shutdown_kills_a_child_that_ignores_terminate(
     assert backend.read_flow_run(run_id).state is S.CRASHED
 
 
-@pytest.mark.parametrize("exit_on_terminate", [-15, None], ids=["exits", "ignores-sigterm"])
-def test_a_cancelling_run_has_its_child_terminated_and_ends_cancelled(
-    worker: Worker, backend: InMemoryBackend, launcher: FakeLauncher, clock: FakeClock,
-    exit_on_terminate: int | None,
-) -> None:
+def cancel_one_of_two(worker: Worker, backend: InMemoryBackend, launcher: FakeLauncher,
+                      clock: FakeClock) -> tuple[str, str]:
     cancelled, kept = schedule(backend, 2)
     worker.poll_once(clock.now())
-    launcher.children[cancelled].exit_on_terminate = exit_on_terminate
     for run_id in (cancelled, kept):
         backend.set_flow_run_state(run_id, S.RUNNING, epoch=launcher.epochs[run_id])
     backend.set_flow_run_state(cancelled, S.CANCELLING, message=CANCEL_REASON)
-    assert worker.cancel_once() == [cancelled]
+    return cancelled, kept
+
+
+def test_a_cancelling_run_is_asked_to_stop_at_a_task_boundary_and_ends_cancelled(
+    worker: Worker, backend: InMemoryBackend, launcher: FakeLauncher, clock: FakeClock
+) -> None:
+    cancelled, kept = cancel_one_of_two(worker, backend, launcher, clock)
     child = launcher.children[cancelled]
+
+    def engine_stops(signum: int) -> None:  # what the run's process does on the signal
+        backend.set_flow_run_state(cancelled, S.CANCELLED, message="the flow run was cancelled",
+                                   epoch=launcher.epochs[cancelled])
+        child.status = 0
+
+    child.on_signal = engine_stops
+    assert worker.cancel_once() == [cancelled]
+    assert child.signals == [CANCEL_SIGNAL] and not child.terminated
+    assert worker.reap() == [(cancelled, 0)]
+    record = backend.read_flow_run(cancelled)
+    assert (record.state, record.state_message) == (S.CANCELLED, "the flow run was cancelled")
+    assert cancelled not in backend.leases
+    assert set(worker.running) == {kept} and launcher.children[kept].signals == []
+    assert worker.cancel_once() == []
+
+
+@pytest.mark.parametrize("exit_on_terminate", [-15, None], ids=["exits", "ignores-sigterm"])
+def test_a_cancelled_run_that_does_not_stop_is_terminated_then_killed_after_the_grace(
+    worker: Worker, backend: InMemoryBackend, launcher: FakeLauncher, clock: FakeClock,
+    exit_on_terminate: int | None,
+) -> None:
+    cancelled, kept = cancel_one_of_two(worker, backend, launcher, clock)
+    child = launcher.children[cancelled]
+    child.exit_on_terminate = exit_on_terminate
+    assert worker.cancel_once() == [cancelled]
+    worker.escalate()
+    assert not child.terminated and worker.reap() == []
+    clock.advance(worker.cancel_grace_seconds)
+    worker.escalate()
     assert child.terminated
-    assert child.status == (-15 if exit_on_terminate is not None else -9)
+    if exit_on_terminate is None:
+        assert worker.reap() == []
+        clock.advance(worker.cancel_grace_seconds)
+        worker.escalate()
+    assert worker.reap() == [(cancelled, -15 if exit_on_terminate is not None else -9)]
     record = backend.read_flow_run(cancelled)
     assert (record.state, record.state_message) == (S.CANCELLED, CANCEL_REASON)
     assert cancelled not in backend.leases
     assert set(worker.running) == {kept}
     assert not launcher.children[kept].terminated
-    assert worker.cancel_once() == []
+
+
+def test_shutdown_ends_a_cancelling_run_cancelled_not_crashed(
+    worker: Worker, backend: InMemoryBackend, launcher: FakeLauncher, clock: FakeClock
+) -> None:
+    cancelled, kept = cancel_one_of_two(worker, backend, launcher, clock)
+    worker.cancel_once()
+    worker.shutdown()
+    assert backend.read_flow_run(cancelled).state is S.CANCELLED
+    assert backend.read_flow_run(kept).state is S.CRASHED
 
 
 def test_a_run_stopped_for_its_timeout_ends_failed_with_the_reason(
@@ -191,6 +245,8 @@ def test_a_run_stopped_for_its_timeout_ends_failed_with_the_reason(
     backend.set_flow_run_state(run_id, S.CANCELLING, message=timeout_message(30), force=True)
     assert worker.cancel_once() == [run_id]
     assert launcher.children[run_id].terminated
+    assert launcher.children[run_id].signals == []  # no cooperative stop: it would be CANCELLED
+    assert worker.reap() == [(run_id, -15)]
     record = backend.read_flow_run(run_id)
     assert (record.state, record.state_message) == (S.FAILED, "timed out after 30 s")
     assert run_id not in backend.leases
