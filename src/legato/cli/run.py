@@ -4,6 +4,7 @@ report its final state and result. Also holds the code `runs retry` shares with 
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -13,6 +14,7 @@ import click
 from legato.core.backend import Backend
 from legato.errors import NotFound
 from legato.sdk import runtime
+from legato.workflows.flow import load_yaml_flow
 
 from .display import live_progress
 from .errors import cli_errors
@@ -49,7 +51,7 @@ def _flow_name(backend: Backend, state: FinalState, fallback: str) -> str:
 
 
 @click.command("run")
-@click.argument("entrypoint", metavar="FILE.py:FLOW")
+@click.argument("entrypoint", metavar="FILE.py:FLOW|FILE.yaml")
 @click.option(
     "-p",
     "--param",
@@ -58,15 +60,30 @@ def _flow_name(backend: Backend, state: FinalState, fallback: str) -> str:
     metavar="KEY=VALUE",
     help="A flow parameter; the value is read as JSON when it parses, else as a string.",
 )
+@click.option("--entrypoint", "template", metavar="TEMPLATE",
+              help="YAML workflows: start at this template instead of spec.entrypoint.")
+@click.option("--templates", "template_files", multiple=True, metavar="FILE.yaml",
+              type=click.Path(dir_okay=False),
+              help="YAML workflows: WorkflowTemplate files that templateRef points into.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with the outcome.")
-def run_command(entrypoint: str, params: tuple[str, ...], as_json: bool) -> None:
-    """Run a flow in this process and wait for it to finish.
+def run_command(entrypoint: str, params: tuple[str, ...], template: str | None,
+                template_files: tuple[str, ...], as_json: bool) -> None:
+    """Run a flow (or an Argo YAML workflow) in this process and wait for it to finish.
 
-    Example: legato run examples/hello.py:hello -p name=world
+    Examples: legato run examples/hello.py:hello -p name=world;
+    legato run examples/yaml/hello-world.yaml -p message=hi
     """
     parse_params(params)  # report -p syntax errors before loading any code
+    yaml_file = entrypoint.lower().endswith((".yaml", ".yml"))
+    if (template or template_files) and not yaml_file:
+        raise click.UsageError("--entrypoint and --templates apply to YAML workflows only.")
     with cli_errors():
-        flow = runtime.load_flow(entrypoint)
+        if yaml_file:
+            flow: Any = load_yaml_flow(
+                os.path.abspath(entrypoint) + (f":{template}" if template else ""),
+                templates=template_files)
+        else:
+            flow = runtime.load_flow(entrypoint)
         parameters = parse_params(params, string_parameters(flow.parameters))
         backend = runtime.get_backend()
     label = str(getattr(flow, "name", None) or entrypoint.rpartition(":")[2])

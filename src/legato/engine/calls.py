@@ -113,6 +113,22 @@ def call_task(spec: TaskSpec, args: tuple[Any, ...], kwargs: dict[str, Any], *,
     return state.result()
 
 
+def call_task_keyed(spec: TaskSpec, key: str, args: tuple[Any, ...],
+                    kwargs: dict[str, Any]) -> State:
+    """A direct call under a task key the caller chose (a front-end that names its own
+    nodes, such as a YAML workflow's node paths); returns the final State, whose failure
+    the caller handles. Resume reuses a committed result stored under the same key."""
+    flow = _require_flow(spec, "called")
+    run = _new_run(flow, spec, key, None, args, kwargs, None)
+    if not run.reuse_previous():
+        run.execute()
+    future = run.future
+    future._handled = True
+    state = future._state
+    assert state is not None
+    return state
+
+
 def submit_task(spec: TaskSpec, args: tuple[Any, ...], kwargs: dict[str, Any], *,
                 wait_for: Iterable[Any] | None = None,
                 return_state: bool = False) -> LegatoFuture[Any] | State:

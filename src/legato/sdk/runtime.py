@@ -30,6 +30,9 @@ from legato.settings import Settings
 if TYPE_CHECKING:
     from legato.sdk.flows import Flow
 
+# YAML workflows are a sibling front-end (legato.workflows), reached by name like the client.
+YAML_LOADER = "legato.workflows.flow:load_yaml_flow"
+_YAML_SUFFIXES = (".yaml", ".yml")
 _lock = threading.RLock()
 _backend: Backend | None = None
 _results: ResultWriter | None = None
@@ -184,6 +187,12 @@ def _load_for_retry(backend: Backend, record: FlowRunRecord) -> Flow[Any, Any]:
     return load_flow(record.entrypoint)
 
 
+def is_yaml_entrypoint(entrypoint: str) -> bool:
+    """Whether an entrypoint names a YAML workflow: `wf.yaml` or `wf.yaml:TEMPLATE`."""
+    lowered = entrypoint.lower()
+    return lowered.endswith(_YAML_SUFFIXES) or lowered.rpartition(":")[0].endswith(_YAML_SUFFIXES)
+
+
 def _split_entrypoint(entrypoint: str) -> tuple[str, str]:
     target, sep, name = entrypoint.rpartition(":")
     if not sep or not target or not name:
@@ -199,9 +208,12 @@ def _is_path(target: str) -> bool:
 
 
 def load_flow(entrypoint: str) -> Flow[Any, Any]:
-    """Load the Flow named by "path/to/file.py:flow_name" or "package.module:flow_name".
+    """Load the Flow named by "path/to/file.py:flow_name" or "package.module:flow_name"
+    (or a YAML workflow: "path/to/workflow.yaml[:template]").
 
     Raises UserCodeError naming the file or flow and the fix."""
+    if is_yaml_entrypoint(entrypoint):
+        return plugins.load_object(YAML_LOADER)(entrypoint)  # type: ignore[no-any-return]
     target, name = _split_entrypoint(entrypoint)
     if _is_path(target):
         path = os.path.abspath(target)
@@ -227,6 +239,8 @@ def load_flow(entrypoint: str) -> Flow[Any, Any]:
 
 def load_pinned_flow(entrypoint: str, source: str, source_hash: str) -> Flow[Any, Any]:
     """Load a flow from the source text a run was pinned to (not today's file)."""
+    if is_yaml_entrypoint(entrypoint):
+        return plugins.load_object(YAML_LOADER)(entrypoint, source)  # type: ignore[no-any-return]
     target, name = _split_entrypoint(entrypoint)
     path = os.path.abspath(target) if _is_path(target) else f"<pinned {target}>"
     module = _exec_module(path, source, pinned=True, digest=source_hash)

@@ -37,21 +37,19 @@ def placeholders(text: str) -> list[str]:
 def nest(scope: Mapping[str, Any]) -> dict[str, Any]:
     """Flat dotted names to nested maps, for expressions: {"a.b": 1} -> {"a": {"b": 1}}.
 
-    A name that is both a value and a prefix (`item` and `item.x`) keeps the value."""
+    A name that is both a value and a prefix (`workflow.parameters` and
+    `workflow.parameters.n`) becomes the map, so `workflow.parameters.n` reads in both forms."""
     root: dict[str, Any] = {}
+    # Shorter names first: a longer name later turns a value at its prefix into a map.
     for name in sorted(scope, key=lambda n: n.count(".")):
         parts = name.split(".")
         node = root
         for part in parts[:-1]:
             child = node.get(part)
-            if not isinstance(child, dict):
-                if child is not None:
-                    break
-                child = node[part] = {}
+            # A copy, so a structured value from the scope (an item) is never changed.
+            child = node[part] = dict(child) if isinstance(child, dict) else {}
             node = child
-        else:
-            if parts[-1] not in node or not isinstance(node[parts[-1]], dict):
-                node[parts[-1]] = scope[name]
+        node[parts[-1]] = scope[name]
     return root
 
 

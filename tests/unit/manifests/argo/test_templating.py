@@ -80,3 +80,10 @@ def test_placeholders_and_nest() -> None:
 
 def test_text_without_braces_is_returned_unchanged() -> None:
     assert substitute("plain", {}, "x") == "plain"
+
+
+def test_nest_turns_a_value_that_is_also_a_prefix_into_a_map() -> None:
+    scope = {"workflow.parameters": "[...]", "workflow.parameters.n": "3", "item": {"k": 1}}
+    nested = nest(scope)
+    assert nested["workflow"]["parameters"] == {"n": "3"}
+    assert nested["item"] == {"k": 1}

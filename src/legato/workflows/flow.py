@@ -1,0 +1,216 @@
+"""A YAML workflow as a flow of the engine: `YamlFlow` offers what the runtime asks of a
+Python Flow (parameters, validation, the engine's FlowSpec with the manifest text as the
+pinned source), so `legato run`, retries, deployments and workers treat both alike."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from legato.core.retry import RetryPolicy
+from legato.engine.specs import FlowSpec
+from legato.errors import ManifestError, ParameterError, UserCodeError
+from legato.manifests.argo.exprfuncs import to_string
+from legato.manifests.argo.model import Manifest, WorkflowSpec
+from legato.manifests.argo.problems import raise_for
+from legato.manifests.argo.validate import validate_text
+from legato.settings import Settings
+from legato.workflows.images import ImageMap
+from legato.workflows.runner import RunOptions, WorkflowRun
+
+YAML_SUFFIXES = (".yaml", ".yml")
+RUNNABLE = ("Workflow", "CronWorkflow", "WorkflowTemplate", "ClusterWorkflowTemplate")
+TEMPLATE_KINDS = ("WorkflowTemplate", "ClusterWorkflowTemplate")
+
+
+def split_entrypoint(entrypoint: str) -> tuple[str, str | None]:
+    """`wf.yaml:main` -> ("wf.yaml", "main"); `wf.yaml` -> ("wf.yaml", None)."""
+    if entrypoint.lower().endswith(YAML_SUFFIXES):
+        return entrypoint, None
+    path, _, template = entrypoint.rpartition(":")
+    return path, template or None
+
+
+class _Schema:
+    """The part of a Flow's ParameterSchema the runtime uses when storing parameters."""
+
+    def to_json(self, values: Mapping[str, Any], *, strict: bool) -> dict[str, Any]:
+        return {k: to_string(v) for k, v in values.items()}
+
+
+class YamlFlow:
+    """One runnable Argo manifest; calling `run_workflow` runs it inside a flow run."""
+
+    isasync = False
+
+    def __init__(self, manifest: Manifest, source: str, path: str, *,
+                 entrypoint: str | None = None, settings: Settings | None = None,
+                 templates: Mapping[str, Manifest] | None = None,
+                 images: ImageMap | None = None) -> None:
+        self.manifest = manifest
+        self.source = source
+        self.path = path
+        self.template_entry = entrypoint
+        self.settings = settings or Settings.from_env()
+        self.templates = dict(templates or {})
+        self.images = images or ImageMap.from_env()
+        self.spec_ = _effective_spec(manifest, self.templates)
+        if entrypoint is not None and self.spec_.template(entrypoint) is None:
+            names = [t.name for t in self.spec_.templates]
+            close = difflib.get_close_matches(entrypoint, names, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"templates: {', '.join(names)}."
+            raise ManifestError(f"{path}: --entrypoint {entrypoint!r} is not a template; {hint}")
+        self.name = manifest.name
+        self.entrypoint = f"{path}:{entrypoint}" if entrypoint else path
+        self.schema = _Schema()
+        self._spec: FlowSpec | None = None
+
+    @property
+    def arguments(self) -> dict[str, str | None]:
+        return {p.name: p.value if p.value is not None else p.default
+                for p in self.spec_.arguments.parameters}
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        """JSON schema of the workflow's arguments: every one a string, as in Argo."""
+        properties: dict[str, Any] = {}
+        required: list[str] = []
+        for param in self.spec_.arguments.parameters:
+            entry: dict[str, Any] = {"type": "string", "title": param.name}
+            value = param.value if param.value is not None else param.default
+            if value is not None:
+                entry["default"] = value
+            else:
+                required.append(param.name)
+            if param.enum:
+                entry["enum"] = list(param.enum)
+            if param.description:
+                entry["description"] = param.description
+            properties[param.name] = entry
+        schema: dict[str, Any] = {"type": "object", "title": self.name,
+                                  "properties": properties}
+        if required:
+            schema["required"] = required
+        return schema
+
+    def validate_parameters(self, values: Mapping[str, Any]) -> dict[str, str]:
+        """Every argument as a string, defaults filled in; ParameterError lists unknown or
+        missing names and values outside an enum."""
+        known = self.arguments
+        errors: list[tuple[str, str]] = []
+        result: dict[str, str] = {}
+        for name, value in values.items():
+            if name not in known:
+                close = difflib.get_close_matches(name, list(known), n=1)
+                hint = f"did you mean {close[0]!r}" if close else \
+                    f"the workflow takes {', '.join(known) or 'no parameters'}"
+                errors.append((name, f"unknown parameter; {hint}"))
+                continue
+            result[name] = to_string(value)
+        enums = {p.name: p.enum for p in self.spec_.arguments.parameters if p.enum}
+        for name, default in known.items():
+            if name not in result:
+                if default is None:
+                    errors.append((name, "required; pass -p " + name + "=VALUE"))
+                    continue
+                result[name] = default
+            if name in enums and result[name] not in enums[name]:
+                errors.append((name, f"{result[name]!r} is not one of {', '.join(enums[name])}"))
+        if errors:
+            detail = "; ".join(f"{k}: {m}" for k, m in errors)
+            raise ParameterError(f"workflow {self.name!r} got invalid parameters — {detail}.",
+                                 errors)
+        return result
+
+    def spec(self) -> FlowSpec:
+        if self._spec is None:
+            self._spec = FlowSpec(
+                name=self.name, fn=self.run_workflow, is_async=False, retry=RetryPolicy(),
+                owner=self, description=f"Argo {self.manifest.kind} from {self.path}",
+                tags=("yaml",), source=self.source,
+                source_hash=hashlib.sha256(self.source.encode()).hexdigest(),
+                entrypoint=self.entrypoint)
+        return self._spec
+
+    def run_workflow(self, **parameters: Any) -> dict[str, Any]:
+        """The flow function: run the workflow with validated parameters."""
+        options = RunOptions(
+            parameters={k: to_string(v) for k, v in parameters.items()},
+            entrypoint=self.template_entry, scratch_root=self.settings.home / "scratch",
+            artifacts_url=self.settings.results_url, images=self.images,
+            templates=self.templates)
+        manifest = self.manifest
+        if manifest.spec is not self.spec_:
+            manifest = _with_spec(manifest, self.spec_)
+        return WorkflowRun(manifest, options).execute()
+
+    def __repr__(self) -> str:
+        return f"YamlFlow(name={self.name!r}, path={self.path!r})"
+
+
+def _with_spec(manifest: Manifest, spec: WorkflowSpec) -> Manifest:
+    from dataclasses import replace
+
+    return replace(manifest, spec=spec)
+
+
+def _effective_spec(manifest: Manifest, templates: Mapping[str, Manifest]) -> WorkflowSpec:
+    """The spec to run: a `workflowTemplateRef` takes the template's spec with the
+    workflow's own arguments (and entrypoint, if set) on top."""
+    spec = manifest.spec
+    ref = spec.workflow_template_ref
+    if ref is None:
+        return spec
+    source = templates.get(ref.name)
+    if source is None:
+        raise ManifestError(f"{manifest.file}: workflowTemplateRef {ref.name!r} is not loaded; "
+                            "pass its file with --templates or put it in the same file.")
+    from dataclasses import replace
+
+    base = source.spec
+    mine = {p.name: p for p in spec.arguments.parameters}
+    merged = tuple(mine.pop(p.name, p) for p in base.arguments.parameters) + tuple(mine.values())
+    arguments = replace(base.arguments, parameters=merged)
+    return replace(base, arguments=arguments, entrypoint=spec.entrypoint or base.entrypoint,
+                   on_exit=spec.on_exit or base.on_exit)
+
+
+def load_manifests_text(text: str, path: str) -> list[Manifest]:
+    """Validated manifests of a YAML text; ManifestError with every problem otherwise."""
+    checked = validate_text(text, path)
+    raise_for(checked.problems)
+    return checked.manifests
+
+
+def read_sources(path: str, extra: Sequence[str] = ()) -> str:
+    """The text of a workflow file followed by template files (the pinned source)."""
+    texts = []
+    for file in (path, *extra):
+        try:
+            texts.append(Path(file).read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise UserCodeError(f"cannot read {file} ({exc.strerror}); check the path.") from None
+    return "\n---\n".join(t.rstrip("\n") for t in texts) + "\n"
+
+
+def load_yaml_flow(entrypoint: str, source: str | None = None, *,
+                   templates: Sequence[str] = (), settings: Settings | None = None) -> YamlFlow:
+    """The YamlFlow of `wf.yaml[:TEMPLATE]`: from `source` (a run's pinned text) or the file
+    (plus template files), validated before anything runs.
+
+    >>> flow = load_yaml_flow("examples/yaml/hello-world.yaml")  # doctest: +SKIP
+    """
+    path, template = split_entrypoint(entrypoint)
+    text = source if source is not None else read_sources(path, templates)
+    manifests = load_manifests_text(text, path)
+    registry = {m.name: m for m in manifests if m.kind in TEMPLATE_KINDS}
+    runnable = [m for m in manifests if m.kind in ("Workflow", "CronWorkflow")] or \
+        [m for m in manifests if m.kind in TEMPLATE_KINDS]
+    if not runnable:
+        raise ManifestError(f"{path}:1:1: the file holds no Workflow to run; add a Workflow, "
+                            "CronWorkflow or WorkflowTemplate.")
+    return YamlFlow(runnable[0], text, path, entrypoint=template, settings=settings,
+                    templates=registry)

@@ -1,0 +1,420 @@
+"""Runs one Argo workflow inside a flow run: templates are invoked with their inputs, steps
+run as sequential groups of parallel steps, DAG tasks when their `depends` holds, loops fan
+out, `when` skips; every container/script/suspend node is one task run keyed by its node
+path, so a resumed run reuses the steps that completed."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from legato.engine.calls import call_task_keyed
+from legato.engine.context import FlowRunContext, current_flow_run
+from legato.engine.run_logging import get_run_logger
+from legato.errors import ConfigError, LegatoError, ManifestError
+from legato.manifests.argo.model import Arguments, Manifest, Step, Template, TemplateRef
+from legato.manifests.argo.templating import substitute
+from legato.manifests.argo.when import evaluate_when
+from legato.workflows import leaf, suspend
+from legato.workflows.artifacts import ArtifactStore
+from legato.workflows.dag import run_dag
+from legato.workflows.durations import parse_duration
+from legato.workflows.images import ImageMap
+from legato.workflows.loops import expand_loop, item_label
+from legato.workflows.nodes import NodeResult, aggregate, failure_record, publish, run_parallel
+from legato.workflows.sync import Synchronizer
+
+
+class WorkflowFailed(LegatoError):
+    """A YAML workflow ended Failed or Errored; the message names the failing nodes."""
+
+
+@dataclass
+class RunOptions:
+    """What a workflow run is given from outside: parameters, the entrypoint, where scratch
+    trees and artifacts live, and the image map."""
+
+    parameters: dict[str, str]
+    entrypoint: str | None
+    scratch_root: Path
+    artifacts_url: str
+    images: ImageMap = field(default_factory=ImageMap)
+    templates: Mapping[str, Manifest] = field(default_factory=dict)  # for templateRef
+
+
+class WorkflowRun:
+    """The state of one workflow execution; `execute()` runs it to the end."""
+
+    def __init__(self, manifest: Manifest, options: RunOptions) -> None:
+        self.manifest = manifest
+        self.spec = manifest.spec
+        self.options = options
+        self.templates = {t.name: t for t in self.spec.templates}
+        self.lock = threading.Lock()
+        self.globals: dict[str, Any] = {}
+        self.failures: list[Mapping[str, Any]] = []
+        self.pod_fields_noted = False
+        limit = self.spec.parallelism
+        self.slots = threading.BoundedSemaphore(limit) if limit else None
+        self.deadline_at: float | None = None
+        self.sync = Synchronizer()
+        self.flow: FlowRunContext | None = None
+        self.started = 0.0
+        self.artifacts: ArtifactStore | None = None
+
+    # -- the whole workflow ---------------------------------------------------------------
+    def execute(self) -> dict[str, Any]:
+        flow = current_flow_run()
+        if flow is None:
+            raise LegatoError("a YAML workflow can only run inside a flow run.")
+        self.flow = flow
+        self.started = flow.clock.monotonic()
+        self.artifacts = ArtifactStore(self.options.artifacts_url, flow.flow_run.id)
+        if self.spec.active_deadline_seconds is not None:
+            self.deadline_at = flow.clock.monotonic() + float(self.spec.active_deadline_seconds)
+        self.globals = self._global_scope(flow)
+        entry = self.options.entrypoint or self.spec.entrypoint
+        if not entry or entry not in self.templates:
+            raise ManifestError(f"workflow {self.manifest.name!r}: entrypoint {entry!r} is not a "
+                                "template; set spec.entrypoint or --entrypoint to a template name.")
+        log = get_run_logger()
+        # As in Argo, the workflow's arguments are the entrypoint template's inputs.
+        artifacts = {a.name: a.from_ for a in self.spec.arguments.artifacts if a.from_}
+        root = self.invoke(self.templates[entry], self.options.parameters, artifacts,
+                           self.manifest.name)
+        status = "Succeeded" if root.ok else ("Error" if root.phase == "Errored" else "Failed")
+        exit_ok = self._exit_handlers(status)
+        outputs = {k.split(".", 3)[3]: v for k, v in self.globals.items()
+                   if k.startswith("workflow.outputs.parameters.")}
+        if not root.ok or not exit_ok:
+            message = root.message or "the exit handler failed"
+            log.error("workflow %s: %s", status if not root.ok else "Failed", message)
+            raise WorkflowFailed(f"workflow {self.manifest.name!r} {status.lower()}: {message}")
+        return {"status": status, "outputs": {"parameters": outputs}}
+
+    def _global_scope(self, flow: FlowRunContext) -> dict[str, Any]:
+        info = flow.flow_run
+        params = dict(self.options.parameters)
+        scope: dict[str, Any] = {
+            "workflow.name": info.name, "workflow.uid": info.id, "workflow.namespace": "default",
+            "workflow.mainEntrypoint": self.options.entrypoint or self.spec.entrypoint or "",
+            "workflow.serviceAccountName": self.spec.service_account_name or "default",
+            "workflow.creationTimestamp": flow.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "workflow.priority": "0", "workflow.duration": "0",
+            "workflow.parameters": json.dumps([{"name": k, "value": v} for k, v in params.items()]),
+        }
+        for key, value in self.manifest.metadata.labels.items():
+            scope[f"workflow.labels.{key}"] = value
+        for key, value in self.manifest.metadata.annotations.items():
+            scope[f"workflow.annotations.{key}"] = value
+        for name, value in params.items():
+            scope[f"workflow.parameters.{name}"] = value
+        return scope
+
+    def _exit_handlers(self, status: str) -> bool:
+        handlers: list[tuple[str | None, TemplateRef | None, Arguments, str]] = []
+        if self.spec.on_exit:
+            handlers.append((self.spec.on_exit, None, Arguments(), "onExit"))
+        hook = self.spec.hooks.get("exit")
+        if hook is not None:
+            handlers.append((hook.template, hook.template_ref, hook.arguments, "hooks.exit"))
+        if not handlers:
+            return True
+        self.globals["workflow.status"] = status
+        if self.flow is not None:
+            elapsed = self.flow.clock.monotonic() - self.started
+            self.globals["workflow.duration"] = f"{elapsed:.3f}"
+        self.globals["workflow.failures"] = json.dumps(self.failures)
+        ok = True
+        for name, ref, arguments, label in handlers:
+            node = self.call(name, ref, None, arguments, self.globals,
+                             f"{self.manifest.name}.{label}")
+            ok = ok and node.ok
+        return ok
+
+    # -- templates ------------------------------------------------------------------------
+    def resolve(self, name: str | None, ref: TemplateRef | None, inline: Template | None,
+                where: str) -> Template:
+        if inline is not None:
+            return inline
+        if ref is not None:
+            source = self.options.templates.get(ref.name)
+            found = source.spec.template(ref.template) if source is not None else None
+            if found is None:
+                known = ", ".join(sorted(self.options.templates)) or "none loaded"
+                raise ManifestError(
+                    f"{where}: templateRef {ref.name}/{ref.template} is not available (templates "
+                    f"known: {known}); pass the WorkflowTemplate file along with the workflow.")
+            return found
+        if name and name in self.templates:
+            return self.templates[name]
+        raise ManifestError(f"{where}: template {name!r} does not exist; check the name.")
+
+    def call(self, name: str | None, ref: TemplateRef | None, inline: Template | None,
+             arguments: Arguments, scope: Mapping[str, Any], path: str) -> NodeResult:
+        """Invoke a template with arguments substituted in the caller's scope."""
+        try:
+            template = self.resolve(name, ref, inline, path)
+            params = {p.name: substitute(p.value if p.value is not None else (p.default or ""),
+                                         scope, f"{path} arguments.{p.name}")
+                      for p in arguments.parameters}
+            artifacts: dict[str, str] = {}
+            for art in arguments.artifacts:
+                if art.from_:
+                    artifacts[art.name] = substitute(art.from_, scope, f"{path} {art.name}")
+        except (ManifestError, ConfigError) as exc:
+            return self.errored(path, name or "", str(exc))
+        return self.invoke(template, params, artifacts, path)
+
+    def invoke(self, template: Template, params: Mapping[str, str],
+               artifacts: Mapping[str, str], path: str) -> NodeResult:
+        try:
+            scope = self._template_scope(template, params, artifacts, path)
+        except (ManifestError, ConfigError) as exc:
+            return self.errored(path, template.name, str(exc))
+        kind = template.kind
+        if template.pod_fields and not self.pod_fields_noted:
+            self.pod_fields_noted = True
+            get_run_logger().info("pod-only fields (%s) are kept and ignored when running "
+                                  "locally", ", ".join(sorted(template.pod_fields)))
+        if kind in ("container", "script"):
+            node = self.leaf(template, scope, path)
+        elif kind == "steps":
+            node = self.steps(template, scope, path)
+        elif kind == "dag":
+            node = run_dag(self, template, scope, path)
+        elif kind == "suspend":
+            node = suspend.run_suspend(self, template, scope, path)
+        else:
+            node = self.errored(path, template.name, f"template {template.name!r} is a {kind} "
+                                "template, which Legato cannot run locally; use container, "
+                                "script, steps, dag or suspend.")
+        if node.phase == "Succeeded" and kind in ("steps", "dag"):
+            node = self._template_outputs(template, scope, node, path)
+        if node.phase == "Succeeded":
+            self._export_globals(template, node)
+        return node
+
+    def _template_scope(self, template: Template, params: Mapping[str, str],
+                        artifacts: Mapping[str, str], path: str) -> dict[str, Any]:
+        scope = dict(self.globals)
+        scope["pod.name"] = scope["node.name"] = path
+        values: list[dict[str, str]] = []
+        for param in template.inputs.parameters:
+            value = params.get(param.name)
+            if value is None:
+                fallback = param.value if param.value is not None else param.default
+                if fallback is None:
+                    raise ManifestError(
+                        f"{path}: input parameter {param.name!r} of template {template.name!r} "
+                        "was not supplied; pass it in arguments.parameters or give it a default.")
+                value = substitute(fallback, scope, f"{path} inputs.{param.name}")
+            if param.enum and value not in param.enum:
+                raise ManifestError(f"{path}: input parameter {param.name!r} is {value!r}; use one "
+                                    f"of {', '.join(param.enum)}.")
+            scope[f"inputs.parameters.{param.name}"] = value
+            values.append({"name": param.name, "value": value})
+        scope["inputs.parameters"] = json.dumps(values)
+        for art in template.inputs.artifacts:
+            if art.path:
+                scope[f"inputs.artifacts.{art.name}.path"] = art.path
+            if art.name in artifacts:
+                scope[f"inputs.artifacts.{art.name}"] = artifacts[art.name]
+        for param in template.outputs.parameters:
+            if param.value_from is not None and param.value_from.path:
+                scope[f"outputs.parameters.{param.name}.path"] = param.value_from.path
+        for art in template.outputs.artifacts:
+            if art.path:
+                scope[f"outputs.artifacts.{art.name}.path"] = art.path
+        return scope
+
+    def _template_outputs(self, template: Template, scope: dict[str, Any], node: NodeResult,
+                          path: str) -> NodeResult:
+        inner = {**scope, **node.outputs.get("scope", {})}
+        params: dict[str, str] = {}
+        artifacts: dict[str, str] = {}
+        try:
+            for param in template.outputs.parameters:
+                source = param.value_from
+                if source is not None and source.parameter:
+                    params[param.name] = substitute(source.parameter, inner, path)
+                elif source is not None and source.expression:
+                    params[param.name] = substitute("{{=" + source.expression + "}}", inner, path)
+                elif param.value is not None:
+                    params[param.name] = substitute(param.value, inner, path)
+                elif source is not None and source.default is not None:
+                    params[param.name] = source.default
+            for art in template.outputs.artifacts:
+                if art.from_:
+                    artifacts[art.name] = substitute(art.from_, inner, path)
+        except ManifestError as exc:
+            return self.errored(path, template.name, str(exc))
+        return NodeResult("Succeeded", {"parameters": params, "artifacts": artifacts},
+                          node.message, node.children)
+
+    def _export_globals(self, template: Template, node: NodeResult) -> None:
+        values = node.outputs.get("parameters") or {}
+        arts = node.outputs.get("artifacts") or {}
+        with self.lock:
+            for param in template.outputs.parameters:
+                if param.global_name and param.name in values:
+                    self.globals[f"workflow.outputs.parameters.{param.global_name}"] = \
+                        values[param.name]
+            for art in template.outputs.artifacts:
+                if art.global_name and art.name in arts:
+                    self.globals[f"workflow.outputs.artifacts.{art.global_name}"] = arts[art.name]
+
+    def errored(self, path: str, template: str, message: str) -> NodeResult:
+        node = NodeResult("Errored", message=message)
+        get_run_logger().error("%s: %s", path, message)
+        with self.lock:
+            self.failures.append(failure_record(path, template, node))
+        return node
+
+    def failed(self, path: str, template: str, node: NodeResult) -> None:
+        with self.lock:
+            self.failures.append(failure_record(path, template, node))
+
+    def remaining(self) -> float | None:
+        if self.deadline_at is None or self.flow is None:
+            return None
+        return max(0.0, self.deadline_at - self.flow.clock.monotonic())
+
+    # -- container and script steps -------------------------------------------------------
+    def leaf(self, template: Template, scope: dict[str, Any], path: str) -> NodeResult:
+        flow = self.flow
+        assert flow is not None and self.artifacts is not None
+        where = f"template {template.name!r} (step {path})"
+        if self.remaining() == 0.0:
+            return self.errored(path, template.name, "the workflow's activeDeadlineSeconds passed "
+                                "before this step started.")
+        try:
+            policy, condition = leaf.retry_policy(template.retry_strategy, scope, where)
+            spec = leaf.leaf_spec(template, policy, condition, self.memo_key(template, scope,
+                                                                              where))
+        except (ManifestError, ConfigError) as exc:
+            return self.errored(path, template.name, str(exc))
+        call = leaf.LeafCall(
+            template=template, scope=scope, path=path,
+            scratch_root=self.options.scratch_root / flow.flow_run.id / _dirname(path),
+            images=self.options.images, artifacts=self.artifacts, deadline=self.remaining,
+            cancel=flow.cancel_event, clock=flow.clock)
+        with self.sync.hold(template.synchronization, scope, where), _slot(self.slots):
+            state = call_task_keyed(spec, path, (call,), {})
+        if state.type.value in ("COMPLETED", "CACHED"):
+            return NodeResult("Succeeded", dict(state.result()))
+        error = state.result(raise_on_failure=False)
+        phase = getattr(error, "phase", "Errored")
+        outputs = dict(getattr(error, "outputs", {}) or {})
+        node = NodeResult(phase, outputs, str(error) or state.message or phase)
+        self.failed(path, template.name, node)
+        return node
+
+    def memo_key(self, template: Template, scope: Mapping[str, Any],
+                 where: str) -> tuple[str, float | None] | None:
+        memo = template.memoize
+        if memo is None:
+            return None
+        key = substitute(memo.key, scope, f"{where} memoize.key")
+        age = parse_duration(memo.max_age, where) if memo.max_age else None
+        return f"argo-memoize:{memo.cache_name or 'default'}:{key}", age
+
+    # -- steps templates ------------------------------------------------------------------
+    def steps(self, template: Template, scope: dict[str, Any], path: str) -> NodeResult:
+        scope = dict(scope)
+        limit = _int(template.parallelism)
+        published: dict[str, Any] = {}
+        for index, group in enumerate(template.steps or ()):
+            calls = [(lambda s=step, g=dict(scope), i=index: self.step(
+                s, g, f"{path}[{i}].{s.name}", "steps", limit)) for step in group]
+            results = run_parallel(calls, limit)
+            failed: list[tuple[Step, NodeResult]] = []
+            for step, node in zip(group, results, strict=True):
+                values = publish(f"steps.{step.name}", node)
+                scope.update(values)
+                published.update(values)
+                if not node.ok and not _continues(step, node):
+                    failed.append((step, node))
+            if failed:
+                step, node = failed[0]
+                return NodeResult(node.phase, {"scope": published},
+                                  f"step {step.name!r} {node.phase.lower()}: {node.message}")
+        return NodeResult("Succeeded", {"scope": published})
+
+    def step(self, step: Step, scope: dict[str, Any], path: str, prefix: str,
+             limit: int | None) -> NodeResult:
+        """One step or DAG task: loops, `when`, the call, and its exit hook."""
+        if step.loops:
+            try:
+                items = expand_loop(step, scope, path)
+            except (ManifestError, ConfigError) as exc:
+                return self.errored(path, step.template or "", str(exc))
+            calls = [(lambda i=i, item=item: self.step_once(
+                step, {**scope, "item": item}, f"{path}({i}:{item_label(item)})", prefix))
+                for i, item in enumerate(items)]
+            children = run_parallel(calls, limit)
+            node = aggregate(children) if children else NodeResult("Skipped", message="no items")
+        else:
+            node = self.step_once(step, scope, path, prefix)
+        return node
+
+    def step_once(self, step: Step, scope: dict[str, Any], path: str, prefix: str) -> NodeResult:
+        if step.when is not None:
+            try:
+                condition = substitute(step.when, scope, f"{path} when")
+                if not evaluate_when(condition):
+                    get_run_logger().info("%s skipped: when '%s' is false", path, condition)
+                    return NodeResult("Skipped", message=f"when '{condition}' evaluated false")
+            except (ManifestError, ConfigError) as exc:
+                return self.errored(path, step.template or "", str(exc))
+        node = self.call(step.template, step.template_ref, step.inline, step.arguments, scope,
+                         path)
+        exit_name = step.on_exit
+        hook = step.hooks.get("exit")
+        if exit_name or hook is not None:
+            status_scope = {**scope, **publish(f"{prefix}.{step.name}", node)}
+            if exit_name:
+                self.call(exit_name, None, None, Arguments(), status_scope, f"{path}.onExit")
+            if hook is not None:
+                self.call(hook.template, hook.template_ref, None, hook.arguments, status_scope,
+                          f"{path}.hooks.exit")
+        return node
+
+
+def _continues(step: Step, node: NodeResult) -> bool:
+    spec = step.continue_on
+    if spec is None:
+        return False
+    return (node.phase == "Failed" and spec.failed) or (node.phase == "Errored" and spec.error)
+
+
+def _int(value: int | str | None) -> int | None:
+    if value is None:
+        return None
+    try:
+        return int(value) or None
+    except ValueError:
+        return None
+
+
+class _slot:
+    """Hold one of the workflow's parallelism slots (none when unlimited)."""
+
+    def __init__(self, gate: threading.BoundedSemaphore | None) -> None:
+        self.gate = gate
+
+    def __enter__(self) -> None:
+        if self.gate is not None:
+            self.gate.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        if self.gate is not None:
+            self.gate.release()
+
+
+def _dirname(path: str) -> str:
+    return "".join(c if c.isalnum() or c in "._-()" else "_" for c in path)[:200]

@@ -1,0 +1,57 @@
+"""Each local step's own scratch filesystem: absolute paths a container would write (/tmp,
+/mnt, /workspace, ...) are rewritten to a directory of the step's own, in its command, args,
+env, script source and output paths, so parallel steps never see each other's files."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+
+# Container paths a step may write; anything else (/bin/sh, /usr/...) is the host's.
+DEFAULT_PREFIXES = (
+    "/tmp", "/var/tmp", "/mnt", "/workspace", "/data", "/output", "/outputs", "/input",
+    "/inputs", "/artifacts", "/results", "/app", "/argo",
+)
+
+
+class Scratch:
+    """The scratch tree of one step attempt, and the path rewriting into it."""
+
+    def __init__(self, root: Path, prefixes: Sequence[str] = DEFAULT_PREFIXES) -> None:
+        self.root = root
+        self.prefixes = tuple(sorted(prefixes, key=len, reverse=True))
+        alternatives = "|".join(re.escape(p) for p in self.prefixes)
+        # A prefix counts only at a path boundary: not inside a word or a longer path.
+        self._pattern = re.compile(rf"(?<![\w./-])({alternatives})(?=/|$|[^\w.-])")
+
+    def create(self) -> None:
+        """Make the tree (and the directories a container would find already there)."""
+        if self.root.exists():
+            shutil.rmtree(self.root, ignore_errors=True)
+        for prefix in self.prefixes:
+            (self.root / prefix.lstrip("/")).mkdir(parents=True, exist_ok=True)
+
+    def rewrite(self, text: str) -> str:
+        """Container paths in a string moved under this step's root.
+
+        >>> Scratch(Path("/s")).rewrite("echo hi > /tmp/out.txt; cat /usr/bin/x")
+        'echo hi > /s/tmp/out.txt; cat /usr/bin/x'
+        """
+        if "/" not in text:
+            return text
+        root = str(self.root)
+        return self._pattern.sub(lambda m: root + m.group(1), text)
+
+    def path(self, container_path: str) -> Path:
+        """Where a container path lives on this machine (rewritten when it is a scratch
+        path, relative paths taken from the working directory)."""
+        rewritten = self.rewrite(container_path)
+        if os.path.isabs(rewritten):
+            return Path(rewritten)
+        return self.root / "workdir" / rewritten
+
+    def remove(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)

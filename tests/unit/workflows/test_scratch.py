@@ -1,0 +1,45 @@
+"""Scratch trees: container paths are moved under the step's root at path boundaries only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from legato.errors import ManifestError
+from legato.workflows.durations import parse_duration
+from legato.workflows.scratch import Scratch
+
+
+def test_container_paths_move_under_the_root(tmp_path: Path) -> None:
+    scratch = Scratch(tmp_path)
+    root = str(tmp_path)
+    assert scratch.rewrite("echo x > /tmp/a.txt") == f"echo x > {root}/tmp/a.txt"
+    assert scratch.rewrite("/mnt/out") == f"{root}/mnt/out"
+    assert scratch.rewrite("cd /workspace && ls") == f"cd {root}/workspace && ls"
+
+
+def test_host_paths_and_lookalikes_are_left_alone(tmp_path: Path) -> None:
+    scratch = Scratch(tmp_path)
+    for text in ("/usr/bin/python", "/tmpfoo/x", "http://host/tmp/x", "a/tmp/b", "/bin/sh"):
+        assert scratch.rewrite(text) == text
+
+
+def test_two_steps_get_separate_files(tmp_path: Path) -> None:
+    one, two = Scratch(tmp_path / "one"), Scratch(tmp_path / "two")
+    one.create()
+    two.create()
+    one.path("/tmp/x").write_text("1")
+    assert not two.path("/tmp/x").exists()
+    assert one.path("relative.txt") == tmp_path / "one" / "workdir" / "relative.txt"
+
+
+def test_durations() -> None:
+    assert parse_duration("90", "x") == 90.0
+    assert parse_duration("1h30m", "x") == 5400.0
+    assert parse_duration("250ms", "x") == 0.25
+
+
+def test_bad_duration_names_the_place() -> None:
+    with pytest.raises(ManifestError, match=r"^retry: '5 minutes' is not a duration"):
+        parse_duration("5 minutes", "retry")
