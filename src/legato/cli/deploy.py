@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
+from typing import Any
 
 import click
 
@@ -12,6 +14,8 @@ from legato.errors import DefinitionError, ManifestError, ParameterError, UserCo
 from legato.manifests.project import read_project
 from legato.schemas.deployments import DeploymentModel
 from legato.sdk import runtime
+from legato.workflows.cron import deployment_fields
+from legato.workflows.flow import load_yaml_flow
 
 from .deployments import api_url_option, deployment_dict, deployments_client, describe_schedule
 from .errors import cli_errors
@@ -28,7 +32,7 @@ def _report(deployment: DeploymentModel, new: bool) -> None:
 
 
 @click.command("deploy")
-@click.argument("entrypoint", metavar="FILE.py:FLOW", required=False)
+@click.argument("entrypoint", metavar="FILE.py:FLOW|FILE.yaml", required=False)
 @click.option("--name", default=None, help="The deployment's name (unique per flow).")
 @click.option("--cron", default=None, metavar="EXPR", help="Cron schedule, e.g. '0 * * * *'.")
 @click.option("--interval", type=click.IntRange(1), default=None, metavar="SECONDS",
@@ -61,7 +65,9 @@ def deploy_command(
     run_timeout_seconds: float | None, paused: bool, project_file: str | None, as_json: bool,
     api_url: str | None,
 ) -> None:
-    """Deploy a flow to a server, or every deployment of a project file.
+    """Deploy a flow to a server, or every deployment of a project file. An Argo YAML file
+    deploys its Workflow (named after it unless --name is given); a CronWorkflow brings its
+    schedules, timezone, concurrencyPolicy and startingDeadlineSeconds.
 
     Example: legato deploy examples/hello.py:hello --name hourly --cron "0 * * * *"
     """
@@ -70,17 +76,29 @@ def deploy_command(
             raise click.UsageError("give FILE.py:FLOW or --file, not both.")
         _deploy_project(project_file, api_url, as_json)
         return
-    if entrypoint is None or name is None:
+    yaml_file = entrypoint is not None and entrypoint.lower().endswith((".yaml", ".yml"))
+    if entrypoint is None or (name is None and not yaml_file):
         raise click.UsageError("give FILE.py:FLOW and --name (or --file legato.yaml).")
     parse_params(params)  # report -p syntax errors before loading any code
+    extra: dict[str, Any] = {}
+    with cli_errors():
+        if yaml_file:
+            flow: Any = load_yaml_flow(os.path.abspath(entrypoint))
+            extra = deployment_fields(flow.manifest)
+            if cron or interval or rrule:
+                extra.pop("schedules", None)  # flags given on the command line win
+            if paused:
+                extra.pop("paused", None)
+            if max_active_runs is not None:
+                extra.pop("max_active_runs", None)
+        else:
+            flow = runtime.load_flow(entrypoint)
     options = DeployOptions(
-        name=name, schedule=ScheduleOptions(cron, interval, rrule, timezone),
+        name=name or flow.name, schedule=ScheduleOptions(cron, interval, rrule, timezone),
         work_queue=work_queue, tags=tags, paused=paused, crash_retries=crash_retries,
         priority=priority, max_active_runs=max_active_runs,
-        run_timeout_seconds=run_timeout_seconds,
+        run_timeout_seconds=run_timeout_seconds, extra_fields=extra,
     )
-    with cli_errors():
-        flow = runtime.load_flow(entrypoint)
     options = replace(options, parameters=parse_params(params, string_parameters(flow.parameters)))
     with deployments_client(api_url) as client:
         deployment, new = deploy_flow(flow, options, client)

@@ -18,6 +18,7 @@ from legato.schemas.deployments import (
 )
 from legato.sdk.flows import Flow
 from legato.settings import Settings
+from legato.workflows.flow import YamlFlow
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,8 @@ class DeployOptions:
     priority: int = 0
     max_active_runs: int | None = None
     run_timeout_seconds: float | None = None
+    # Further body fields a front-end implies (a CronWorkflow's schedules and policies).
+    extra_fields: Mapping[str, Any] = field(default_factory=dict)
 
 
 def default_api_url(api_url: str | None = None) -> str:
@@ -68,13 +71,13 @@ def default_api_url(api_url: str | None = None) -> str:
 
 
 def deploy_flow(
-    flow: Flow[Any, Any], options: DeployOptions, client: DeploymentsClient
+    flow: Flow[Any, Any] | YamlFlow, options: DeployOptions, client: DeploymentsClient
 ) -> tuple[DeploymentModel, bool]:
     """Create or update the deployment; return it and whether it is new.
 
     >>> deploy_flow(hello, DeployOptions("daily", ScheduleOptions(cron="@daily")), client)
     """
-    if not isinstance(flow, Flow):
+    if not isinstance(flow, (Flow, YamlFlow)):
         raise DefinitionError(f"deploy got {flow!r}, which is not a @flow; deploy a flow.")
     where = f"deployment {options.name!r} of flow {flow.name!r}"
     # The client has the flow's code, so it validates with full fidelity before sending.
@@ -106,6 +109,7 @@ def deploy_flow(
         "description": options.description or flow.description,
         "version": flow.version,
     }
+    fields.update(options.extra_fields)
     if spec.source:
         fields["source"], fields["source_hash"] = spec.source, spec.source_hash
     create = build_body(

@@ -45,6 +45,7 @@ class YamlFlow:
     """One runnable Argo manifest; calling `run_workflow` runs it inside a flow run."""
 
     isasync = False
+    version: str | None = None
 
     def __init__(self, manifest: Manifest, source: str, path: str, *,
                  entrypoint: str | None = None, settings: Settings | None = None,
@@ -64,6 +65,7 @@ class YamlFlow:
             hint = f"did you mean {close[0]!r}?" if close else f"templates: {', '.join(names)}."
             raise ManifestError(f"{path}: --entrypoint {entrypoint!r} is not a template; {hint}")
         self.name = manifest.name
+        self.description = f"Argo {manifest.kind} {manifest.name!r} from {path}"
         self.entrypoint = f"{path}:{entrypoint}" if entrypoint else path
         self.schema = _Schema()
         self._spec: FlowSpec | None = None
@@ -129,7 +131,7 @@ class YamlFlow:
         if self._spec is None:
             self._spec = FlowSpec(
                 name=self.name, fn=self.run_workflow, is_async=False, retry=RetryPolicy(),
-                owner=self, description=f"Argo {self.manifest.kind} from {self.path}",
+                owner=self, description=self.description,
                 tags=("yaml",), source=self.source,
                 source_hash=hashlib.sha256(self.source.encode()).hexdigest(),
                 entrypoint=self.entrypoint)

@@ -24,10 +24,10 @@ def test_steps_run_in_groups_with_node_path_keys(run_yaml: RunYaml) -> None:
                             "steps[1].hello2b": "COMPLETED"}
     runs = out.task_runs()
     first = runs["steps[0].hello1"]
-    assert first.end_time is not None
-    assert all(first.end_time <= runs[k].start_time for k in ("steps[1].hello2a",
-                                                              "steps[1].hello2b")
-               if runs[k].start_time is not None)
+    for key in ("steps[1].hello2a", "steps[1].hello2b"):
+        start = runs[key].start_time
+        assert first.end_time is not None and start is not None
+        assert first.end_time <= start
 
 
 def test_dag_diamond_passes_results_downstream(run_yaml: RunYaml) -> None:
