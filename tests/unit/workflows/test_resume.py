@@ -63,10 +63,18 @@ def test_unknown_image_errors_the_step_with_the_setting_to_use(run_yaml: RunYaml
     assert "LEGATO_IMAGE_MAP='argoproj/argosay:*=bash'" in (out.state.message or "")
 
 
-def test_unresolved_variable_errors_the_step(run_yaml: RunYaml) -> None:
-    out = run_yaml(TWO_STEPS.replace("[echo, first ran]", "[echo, '{{inputs.parameters.nope}}']"))
+def test_undefined_variable_is_refused_before_anything_runs(run_yaml: RunYaml) -> None:
+    with pytest.raises(ManifestError, match="nope"):
+        run_yaml(TWO_STEPS.replace("[echo, first ran]", "[echo, '{{inputs.parameters.nope}}']"))
+
+
+def test_with_param_that_is_not_json_errors_the_step(run_yaml: RunYaml) -> None:
+    out = run_yaml(TWO_STEPS.replace(
+        "- - {name: second, template: second}",
+        "- - {name: second, template: second, "
+        "withParam: '{{steps.first.outputs.result}}'}"))
     assert out.state.type.value == "FAILED"
-    assert "{{inputs.parameters.nope}} is not defined" in (out.state.message or "")
+    assert "withParam is not a JSON list" in (out.state.message or "")
 
 
 def test_cron_workflow_fields() -> None:
