@@ -35,7 +35,13 @@ def split_entrypoint(entrypoint: str) -> tuple[str, str | None]:
 
 
 class _Schema:
-    """The part of a Flow's ParameterSchema the runtime uses when storing parameters."""
+    """The part of a Flow's ParameterSchema the runtime and deploy use."""
+
+    def __init__(self, owner: YamlFlow) -> None:
+        self.owner = owner
+
+    def validate(self, values: Mapping[str, Any], *, partial: bool = False) -> dict[str, str]:
+        return self.owner.validate_parameters(values, partial=partial)
 
     def to_json(self, values: Mapping[str, Any], *, strict: bool) -> dict[str, Any]:
         return {k: to_string(v) for k, v in values.items()}
@@ -45,6 +51,7 @@ class YamlFlow:
     """One runnable Argo manifest; calling `run_workflow` runs it inside a flow run."""
 
     isasync = False
+    should_validate_parameters = True
     version: str | None = None
 
     def __init__(self, manifest: Manifest, source: str, path: str, *,
@@ -67,7 +74,7 @@ class YamlFlow:
         self.name = manifest.name
         self.description = f"Argo {manifest.kind} {manifest.name!r} from {path}"
         self.entrypoint = f"{path}:{entrypoint}" if entrypoint else path
-        self.schema = _Schema()
+        self.schema = _Schema(self)
         self._spec: FlowSpec | None = None
 
     @property
@@ -98,9 +105,11 @@ class YamlFlow:
             schema["required"] = required
         return schema
 
-    def validate_parameters(self, values: Mapping[str, Any]) -> dict[str, str]:
+    def validate_parameters(self, values: Mapping[str, Any], *,
+                            partial: bool = False) -> dict[str, str]:
         """Every argument as a string, defaults filled in; ParameterError lists unknown or
-        missing names and values outside an enum."""
+        missing names and values outside an enum. `partial` leaves out arguments not given
+        (a deployment's defaults, completed by each run)."""
         known = self.arguments
         errors: list[tuple[str, str]] = []
         result: dict[str, str] = {}
@@ -114,6 +123,8 @@ class YamlFlow:
             result[name] = to_string(value)
         enums = {p.name: p.enum for p in self.spec_.arguments.parameters if p.enum}
         for name, default in known.items():
+            if partial and name not in result:
+                continue
             if name not in result:
                 if default is None:
                     errors.append((name, "required; pass -p " + name + "=VALUE"))
