@@ -113,11 +113,14 @@ class YamlFlow:
         known = self.arguments
         errors: list[tuple[str, str]] = []
         result: dict[str, str] = {}
+        # As with `argo submit -p`, a parameter may also be an input of the entry template.
+        entry = self.spec_.template(self.template_entry or self.spec_.entrypoint or "")
+        inputs = {p.name for p in entry.inputs.parameters} if entry is not None else set()
         for name, value in values.items():
-            if name not in known:
+            if name not in known and name not in inputs:
                 close = difflib.get_close_matches(name, list(known), n=1)
                 hint = f"did you mean {close[0]!r}" if close else \
-                    f"the workflow takes {', '.join(known) or 'no parameters'}"
+                    f"the workflow takes {', '.join([*known, *sorted(inputs)]) or 'no parameters'}"
                 errors.append((name, f"unknown parameter; {hint}"))
                 continue
             result[name] = to_string(value)
