@@ -70,7 +70,7 @@ def test_suspended_step_waits_for_resume_with_input(tmp_path: Path) -> None:
             time.sleep(0.2)
             runs = [r for r in legato.json("runs", "ls") if r["state"] == "PAUSED"]
         ok(legato("runs", "resume", runs[0]["id"], "-i", "approver=bob", "--json"))
-        stdout, stderr = process.communicate(timeout=60)
+        _stdout, stderr = process.communicate(timeout=60)
     finally:
         if process.poll() is None:
             process.kill()
