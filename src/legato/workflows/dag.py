@@ -74,6 +74,8 @@ def run_dag(run: WorkflowRun, template: Template, scope: dict[str, Any],
     fail_fast = dag.fail_fast if dag.fail_fast is not None else (
         template.fail_fast if template.fail_fast is not None else True)
     limit = _int(template.parallelism) or 0
+    needs = {name: (expr.referenced_tasks() if expr is not None else [])
+             for name, expr in expressions.items()}
     scope = dict(scope)
     published: dict[str, Any] = {}
     outcomes: dict[str, Outcome] = {}
@@ -109,7 +111,7 @@ def run_dag(run: WorkflowRun, template: Template, scope: dict[str, Any],
             progressed = False
             for name in list(pending):
                 expr = expressions[name]
-                needed = expr.referenced_tasks() if expr is not None else []
+                needed = needs[name]
                 if any(dep in wanted and dep not in outcomes for dep in needed):
                     continue
                 if limit and len(running) >= limit:

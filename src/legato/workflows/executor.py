@@ -5,12 +5,13 @@ as `outputs.result`. Parameters reach the program only as argv and environment v
 from __future__ import annotations
 
 import os
+import selectors
 import signal
 import subprocess
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import IO
 
 from legato.errors import ConfigError
 from legato.workflows.images import Toolbox
@@ -47,8 +48,7 @@ def build_argv(spec: ProcessSpec, toolbox: Toolbox, scratch: Scratch) -> list[st
     command = [scratch.rewrite(c) for c in spec.command]
     args = [scratch.rewrite(a) for a in spec.args]
     if spec.source is not None:
-        script = scratch.root / "argo" / "staging" / "script"
-        script.parent.mkdir(parents=True, exist_ok=True)
+        script = scratch.root / "script"
         script.write_text(scratch.rewrite(spec.source), encoding="utf-8")
         words = command or toolbox.default_command()
         return toolbox.resolve([*words, str(script), *args], spec.image)
@@ -73,7 +73,8 @@ def run_process(spec: ProcessSpec, toolbox: Toolbox, scratch: Scratch, log: LogL
     """Run the step to its end; stdout and stderr lines go to `log` as they come."""
     argv = build_argv(spec, toolbox, scratch)
     env = build_env(spec, scratch, os.environ if base_env is None else base_env)
-    cwd = scratch.path(spec.working_dir) if spec.working_dir else scratch.root / "workdir"
+    cwd = scratch.path(spec.working_dir) if spec.working_dir else scratch.root
+    scratch.ensure()
     cwd.mkdir(parents=True, exist_ok=True)
     try:
         proc = subprocess.Popen(
@@ -82,47 +83,62 @@ def run_process(spec: ProcessSpec, toolbox: Toolbox, scratch: Scratch, log: LogL
     except OSError as exc:
         raise ConfigError(f"{spec.where}: cannot start {argv[0]!r} ({exc.strerror}); check "
                           "the command or the image map.") from None
-    kept: list[bytes] = []
-    readers = [
-        threading.Thread(target=_pump, args=(proc.stdout, log, False, kept), daemon=True),
-        threading.Thread(target=_pump, args=(proc.stderr, log, True, None), daemon=True),
-    ]
-    for reader in readers:
-        reader.start()
-    timed_out = cancelled = False
-    waited = 0.0
-    # Wake up a few times a second to honour cancellation; the deadline bounds the total.
-    while True:
-        step = 0.25 if timeout is None else max(0.0, min(0.25, timeout - waited))
-        try:
-            proc.wait(timeout=step)
-            break
-        except subprocess.TimeoutExpired:
-            waited += step
-        if cancel is not None and cancel.is_set():
-            cancelled = True
-        elif timeout is not None and waited >= timeout:
-            timed_out = True
-        else:
-            continue
-        _kill(proc)
-        break
-    for reader in readers:
-        reader.join()
+    kept, timed_out, cancelled = _communicate(proc, log, cancel, timeout)
     stdout = b"".join(kept)[:MAX_RESULT_BYTES].decode("utf-8", errors="replace")
     return ProcessResult(proc.returncode, stdout.rstrip("\n"), timed_out, cancelled)
 
 
-def _pump(stream: IO[bytes] | None, log: LogLine, is_err: bool, kept: list[bytes] | None) -> None:
-    if stream is None:
-        return
+def _communicate(proc: subprocess.Popen[bytes], log: LogLine, cancel: threading.Event | None,
+                 timeout: float | None) -> tuple[list[bytes], bool, bool]:
+    """Read stdout and stderr line by line on this thread (no helper threads: a step costs
+    one process, nothing more) until both close; stop the program on cancellation or at its
+    deadline. Returns the kept stdout and whether it was timed out or cancelled."""
+    kept: list[bytes] = []
     size = 0
-    with stream:
-        for raw in stream:
-            if kept is not None and size < MAX_RESULT_BYTES:
-                kept.append(raw)
-                size += len(raw)
-            log(raw.decode("utf-8", errors="replace").rstrip("\n"), is_err)
+    partial = {False: b"", True: b""}
+    selector = selectors.DefaultSelector()
+    for stream, is_err in ((proc.stdout, False), (proc.stderr, True)):
+        if stream is not None:
+            selector.register(stream, selectors.EVENT_READ, is_err)
+    started = time.monotonic()
+    exited_at: float | None = None
+    timed_out = cancelled = False
+    try:
+        while selector.get_map():
+            for key, _ in selector.select(timeout=0.25):
+                is_err = bool(key.data)
+                chunk = os.read(key.fd, 65536)
+                if not chunk:
+                    selector.unregister(key.fileobj)
+                    if partial[is_err]:
+                        log(partial[is_err].decode("utf-8", errors="replace"), is_err)
+                        partial[is_err] = b""
+                    continue
+                if not is_err and size < MAX_RESULT_BYTES:
+                    kept.append(chunk)
+                    size += len(chunk)
+                *lines, partial[is_err] = (partial[is_err] + chunk).split(b"\n")
+                for line in lines:
+                    log(line.decode("utf-8", errors="replace"), is_err)
+            now = time.monotonic()
+            if cancel is not None and cancel.is_set() and proc.poll() is None:
+                cancelled = True
+                _kill(proc)
+            elif timeout is not None and now - started >= timeout and proc.poll() is None:
+                timed_out = True
+                _kill(proc)
+            elif proc.poll() is not None:
+                # A background child may hold the pipes open after the program ended.
+                exited_at = exited_at if exited_at is not None else now
+                if now - exited_at > 1.0:
+                    break
+    finally:
+        selector.close()
+        for stream in (proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()
+    proc.wait()
+    return kept, timed_out, cancelled
 
 
 def _kill(proc: subprocess.Popen[bytes]) -> None:

@@ -5,6 +5,7 @@ step runs as a subprocess. A python image runs this Python, busybox/alpine run b
 from __future__ import annotations
 
 import fnmatch
+import functools
 import os
 import shutil
 import sys
@@ -53,21 +54,27 @@ class Toolbox:
         if self.kind == "python" and (base in _PYTHONS or base.startswith("python3.")):
             return [sys.executable, *rest]
         if self.kind == "sh" and base in _SHELLS:
-            busybox = shutil.which("busybox")
+            busybox = _lookup("busybox")
             return [busybox, "sh", *rest] if busybox else ["/bin/sh", *rest]
         if self.kind == "bash" and base in _SHELLS:
             return [_which("bash", image), *rest]
         if self.kind == "node" and base in ("node", "nodejs"):
             return [_which("node", image), *rest]
         if self.kind == "sh" and "/" not in head:
-            busybox = shutil.which("busybox")
+            busybox = _lookup("busybox")
             if busybox:  # in a busybox image, `echo`, `cat`, ... are busybox applets
                 return [busybox, head, *rest]
         return [_which(head, image), *rest]
 
 
+@functools.lru_cache(maxsize=256)
+def _lookup(program: str) -> str | None:
+    # PATH lookups stat every directory; a run asks for the same few programs many times.
+    return shutil.which(program)
+
+
 def _which(program: str, image: str) -> str:
-    found = shutil.which(program)
+    found = _lookup(program)
     if found is None:
         raise ConfigError(
             f"image {image!r} runs {program!r}, which is not installed here; install it or map "

@@ -77,12 +77,13 @@ def run_leaf(call: LeafCall) -> dict[str, Any]:
     where = f"template {template.name!r} (step {call.path})"
     if body is None:
         raise StepErrored(f"{where} has no container or script to run.")
-    scratch = Scratch(call.scratch_root / f"attempt-{attempt}")
-    scratch.create()
+    scratch = Scratch(call.scratch_root.with_name(f"{call.scratch_root.name}.{attempt}"))
     log = get_run_logger()
     try:
-        call.artifacts.stage_inputs(template, scope, scratch, where)
         spec = _process_spec(body, scope, where)
+        _mark_paths(template, scope, scratch, where)
+        scratch.create()
+        call.artifacts.stage_inputs(template, scope, scratch, where)
     except (ManifestError, ConfigError) as exc:
         raise StepErrored(str(exc)) from None
     remaining = call.deadline()
@@ -119,6 +120,21 @@ def run_leaf(call: LeafCall) -> dict[str, Any]:
                          outputs)
     scratch.remove()
     return outputs
+
+
+def _mark_paths(template: Template, scope: Mapping[str, Any], scratch: Scratch,
+                where: str) -> None:
+    """Note the container directories the step's programs and outputs use, so the scratch
+    tree has them before the program starts."""
+    body = template.script or template.container
+    texts = [*(body.command if body else ()), *(body.args if body else ()),
+             body.source or "" if body else "", body.working_dir or "" if body else ""]
+    texts += [p.value_from.path for p in template.outputs.parameters
+              if p.value_from is not None and p.value_from.path]
+    texts += [a.path for a in (*template.outputs.artifacts, *template.inputs.artifacts) if a.path]
+    texts += [e.value for e in (body.env if body else ()) if e.value]
+    for text in texts:
+        scratch.rewrite(text)
 
 
 def _process_spec(body: Container, scope: Mapping[str, Any], where: str) -> ProcessSpec:

@@ -26,13 +26,25 @@ class Scratch:
         alternatives = "|".join(re.escape(p) for p in self.prefixes)
         # A prefix counts only at a path boundary: not inside a word or a longer path.
         self._pattern = re.compile(rf"(?<![\w./-])({alternatives})(?=/|$|[^\w.-])")
+        self.used: set[str] = {"/tmp"}
+        self.made: set[str] = set()
 
     def create(self) -> None:
-        """Make the tree (and the directories a container would find already there)."""
-        if self.root.exists():
+        """Make the tree with the directories the step's paths use (and /tmp), as a
+        container would find them; only those, since each directory costs a system call."""
+        try:
+            self.root.mkdir(parents=True)
+        except FileExistsError:  # left by an earlier process running the same attempt
             shutil.rmtree(self.root, ignore_errors=True)
-        for prefix in self.prefixes:
+            self.root.mkdir(parents=True)
+        self.made = set()
+        self.ensure()
+
+    def ensure(self) -> None:
+        """Make the directories of paths rewritten since `create` (substituted values)."""
+        for prefix in self.used - self.made:
             (self.root / prefix.lstrip("/")).mkdir(parents=True, exist_ok=True)
+            self.made.add(prefix)
 
     def rewrite(self, text: str) -> str:
         """Container paths in a string moved under this step's root.
@@ -43,7 +55,12 @@ class Scratch:
         if "/" not in text:
             return text
         root = str(self.root)
-        return self._pattern.sub(lambda m: root + m.group(1), text)
+
+        def move(match: re.Match[str]) -> str:
+            self.used.add(match.group(1))
+            return root + match.group(1)
+
+        return self._pattern.sub(move, text)
 
     def path(self, container_path: str) -> Path:
         """Where a container path lives on this machine (rewritten when it is a scratch
@@ -51,7 +68,7 @@ class Scratch:
         rewritten = self.rewrite(container_path)
         if os.path.isabs(rewritten):
             return Path(rewritten)
-        return self.root / "workdir" / rewritten
+        return self.root / rewritten
 
     def remove(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)

@@ -31,7 +31,7 @@ def test_two_steps_get_separate_files(tmp_path: Path) -> None:
     two.create()
     one.path("/tmp/x").write_text("1")
     assert not two.path("/tmp/x").exists()
-    assert one.path("relative.txt") == tmp_path / "one" / "workdir" / "relative.txt"
+    assert one.path("relative.txt") == tmp_path / "one" / "relative.txt"
 
 
 def test_durations() -> None:
