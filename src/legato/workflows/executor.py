@@ -61,7 +61,7 @@ def build_argv(spec: ProcessSpec, toolbox: Toolbox, scratch: Scratch) -> list[st
 
 def build_env(spec: ProcessSpec, scratch: Scratch, base: Mapping[str, str]) -> dict[str, str]:
     env = dict(base)
-    env["TMPDIR"] = str(scratch.root / "tmp")
+    env["TMPDIR"] = str(scratch.root)
     for name, value in spec.env.items():
         env[name] = scratch.rewrite(value)
     return env

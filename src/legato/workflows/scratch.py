@@ -26,12 +26,13 @@ class Scratch:
         alternatives = "|".join(re.escape(p) for p in self.prefixes)
         # A prefix counts only at a path boundary: not inside a word or a longer path.
         self._pattern = re.compile(rf"(?<![\w./-])({alternatives})(?=/|$|[^\w.-])")
-        self.used: set[str] = {"/tmp"}
+        self.used: set[str] = set()
         self.made: set[str] = set()
 
     def create(self) -> None:
-        """Make the tree with the directories the step's paths use (and /tmp), as a
-        container would find them; only those, since each directory costs a system call."""
+        """Make the tree with the directories the step's paths use, as a container would
+        find them; only those, since each directory costs system calls on the hot path (the
+        root itself stands in for TMPDIR)."""
         try:
             self.root.mkdir(parents=True)
         except FileExistsError:  # left by an earlier process running the same attempt
@@ -71,4 +72,15 @@ class Scratch:
         return self.root / rewritten
 
     def remove(self) -> None:
-        shutil.rmtree(self.root, ignore_errors=True)
+        """Delete the tree; the common case (a script file, a few empty directories) without
+        rmtree's per-entry bookkeeping."""
+        try:
+            with os.scandir(self.root) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        shutil.rmtree(entry.path, ignore_errors=True)
+                    else:
+                        os.unlink(entry.path)
+            os.rmdir(self.root)
+        except OSError:
+            shutil.rmtree(self.root, ignore_errors=True)

@@ -27,8 +27,9 @@ def test_host_paths_and_lookalikes_are_left_alone(tmp_path: Path) -> None:
 
 def test_two_steps_get_separate_files(tmp_path: Path) -> None:
     one, two = Scratch(tmp_path / "one"), Scratch(tmp_path / "two")
-    one.create()
-    two.create()
+    for scratch in (one, two):
+        scratch.rewrite("echo > /tmp/x")  # marks /tmp as used, so create() makes it
+        scratch.create()
     one.path("/tmp/x").write_text("1")
     assert not two.path("/tmp/x").exists()
     assert one.path("relative.txt") == tmp_path / "one" / "relative.txt"
@@ -43,3 +44,13 @@ def test_durations() -> None:
 def test_bad_duration_names_the_place() -> None:
     with pytest.raises(ManifestError, match=r"^retry: '5 minutes' is not a duration"):
         parse_duration("5 minutes", "retry")
+
+
+def test_remove_deletes_the_tree(tmp_path: Path) -> None:
+    scratch = Scratch(tmp_path / "s")
+    scratch.rewrite("/mnt/a /tmp/b")
+    scratch.create()
+    (scratch.root / "script").write_text("x")
+    scratch.path("/mnt/a").write_text("a")
+    scratch.remove()
+    assert not scratch.root.exists()
