@@ -8,6 +8,7 @@ from dataclasses import replace
 from typing import Any
 
 import click
+import orjson
 
 from legato.client.deploy import DeployOptions, ScheduleOptions, deploy_flow
 from legato.errors import DefinitionError, ManifestError, ParameterError, UserCodeError
@@ -21,6 +22,38 @@ from .deployments import api_url_option, deployment_dict, deployments_client, de
 from .errors import cli_errors
 from .output import echo_json
 from .params import parse_params, string_parameters
+
+
+def parse_trigger_option(text: str) -> dict[str, Any]:
+    """`--trigger` text as a trigger's dict form: a JSON object, or a short form
+    `flow=etl`, `deployment=etl/nightly:failed,crashed`, `event=orders.*`, `asset=s3://x`.
+
+    >>> parse_trigger_option("flow=etl:completed")
+    {'flow': 'etl', 'states': ['completed']}
+    """
+    if text.lstrip().startswith("{"):
+        try:
+            found = orjson.loads(text)
+        except orjson.JSONDecodeError as error:
+            raise click.BadParameter(f"{text!r} is not JSON ({error}).",
+                                     param_hint="'--trigger'") from None
+        if not isinstance(found, dict):
+            raise click.BadParameter(f"{text!r} is not a JSON object.", param_hint="'--trigger'")
+        return found
+    key, sep, value = text.partition("=")
+    if not sep or key not in ("flow", "deployment", "event", "asset") or not value:
+        raise click.BadParameter(
+            f"{text!r} is not a trigger; write flow=NAME[:states], deployment=FLOW/NAME[:states], "
+            "event=NAME, asset=URL or a JSON object.", param_hint="'--trigger'")
+    if key == "asset":
+        return {"assets": [value]}
+    if key == "event":
+        return {"event": value}
+    name, _, states = value.partition(":")
+    form: dict[str, Any] = {key: name}
+    if states:
+        form["states"] = [s.strip() for s in states.split(",") if s.strip()]
+    return form
 
 
 def _report(deployment: DeploymentModel, new: bool) -> None:
@@ -54,6 +87,9 @@ def _report(deployment: DeploymentModel, new: bool) -> None:
               default=None, metavar="SECONDS",
               help="A run going longer is stopped and ends FAILED 'timed out after N s'.")
 @click.option("--paused", is_flag=True, help="Create it paused: schedules make no runs yet.")
+@click.option("--trigger", "trigger_texts", multiple=True, metavar="TRIGGER",
+              help="Run it when ...: flow=NAME[:states], deployment=FLOW/NAME[:states], "
+                   "event=NAME, asset=URL, or a JSON object (repeatable; replaces its triggers).")
 @click.option("--file", "project_file", default=None, metavar="legato.yaml",
               help="Deploy every deployment listed in a project file instead.")
 @click.option("--json", "as_json", is_flag=True, help="Print the deployment(s) as JSON.")
@@ -62,8 +98,8 @@ def deploy_command(
     entrypoint: str | None, name: str | None, cron: str | None, interval: int | None,
     rrule: str | None, timezone: str, params: tuple[str, ...], work_queue: str,
     tags: tuple[str, ...], crash_retries: int, priority: int, max_active_runs: int | None,
-    run_timeout_seconds: float | None, paused: bool, project_file: str | None, as_json: bool,
-    api_url: str | None,
+    run_timeout_seconds: float | None, paused: bool, trigger_texts: tuple[str, ...],
+    project_file: str | None, as_json: bool, api_url: str | None,
 ) -> None:
     """Deploy a flow to a server, or every deployment of a project file. An Argo YAML file
     deploys its Workflow (named after it unless --name is given); a CronWorkflow brings its
@@ -98,6 +134,7 @@ def deploy_command(
         work_queue=work_queue, tags=tags, paused=paused, crash_retries=crash_retries,
         priority=priority, max_active_runs=max_active_runs,
         run_timeout_seconds=run_timeout_seconds, extra_fields=extra,
+        triggers=tuple(parse_trigger_option(t) for t in trigger_texts) or None,
     )
     options = replace(options, parameters=parse_params(params, string_parameters(flow.parameters)))
     with deployments_client(api_url) as client:
@@ -121,7 +158,7 @@ def _deploy_project(path: str, api_url: str | None, as_json: bool) -> None:
                 paused=entry.paused, description=entry.description,
                 crash_retries=entry.crash_retries, priority=entry.priority,
                 max_active_runs=entry.max_active_runs,
-                run_timeout_seconds=entry.run_timeout_seconds,
+                run_timeout_seconds=entry.run_timeout_seconds, triggers=entry.triggers,
             )
             try:
                 flow = runtime.load_flow(entry.entrypoint)

@@ -16,6 +16,7 @@ from .resume import resume_command
 from .run import run_command
 from .runs import runs_group
 from .server import server_command
+from .triggers import triggers_group
 from .worker import worker_command
 from .workers import workers_group
 
@@ -52,6 +53,7 @@ cli.add_command(backfill_command)
 cli.add_command(events_group)
 cli.add_command(work_queues_group)
 cli.add_command(concurrency_limits_group)
+cli.add_command(triggers_group)
 
 
 def main() -> None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from legato.client.deployments import DeploymentsClient, build_body
+from legato.core.triggers import parse_trigger
 from legato.errors import ConfigError, DefinitionError
 from legato.schemas.deployments import (
     DeploymentCreateBody,
@@ -60,6 +61,8 @@ class DeployOptions:
     run_timeout_seconds: float | None = None
     # Further body fields a front-end implies (a CronWorkflow's schedules and policies).
     extra_fields: Mapping[str, Any] = field(default_factory=dict)
+    # None leaves the deployment's triggers as they are; a list (even empty) replaces them.
+    triggers: tuple[Mapping[str, Any], ...] | None = None
 
 
 def default_api_url(api_url: str | None = None) -> str:
@@ -115,11 +118,19 @@ def deploy_flow(
     create = build_body(
         DeploymentCreateBody, where, flow_name=flow.name, name=options.name, **fields
     )
+    triggers = None
+    if options.triggers is not None:
+        triggers = [parse_trigger(dict(t), f"{where} triggers.{i}").to_dict()
+                    for i, t in enumerate(options.triggers)]
     existing = client.find(flow.name, options.name)
     if existing is not None:
         body = build_body(DeploymentUpdateBody, where, **fields)
-        return client.update(existing.id, body), False
-    return client.create(create), True
+        deployment, new = client.update(existing.id, body), False
+    else:
+        deployment, new = client.create(create), True
+    if triggers is not None:
+        client.put_triggers(deployment.id, triggers)
+    return deployment, new
 
 
 def deploy(
@@ -139,6 +150,7 @@ def deploy(
     max_active_runs: int | None = None,
     run_timeout_seconds: float | None = None,
     api_url: str | None = None,
+    triggers: Iterable[Mapping[str, Any]] | None = None,
 ) -> DeploymentModel:
     """Deploy `flow` to the server at `api_url` (default LEGATO_API_URL); return the deployment.
 
@@ -157,6 +169,7 @@ def deploy(
         priority=priority,
         max_active_runs=max_active_runs,
         run_timeout_seconds=run_timeout_seconds,
+        triggers=None if triggers is None else tuple(triggers),
     )
     with DeploymentsClient(default_api_url(api_url)) as client:
         deployment, _ = deploy_flow(flow, options, client)

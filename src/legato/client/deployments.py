@@ -25,6 +25,7 @@ from legato.schemas.deployments import (
     DeploymentUpdateBody,
     RunDeploymentBody,
 )
+from legato.schemas.triggers import TriggerListBody, TriggerModel, TriggerPage
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -151,6 +152,20 @@ class DeploymentsClient:
             yield from page.items
             seen += len(page.items)
             next_offset = page.next_offset
+
+    def put_triggers(self, deployment_id: str,
+                     triggers: list[dict[str, Any]]) -> list[TriggerModel]:
+        """Replace the deployment's triggers (dict forms of `core.triggers`)."""
+        path = f"/deployments/{_segment(deployment_id)}/triggers"
+        page = self._call("PUT", path, TriggerPage, body=TriggerListBody(triggers=triggers),
+                          idempotent=True)
+        return page.items
+
+    def list_triggers(self, deployment_id: str | None = None) -> list[TriggerModel]:
+        """Every trigger, or one deployment's."""
+        path = "/triggers" if deployment_id is None else (
+            f"/deployments/{_segment(deployment_id)}/triggers")
+        return self._call("GET", path, TriggerPage, idempotent=True).items
 
     def pause(self, deployment_id: str) -> DeploymentModel:
         path = f"/deployments/{_segment(deployment_id)}/pause"

@@ -10,12 +10,13 @@ from typing import Any
 
 import yaml  # type: ignore[import-untyped]  # PyYAML ships no stubs; none are installed
 
-from legato.errors import ManifestError
+from legato.core.triggers import parse_trigger
+from legato.errors import ManifestError, ParameterError
 
 _KEYS = {
     "entrypoint", "name", "cron", "interval", "rrule", "timezone", "parameters", "work_queue",
     "tags", "paused", "description", "crash_retries", "priority", "max_active_runs",
-    "run_timeout_seconds",
+    "run_timeout_seconds", "triggers",
 }
 MAX_PROJECT_BYTES = 1024 * 1024
 
@@ -41,6 +42,8 @@ class ProjectDeployment:
     priority: int = 0
     max_active_runs: int | None = None
     run_timeout_seconds: float | None = None
+    # Dict forms of core.triggers; None (no `triggers:` key) leaves a deployment's triggers be.
+    triggers: tuple[dict[str, Any], ...] | None = None
 
 
 def _mark(path: Path, node: yaml.Node) -> str:
@@ -104,17 +107,27 @@ def _deployment(file: Path, entry: Any, where: str) -> ProjectDeployment:
     if type(entry.get("run_timeout_seconds")) is int:  # YAML 30 means 30.0 (not True)
         entry = {**entry, "run_timeout_seconds": float(entry["run_timeout_seconds"])}
     _expect(entry, where, "run_timeout_seconds", float)
+    _expect(entry, where, "triggers", list)
+    triggers = None
+    if entry.get("triggers") is not None:
+        try:
+            triggers = tuple(parse_trigger(t, f"triggers.{i}").to_dict()
+                             for i, t in enumerate(entry["triggers"]))
+        except ParameterError as error:
+            raise ManifestError(f"{where}: {error}") from None
     for key in ("cron", "rrule", "timezone", "work_queue", "description"):
         _expect(entry, where, key, str)
     target, _, flow_name = str(entry["entrypoint"]).rpartition(":")
     if target.endswith(".py") and not Path(target).is_absolute():
         target = str((file.parent / target).resolve())
-    values = {k: v for k, v in entry.items() if k not in ("entrypoint", "name", "tags")}
+    values = {k: v for k, v in entry.items()
+              if k not in ("entrypoint", "name", "tags", "triggers")}
     return ProjectDeployment(
         entrypoint=f"{target}:{flow_name}" if target else flow_name,
         name=entry["name"],
         where=where,
         tags=tuple(str(tag) for tag in entry.get("tags") or ()),
+        triggers=triggers,
         **values,
     )
 

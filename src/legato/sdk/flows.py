@@ -142,8 +142,11 @@ class Flow(Generic[P, R]):
         tags: Iterable[str] = (),
         paused: bool = False,
         api_url: str | None = None,
+        triggers: Iterable[dict[str, Any]] | None = None,
     ) -> Any:
         """Deploy this flow to a server (LEGATO_API_URL unless `api_url`); see legato.deploy.
+        `triggers` (dicts such as `{"flow": "etl"}` or `{"event": "orders.*"}`) replace the
+        deployment's triggers when given.
 
         >>> hello.deploy("every-minute", cron="* * * * *", parameters={"name": "Ada"})
         """
@@ -152,7 +155,7 @@ class Flow(Generic[P, R]):
         return deploy(
             self, name, cron=cron, interval=interval, rrule=rrule, timezone=timezone,
             parameters=parameters, work_queue=work_queue, tags=tags, paused=paused,
-            api_url=api_url,
+            api_url=api_url, triggers=triggers,
         )
 
     def to_deployment(

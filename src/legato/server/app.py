@@ -13,7 +13,16 @@ from legato.server.idempotency import IdempotencyCache
 from legato.server.limits import DEFAULT_MAX_BODY_BYTES, BodySizeLimit
 from legato.server.params import PROBLEMS
 from legato.server.problems import install_problem_handlers
-from legato.server.routes import cache, deployments, events, flows, health, run_data, views
+from legato.server.routes import (
+    cache,
+    deployments,
+    events,
+    flows,
+    health,
+    run_data,
+    triggers,
+    views,
+)
 from legato.server.routes.limits import router as limits_router
 from legato.server.routes.pauses import router as pauses_router
 from legato.server.routes.workers import router as workers_router
@@ -48,7 +57,7 @@ def create_app(
     app.state.clock = clock or (local.clock if local else SYSTEM_CLOCK)
     # views first: its /flow-runs/compare must win over /flow-runs/{flow_run_id}.
     for router in (health.router, views.router, flows.router, run_data.router, cache.router,
-                   deployments.router, events.router):
+                   deployments.router, events.router, triggers.router):
         app.include_router(router, prefix=API_PREFIX, responses=PROBLEMS)
     app.include_router(workers_router, prefix=API_PREFIX, responses=PROBLEMS)
     app.include_router(pauses_router, prefix=API_PREFIX, responses=PROBLEMS)

@@ -19,6 +19,7 @@ from legato.errors import ConfigError
 from legato.orchestration.local import LocalBackend, create_local_backend
 from legato.scheduling.monitor import Monitor
 from legato.scheduling.scheduler import Scheduler
+from legato.scheduling.triggers import TriggerService
 from legato.schemas.api import API_PREFIX
 from legato.server.app import create_app
 from legato.server.background import BackgroundLoops
@@ -104,6 +105,10 @@ def background_loops(
         interval = settings.scheduler_interval_seconds
         ticker = Scheduler(backend.db, backend.clock)
         loops.add("scheduler", lambda stop: ticker.run(stop, interval_seconds=interval))
+        # Triggers react to events, so they look more often than schedules come due.
+        reactor = TriggerService(backend.db, backend.clock)
+        react = min(1.0, interval)
+        loops.add("triggers", lambda stop: reactor.run(stop, interval_seconds=react))
     if monitor:
         sweep = settings.monitor_interval_seconds
         sweeper = Monitor(backend.service)

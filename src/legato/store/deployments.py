@@ -13,7 +13,7 @@ from legato.core.deployments import DeploymentRecord, DeploymentRun, DeploymentS
 from legato.core.ids import new_id
 from legato.core.schedules import CatchupPolicy, ScheduleKind, ScheduleSpec
 from legato.core.states import StateType
-from legato.store.tables import deployments, flow_runs, flows, schedules
+from legato.store.tables import deployments, flow_runs, flows, schedules, triggers
 
 _DEPLOYMENT_COLUMNS = (*deployments.c, flows.c.name.label("flow_name"))
 
@@ -164,8 +164,9 @@ def set_paused(conn: Connection, deployment_id: str, paused: bool, now: datetime
 
 
 def delete_deployment(conn: Connection, deployment_id: str) -> None:
-    """Delete a deployment and its schedules; its runs stay, as history."""
+    """Delete a deployment, its schedules and triggers; its runs stay, as history."""
     conn.execute(delete(schedules).where(schedules.c.deployment_id == deployment_id))
+    conn.execute(delete(triggers).where(triggers.c.deployment_id == deployment_id))
     conn.execute(delete(deployments).where(deployments.c.id == deployment_id))
 
 

@@ -452,3 +452,21 @@ event_cursors = Table(
     Column("seq", BigInteger, nullable=False),
     Column("updated", UTCDateTime, nullable=False),
 )
+
+# Added by revision 0009: deployment triggers. `spec` is the trigger's dict form
+# (core.triggers); `state` holds what an all-of asset trigger has seen since it last fired.
+triggers = Table(
+    "triggers",
+    metadata,
+    _id("id", primary_key=True),
+    _id("deployment_id", ForeignKey("deployments.id"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("spec", json_type(), nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    Column("state", json_type(), nullable=False),
+    Column("last_fired", UTCDateTime),
+    Column("fired_count", Integer, nullable=False, default=0, server_default=text("0")),
+    Column("created", UTCDateTime, nullable=False),
+    Column("updated", UTCDateTime, nullable=False),
+    Index(None, "deployment_id", "position"),
+)

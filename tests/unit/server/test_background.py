@@ -40,12 +40,12 @@ def test_loops_run_until_the_block_ends_and_a_failure_is_logged(
     assert "background loop 'fails' stopped with an error" in caplog.text
 
 
-def test_the_server_runs_the_scheduler_unless_told_not_to(
+def test_the_server_runs_the_scheduler_and_triggers_unless_told_not_to(
     backend: LocalBackend, tmp_path: Path
 ) -> None:
     settings = Settings.from_env({"LEGATO_HOME": str(tmp_path), "LEGATO_SCHEDULER_INTERVAL": "1"})
     assert settings.scheduler_interval_seconds == 1.0
-    assert background_loops(backend, settings, scheduler=True).names == ["scheduler"]
+    assert background_loops(backend, settings, scheduler=True).names == ["scheduler", "triggers"]
     assert background_loops(backend, settings, scheduler=False).names == []
 
 
@@ -55,7 +55,7 @@ def test_the_server_runs_the_monitor_unless_told_not_to(
     settings = Settings.from_env({"LEGATO_HOME": str(tmp_path), "LEGATO_MONITOR_INTERVAL": "2"})
     assert settings.monitor_interval_seconds == 2.0
     both = background_loops(backend, settings, scheduler=True, monitor=True)
-    assert both.names == ["scheduler", "monitor"]
+    assert both.names == ["scheduler", "triggers", "monitor"]
     assert background_loops(backend, settings, scheduler=False, monitor=True).names == ["monitor"]
 
 
