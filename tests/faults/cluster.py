@@ -97,6 +97,18 @@ def once(effects: str, token: str) -> str:
 @flow
 def single(effects: str, token: str) -> str:
     return once(effects, token)
+
+
+@task
+def nap(effects: str, token: str, seconds: float) -> str:
+    record(effects, token, "nap")
+    time.sleep(seconds)
+    return token
+
+
+@flow
+def napping(effects: str, token: str, seconds: float = 1.0) -> str:
+    return nap(effects, token, seconds)
 '''
 
 
@@ -139,10 +151,11 @@ class Cluster:
         self.api = HttpBackend(self.server.url, timeout=10)
         return self.server
 
-    def worker(self, name: str, limit: int = 4, grace: float = 1.0) -> subprocess.Popen[bytes]:
+    def worker(self, name: str, limit: int = 4, grace: float = 1.0,
+               lease: float = LEASE_SECONDS) -> subprocess.Popen[bytes]:
         return self.start(name, "worker", "--queue", "default", "--limit", str(limit),
                           "--name", name, "--api-url", self.url,
-                          "--lease-seconds", str(LEASE_SECONDS), "--poll-seconds", "0.05",
+                          "--lease-seconds", str(lease), "--poll-seconds", "0.05",
                           "--grace-seconds", str(grace))
 
     def stop_all(self) -> None:
