@@ -11,7 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from legato.core.states import StateType as S, is_terminal
+from legato.core.states import StateType as S
+from legato.core.states import is_terminal
 from legato.store import migrate
 from tests.e2e.test_server import free_port
 
