@@ -1,4 +1,5 @@
-"""Command line: `python -m benchmarks [--quick] [--only W1,W2,W3,IMPORT,DISPATCH,THROUGHPUT,TICK]`."""
+"""Command line: `python -m benchmarks [--quick] [--only W1,W2,W3,IMPORT,DISPATCH,THROUGHPUT,TICK,VALIDATE]`.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import sys
 
 from benchmarks.runner import run
 
-CHOICES = {"W1", "W2", "W3", "IMPORT", "DISPATCH", "THROUGHPUT", "TICK"}
+CHOICES = {"W1", "W2", "W3", "IMPORT", "DISPATCH", "THROUGHPUT", "TICK", "VALIDATE"}
 
 
 def main() -> int:
@@ -17,8 +18,8 @@ def main() -> int:
     parser.add_argument(
         "--only",
         default="",
-        help="comma-separated subset of W1, W2, W3, IMPORT, DISPATCH, THROUGHPUT, TICK "
-        "(default: all)",
+        help="comma-separated subset of W1, W2, W3, IMPORT, DISPATCH, THROUGHPUT, TICK, "
+        "VALIDATE (default: all)",
     )
     args = parser.parse_args()
     only = {part.strip().upper() for part in args.only.split(",") if part.strip()}

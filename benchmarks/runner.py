@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import dispatch
+from benchmarks.validate import TARGET_S as VALIDATE_TARGET_S
+from benchmarks.validate import measure_validate
 from benchmarks.workloads import KINDS, task_count
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -154,6 +156,14 @@ def check_targets(rows: list[dict[str, Any]], imp: dict[str, Any] | None) -> lis
     return targets
 
 
+def validate_target(validate: dict[str, Any] | None) -> dict[str, Any]:
+    value = validate.get("seconds") if validate else None
+    status = "SKIP" if validate is None else "FAIL" if value is None else (
+        "PASS" if value <= VALIDATE_TARGET_S else "FAIL")
+    return {"target": "legato validate, 1,000 templates (median of 5)", "value": value,
+            "limit": VALIDATE_TARGET_S, "unit": "s", "status": status}
+
+
 def machine() -> dict[str, Any]:
     commit = subprocess.run(
         ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
@@ -202,9 +212,15 @@ def markdown(report: dict[str, Any]) -> str:
     ]
     if imp is not None and "error" in imp:
         errors.append(f"import legato: {imp['error']}")
+    validate = report.get("validate")
+    if validate is not None:
+        lines += [f"legato validate, 1,000 templates (median of 5): "
+                  f"{fmt(validate.get('seconds'), '.3f')} s"]
+        if "error" in validate:
+            errors.append(f"legato validate: {validate['error']}")
     lines += ["", "| target | measured | limit | result |", "|---|---:|---:|---|"]
     for t in report["targets"]:
-        value = fmt(t["value"], ".2f" if t["unit"] == "x" else ".1f")
+        value = fmt(t["value"], ".2f" if t["unit"] in ("x", "s") else ".1f")
         bound = "≥" if t.get("at_least") else "≤"
         lines.append(
             f"| {t['target']} | {value} {t['unit']} | {bound} {t['limit']:g} {t['unit']} "
@@ -231,6 +247,12 @@ def run(only: set[str], quick: bool) -> int:
     orchestration = dispatch.suite(only, quick)
     report["dispatch"] = orchestration
     report["targets"] += dispatch.targets(orchestration)
+    validate = None
+    if not only or "VALIDATE" in only:
+        log("legato validate")
+        validate = measure_validate()
+    report["validate"] = validate
+    report["targets"].append(validate_target(validate))
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(report, indent=2) + "\n")
     print(markdown(report))

@@ -1,24 +1,15 @@
-"""The `legato` command group; the console script and `python -m legato` call `main`."""
+"""The `legato` command group; the console script and `python -m legato` call `main`.
+Subcommands are imported on first use, so a quick command such as `legato validate` does not
+pay for the engine, client and server imports of the others."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from importlib import import_module
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
 
 import click
-
-from .db import db_group
-from .deploy import deploy_command
-from .deployments import backfill_command, deployments_group
-from .events import events_group
-from .limits import concurrency_limits_group, work_queues_group
-from .resume import resume_command
-from .run import run_command
-from .runs import runs_group
-from .server import server_command
-from .triggers import triggers_group
-from .worker import worker_command
-from .workers import workers_group
 
 
 def legato_version() -> str:
@@ -28,7 +19,54 @@ def legato_version() -> str:
         return "unknown"
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _attr(module: str, name: str) -> Callable[[], click.Command]:
+    def load() -> click.Command:
+        command = getattr(import_module(f"legato.cli.{module}"), name)
+        assert isinstance(command, click.Command)
+        return command
+
+    return load
+
+
+def _runs() -> click.Command:
+    group = _attr("runs", "runs_group")()
+    assert isinstance(group, click.Group)
+    group.add_command(_attr("resume", "resume_command")())
+    return group
+
+
+# name -> loader; each loader returns the click command of that name.
+LAZY_COMMANDS: dict[str, Callable[[], click.Command]] = {
+    "run": _attr("run", "run_command"),
+    "runs": _runs,
+    "db": _attr("db", "db_group"),
+    "server": _attr("server", "server_command"),
+    "worker": _attr("worker", "worker_command"),
+    "workers": _attr("workers", "workers_group"),
+    "deploy": _attr("deploy", "deploy_command"),
+    "deployments": _attr("deployments", "deployments_group"),
+    "backfill": _attr("deployments", "backfill_command"),
+    "events": _attr("events", "events_group"),
+    "work-queues": _attr("limits", "work_queues_group"),
+    "concurrency-limits": _attr("limits", "concurrency_limits_group"),
+    "triggers": _attr("triggers", "triggers_group"),
+    "validate": _attr("validate", "validate_command"),
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose LAZY_COMMANDS are imported when they are first looked up."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in LAZY_COMMANDS:
+            self.add_command(LAZY_COMMANDS[cmd_name](), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(legato_version(), prog_name="legato")
 def cli() -> None:
     """Legato: run Python workflows with durable state, retries and logs."""
@@ -38,22 +76,6 @@ def cli() -> None:
 def version_command() -> None:
     """Print Legato's version."""
     click.echo(f"legato {legato_version()}")
-
-
-cli.add_command(run_command)
-runs_group.add_command(resume_command)
-cli.add_command(runs_group)
-cli.add_command(db_group)
-cli.add_command(server_command)
-cli.add_command(worker_command)
-cli.add_command(workers_group)
-cli.add_command(deploy_command)
-cli.add_command(deployments_group)
-cli.add_command(backfill_command)
-cli.add_command(events_group)
-cli.add_command(work_queues_group)
-cli.add_command(concurrency_limits_group)
-cli.add_command(triggers_group)
 
 
 def main() -> None:

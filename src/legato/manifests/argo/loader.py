@@ -18,7 +18,25 @@ MAX_DEPTH = 64
 # Values built per document: enough for any real manifest, far too few for alias bombs.
 MIN_VALUE_BUDGET = 200_000
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+    """The safe loader (libyaml's when present) with plain scalars' tags memoized: manifests
+    repeat the same keys and values thousands of times, and tag resolution is pure Python."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._tags: dict[tuple[str, bool], str] = {}
+
+    def resolve(self, kind: type, value: Any, implicit: Any) -> Any:
+        if kind is not yaml.ScalarNode or not isinstance(value, str) or len(value) > 64:
+            return super().resolve(kind, value, implicit)
+        key = (value, bool(implicit[0]))
+        tag = self._tags.get(key)
+        if tag is None:
+            tag = self._tags[key] = super().resolve(kind, value, implicit)
+        return tag
 _STR = "tag:yaml.org,2002:str"
 _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
@@ -28,49 +46,53 @@ _constructor = yaml.constructor.SafeConstructor()
 
 
 class SourceMap:
-    """Positions of the keys and values of one document, looked up by key path."""
+    """Positions of the keys and values of one document, looked up by key path. Nodes are
+    kept and turned into positions only when a problem asks, which keeps loading cheap."""
 
     def __init__(self, file: str) -> None:
         self.file = file
-        self._values: dict[KeyPath, tuple[int, int]] = {}
-        self._keys: dict[KeyPath, tuple[int, int]] = {}
-        # one-line scalars: 0 when plain, 1 when quoted (the text starts one column later)
-        self._inline: dict[KeyPath, int] = {}
+        self._nodes: dict[KeyPath, tuple[yaml.Node, yaml.Node | None]] = {}
 
     def record(self, path: KeyPath, node: yaml.Node, key: yaml.Node | None = None) -> None:
+        self._nodes.setdefault(path, (node, key))
+
+    def _nearest(self, path: KeyPath) -> tuple[yaml.Node, yaml.Node | None] | None:
+        probe = tuple(path)
+        while probe and probe not in self._nodes:
+            probe = probe[:-1]
+        return self._nodes.get(probe)
+
+    def _at(self, node: yaml.Node | None) -> Position:
+        if node is None:
+            return Position(self.file, 1, 1)
         mark = node.start_mark
-        self._values.setdefault(path, (mark.line + 1, mark.column + 1))
-        if (isinstance(node, yaml.ScalarNode) and node.style in (None, "'", '"')
-                and node.end_mark.line == mark.line):
-            self._inline.setdefault(path, 1 if node.style else 0)
-        if key is not None:
-            kmark = key.start_mark
-            self._keys.setdefault(path, (kmark.line + 1, kmark.column + 1))
+        return Position(self.file, mark.line + 1, mark.column + 1)
 
     def value(self, path: KeyPath) -> Position:
         """Where the value at `path` starts (or its nearest recorded parent)."""
-        return self._find(path, self._values)
+        found = self._nearest(path)
+        return self._at(found[0] if found else None)
 
     def inside(self, path: KeyPath, offset: int) -> Position:
         """Where character `offset` of the string at `path` is, when it is written on one
         line; otherwise where the string starts."""
-        start = self.value(path)
-        if path not in self._inline:
+        found = self._nodes.get(tuple(path))
+        if found is None:
+            return self.value(path)
+        node = found[0]
+        start = self._at(node)
+        if not isinstance(node, yaml.ScalarNode) or node.style not in (None, "'", '"') or \
+                node.end_mark.line != node.start_mark.line:
             return start
-        return Position(self.file, start.line, start.column + self._inline[path] + offset)
+        # a quoted string's text starts one column after its quote
+        return Position(self.file, start.line, start.column + (1 if node.style else 0) + offset)
 
     def key(self, path: KeyPath) -> Position:
         """Where the key of `path` is written (the value's position for list items)."""
-        if path in self._keys:
-            return Position(self.file, *self._keys[path])
-        return self._find(path, self._values)
-
-    def _find(self, path: KeyPath, table: dict[KeyPath, tuple[int, int]]) -> Position:
-        probe = tuple(path)
-        while probe and probe not in table:
-            probe = probe[:-1]
-        line, column = table.get(probe, (1, 1))
-        return Position(self.file, line, column)
+        found = self._nodes.get(tuple(path))
+        if found is not None and found[1] is not None:
+            return self._at(found[1])
+        return self.value(path)
 
 
 @dataclass(frozen=True)
@@ -109,6 +131,8 @@ class _Builder:
             raise _LoadFailure(node, path, f"the document nests deeper than {MAX_DEPTH} levels",
                                "flatten the data")
         if isinstance(node, yaml.ScalarNode):
+            if node.tag == _STR:  # the common case first
+                return node.value
             return self._scalar(node, path)
         if id(node) in self.active:
             raise _LoadFailure(node, path, "an alias refers to a node that contains it",
@@ -119,9 +143,11 @@ class _Builder:
                 if node.tag != _SEQ:
                     raise self._bad_tag(node, path)
                 items = []
+                record = self.source.record
                 for index, item in enumerate(node.value):
-                    self.source.record((*path, index), item)
-                    items.append(self.build(item, (*path, index), depth + 1))
+                    child = (*path, index)
+                    record(child, item)
+                    items.append(self.build(item, child, depth + 1))
                 return items
             if node.tag != _MAP:
                 raise self._bad_tag(node, path)
@@ -132,6 +158,7 @@ class _Builder:
     def _mapping(self, node: yaml.MappingNode, path: KeyPath, depth: int) -> dict[str, Any]:
         result: dict[str, Any] = {}
         merged: list[tuple[str, Any]] = []
+        record = self.source.record
         for key_node, value_node in node.value:
             if key_node.tag == _MERGE:
                 merged.extend(self._merge(value_node, path, depth))
@@ -144,7 +171,7 @@ class _Builder:
             child = (*path, key)
             if key in result:
                 self.duplicates.append((key_node, child, key))
-            self.source.record(child, value_node, key_node)
+            record(child, value_node, key_node)
             result[key] = self.build(value_node, child, depth + 1)
         for key, value in merged:
             result.setdefault(key, value)
