@@ -1,5 +1,5 @@
-"""Command line: `python -m benchmarks [--quick] [--only W1,W2,W3,IMPORT,DISPATCH,THROUGHPUT,TICK,VALIDATE]`.
-"""
+"""Command line: `python -m benchmarks [--quick] [--only W1,...]` with W1, W2, W3, IMPORT,
+DISPATCH, THROUGHPUT, TICK and VALIDATE."""
 
 from __future__ import annotations
 

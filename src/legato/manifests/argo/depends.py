@@ -158,7 +158,7 @@ class _Parser:
         if not result:
             raise ExpressionSyntaxError(
                 f"a task result must follow the dot; use one of {', '.join(RESULTS)}", offset)
-        close = difflib.get_close_matches(result, RESULTS, n=1)
+        close = difflib.get_close_matches(result, RESULTS, n=1, cutoff=0.5)
         hint = f"did you mean '{close[0]}'?" if close else f"use one of {', '.join(RESULTS)}"
         raise ExpressionSyntaxError(f"unknown task result '.{result}'; {hint}", offset)
 

@@ -282,9 +282,10 @@ class SemanticChecker:
             try:
                 expression = parse_depends(task.depends)
             except ExpressionSyntaxError as error:
-                self.add((*path, "depends"), f"bad depends expression: {error}",
-                         "write task names with .Succeeded/.Failed/... joined by &&, || and !",
-                         offset=error.offset)
+                message, _, hint = str(error).partition("; ")
+                self.add((*path, "depends"), f"bad depends expression: {message}",
+                         hint or "write task names with .Succeeded/.Failed/... joined by "
+                         "&&, || and !", offset=error.offset)
                 return found
             for name in expression.referenced_tasks():
                 if name in known:
@@ -323,8 +324,9 @@ class SemanticChecker:
             try:
                 check_condition(step.when)
             except ExpressionSyntaxError as error:
-                self.add((*path, "when"), f"bad when condition: {error}",
-                         "compare values with ==, !=, <, >, =~ and join with &&, ||",
+                message, _, hint = str(error).partition("; ")
+                self.add((*path, "when"), f"bad when condition: {message}",
+                         hint or "compare values with ==, !=, <, >, =~ and join with &&, ||",
                          offset=error.offset)
         if step.on_exit:
             self.template_name(step.on_exit, (*path, "onExit"), f"{what} '{step.name}' onExit")

@@ -149,9 +149,7 @@ def test_steps_names_templates_variables_and_conditions() -> None:
 def test_dag_depends_dependencies_and_loops() -> None:
     assert problems(DAG) == [
         "wf.yaml:11:59: spec.templates[0].dag.tasks[1].depends: bad depends expression: "
-        "unknown task result '.Sucess'; use one of Succeeded, Failed, Errored, Skipped, "
-        "Omitted, Daemoned, AnySucceeded, AllFailed; write task names with "
-        ".Succeeded/.Failed/... joined by &&, || and !",
+        "unknown task result '.Sucess'; did you mean 'Succeeded'?",
         "wf.yaml:13:45: spec.templates[0].dag.tasks[3].depends: task 'd' has both depends and "
         "dependencies; keep one (dependencies: [A, B] is depends: \"A && B\")",
         "wf.yaml:16:56: spec.templates[0].dag.tasks[4].arguments.parameters[0].value: task 'e' "

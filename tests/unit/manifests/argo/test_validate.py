@@ -135,3 +135,11 @@ def test_a_given_resolver_is_asked_before_neighbouring_files(tmp_path: Path) -> 
     assert validate([flow], resolver) == []
     assert resolver.names(cluster_scope=False) == ["shared"]
     assert resolver.names(cluster_scope=True) == []
+
+
+def test_the_mistakes_example_shows_one_problem_of_each_kind() -> None:
+    example = Path(__file__).resolve().parents[4] / "examples/yaml/validate-mistakes.yaml"
+    found = validate([example])
+    assert len(found) == 12
+    assert {p.layer for p in found} == {"schema", "semantics"}
+    assert any("the DAG has a cycle: fetch -> report -> fetch" in str(p) for p in found)
