@@ -34,6 +34,8 @@ from .variables import VariableChecker
 RUNNABLE = ("container", "script", "steps", "dag", "suspend")
 _CRON_ALIASES = {"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"}
 _INT_TEXT = re.compile(r"^\s*-?\d+\s*$")
+# Argo's rule for template, step and task names (they become parts of node and pod names).
+_NAME = re.compile(r"^[A-Za-z0-9][-A-Za-z0-9]*$")
 
 
 class SemanticChecker:
@@ -130,10 +132,16 @@ class SemanticChecker:
                                   f"give its file too, or put it next to {self.manifest.file}"))
         return found.spec if found else None
 
+    def name_rule(self, name: str, path: KeyPath, what: str) -> None:
+        if name and not _NAME.match(name) and "{{" not in name:
+            self.add(path, f"the {what} name '{name}' has characters Argo does not allow",
+                     "use letters, digits and '-', starting with a letter or digit")
+
     def unique_templates(self) -> None:
         seen: set[str] = set()
         for index, template in enumerate(self.manifest.spec.templates):
             path = (*self.base, "templates", index)
+            self.name_rule(template.name, (*path, "name"), "template")
             if not template.name:
                 self.add(path, "the template has no name", "add 'name:'")
             elif template.name in seen:
@@ -301,6 +309,7 @@ class SemanticChecker:
         """Checks shared by steps and DAG tasks: name, what they call, when, loops, hooks."""
         if not step.name:
             self.add(path, f"the {what} has no name", "add 'name:'")
+        self.name_rule(step.name, (*path, "name"), what)
         targets = [k for k, v in (("template", step.template), ("templateRef", step.template_ref),
                                   ("inline", step.inline)) if v is not None]
         callee: Template | None = None

@@ -210,3 +210,24 @@ def test_a_workflow_needs_an_entrypoint() -> None:
         "wf.yaml:5:3: spec: the workflow has no entrypoint; add 'entrypoint:' naming the "
         "template to start (main)"
     ]
+
+
+def test_names_follow_argo_rules() -> None:
+    assert problems("""\
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: x}
+spec:
+  entrypoint: my_main
+  templates:
+    - name: my_main
+      steps: [[{name: "step one", template: my_main}, {name: "s-{{item}}", template: t, withItems: [1]}]]
+    - name: t
+      container: {image: alpine}
+""") == [
+        "wf.yaml:7:13: spec.templates[0].name: the template name 'my_main' has characters Argo "
+        "does not allow; use letters, digits and '-', starting with a letter or digit",
+        "wf.yaml:8:23: spec.templates[0].steps[0][0].name: the step name 'step one' has "
+        "characters Argo does not allow; use letters, digits and '-', starting with a letter "
+        "or digit",
+    ]
