@@ -36,6 +36,8 @@ class Settings:
     server_max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     scheduler_interval_seconds: float = DEFAULT_SCHEDULER_INTERVAL_SECONDS
     monitor_interval_seconds: float = DEFAULT_MONITOR_INTERVAL_SECONDS
+    # Where people open the web UI; notification messages link runs under it.
+    ui_url: str | None = None
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -88,7 +90,15 @@ class Settings:
             monitor_interval_seconds=_float_setting(
                 env, "LEGATO_MONITOR_INTERVAL", DEFAULT_MONITOR_INTERVAL_SECONDS, 0.01, 3600.0
             ),
+            ui_url=env.get("LEGATO_UI_URL") or None,
         )
+
+
+def ui_url_of(settings: Settings) -> str:
+    """LEGATO_UI_URL, else the server's own address (the UI is served by `legato server`)."""
+    if settings.ui_url:
+        return settings.ui_url.rstrip("/")
+    return f"http://{settings.server_host}:{settings.server_port}"
 
 
 def _int_setting(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:

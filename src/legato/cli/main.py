@@ -50,6 +50,7 @@ LAZY_COMMANDS: dict[str, Callable[[], click.Command]] = {
     "work-queues": _attr("limits", "work_queues_group"),
     "concurrency-limits": _attr("limits", "concurrency_limits_group"),
     "triggers": _attr("triggers", "triggers_group"),
+    "notifications": _attr("notifications", "notifications_group"),
     "validate": _attr("validate", "validate_command"),
 }
 

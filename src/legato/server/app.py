@@ -19,6 +19,7 @@ from legato.server.routes import (
     events,
     flows,
     health,
+    notifications,
     run_data,
     triggers,
     views,
@@ -57,7 +58,8 @@ def create_app(
     app.state.clock = clock or (local.clock if local else SYSTEM_CLOCK)
     # views first: its /flow-runs/compare must win over /flow-runs/{flow_run_id}.
     for router in (health.router, views.router, flows.router, run_data.router, cache.router,
-                   deployments.router, events.router, triggers.router):
+                   deployments.router, events.router, triggers.router,
+                   notifications.router):
         app.include_router(router, prefix=API_PREFIX, responses=PROBLEMS)
     app.include_router(workers_router, prefix=API_PREFIX, responses=PROBLEMS)
     app.include_router(pauses_router, prefix=API_PREFIX, responses=PROBLEMS)

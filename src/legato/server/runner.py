@@ -15,20 +15,23 @@ from collections.abc import Callable, Iterator
 
 import uvicorn
 
+from legato import plugins
 from legato.errors import ConfigError
 from legato.orchestration.local import LocalBackend, create_local_backend
 from legato.scheduling.monitor import Monitor
+from legato.scheduling.notifications import NotificationService
 from legato.scheduling.scheduler import Scheduler
 from legato.scheduling.triggers import TriggerService
 from legato.schemas.api import API_PREFIX
 from legato.server.app import create_app
 from legato.server.background import BackgroundLoops
-from legato.settings import Settings
+from legato.settings import Settings, ui_url_of
 
 _log = logging.getLogger("legato.server")
 GRACEFUL_SHUTDOWN_SECONDS = 10
 
 # Adds more loops (a local worker) once the server's backend exists.
+APPRISE_SENDER = "legato.integrations.notifications:send_with_apprise"
 AddLoops = Callable[[BackgroundLoops, LocalBackend, Settings], None]
 
 
@@ -109,6 +112,12 @@ def background_loops(
         reactor = TriggerService(backend.db, backend.clock)
         react = min(1.0, interval)
         loops.add("triggers", lambda stop: reactor.run(stop, interval_seconds=react))
+        # integrations sit above the server in the layers: the sender is looked up by name.
+        sender = plugins.load_object(APPRISE_SENDER)
+        notifier = NotificationService(backend.db, sender, ui_url=ui_url_of(settings),
+                                       clock=backend.clock)
+        loops.add("notifications", lambda stop: notifier.run(stop, interval_seconds=react),
+                  join_seconds=30.0)
     if monitor:
         sweep = settings.monitor_interval_seconds
         sweeper = Monitor(backend.service)

@@ -470,3 +470,19 @@ triggers = Table(
     Column("updated", UTCDateTime, nullable=False),
     Index(None, "deployment_id", "position"),
 )
+
+# Added by revision 0010: notification rules. `urls` hold credentials (apprise URLs): they are
+# only ever shown masked.
+notification_rules = Table(
+    "notification_rules",
+    metadata,
+    _id("id", primary_key=True),
+    Column("name", String(255)),
+    Column("urls", json_type(), nullable=False),
+    Column("states", json_type(), nullable=False),
+    Column("deployment", String(512)),
+    Column("tags", json_type(), nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    Column("created", UTCDateTime, nullable=False),
+    Index(None, "created", "id"),
+)

@@ -45,7 +45,8 @@ def test_the_server_runs_the_scheduler_and_triggers_unless_told_not_to(
 ) -> None:
     settings = Settings.from_env({"LEGATO_HOME": str(tmp_path), "LEGATO_SCHEDULER_INTERVAL": "1"})
     assert settings.scheduler_interval_seconds == 1.0
-    assert background_loops(backend, settings, scheduler=True).names == ["scheduler", "triggers"]
+    assert background_loops(backend, settings, scheduler=True).names == [
+        "scheduler", "triggers", "notifications"]
     assert background_loops(backend, settings, scheduler=False).names == []
 
 
@@ -55,7 +56,7 @@ def test_the_server_runs_the_monitor_unless_told_not_to(
     settings = Settings.from_env({"LEGATO_HOME": str(tmp_path), "LEGATO_MONITOR_INTERVAL": "2"})
     assert settings.monitor_interval_seconds == 2.0
     both = background_loops(backend, settings, scheduler=True, monitor=True)
-    assert both.names == ["scheduler", "triggers", "monitor"]
+    assert both.names == ["scheduler", "triggers", "notifications", "monitor"]
     assert background_loops(backend, settings, scheduler=False, monitor=True).names == ["monitor"]
 
 
