@@ -14,6 +14,7 @@ from click.testing import CliRunner, Result
 
 from legato.cli.main import cli
 from legato.orchestration.local import LocalBackend, create_local_backend
+from legato.sdk import runtime
 from legato.settings import Settings
 
 from .live_server import ServerThread
@@ -95,3 +96,11 @@ def test_concurrency_limits_create_show_list_and_delete(
     assert "deleted" in legato(server, "concurrency-limits", "delete", "db").output
     gone = legato(server, "concurrency-limits", "delete", "db", status=2)
     assert "concurrency-limits ls" in gone.output
+
+
+def test_flow_deploy_from_python_sets_priority_limit_and_timeout(server: ServerThread) -> None:
+    hello = runtime.load_flow(HELLO)
+    deployment = hello.deploy("py", priority=-2, max_active_runs=3, run_timeout_seconds=1.5,
+                              api_url=server.url)
+    assert (deployment.priority, deployment.max_active_runs,
+            deployment.run_timeout_seconds) == (-2, 3, 1.5)

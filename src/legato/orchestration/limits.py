@@ -24,6 +24,7 @@ from legato.errors import Conflict, NotFound, ParameterError
 from legato.store import limits as rows
 from legato.store import slots
 from legato.store.database import Connection, Database
+from legato.store.wakeups import mark_claimable
 
 QUEUE_FIELDS = ("priority", "concurrency_limit", "paused", "description")
 
@@ -88,6 +89,7 @@ def update_work_queue(
             raise queue_not_found(name)
         record = _check_queue(dataclasses.replace(current, updated=now, **changes))
         rows.update_queue(conn, name, {k: getattr(record, k) for k in (*changes, "updated")})
+        mark_claimable(conn)  # a resumed queue or a raised limit may free runs
         if record.concurrency_limit is None:
             slots.drop_key(conn, queue_key(name))
         elif "concurrency_limit" in changes:
@@ -146,6 +148,7 @@ def set_concurrency_limit(db: Database, tag: str, limit: int, *, now: datetime) 
     assert checked is not None
     with db.writing() as conn:
         rows.put_limit(conn, tag, checked, now)
+        mark_claimable(conn)
         going = [run for run in slots.leased_runs(conn, now)
                  if tag == GLOBAL_TAG or tag in run.tags]
         slots.adopt(conn, tag_key(tag), going, now)
@@ -158,6 +161,7 @@ def delete_concurrency_limit(db: Database, tag: str) -> None:
         if not rows.delete_limit(conn, tag):
             raise limit_not_found(tag)
         slots.drop_key(conn, tag_key(tag))
+        mark_claimable(conn)
 
 
 def read_concurrency_limit(db: Database, tag: str, *, now: datetime) -> ConcurrencyLimitRecord:

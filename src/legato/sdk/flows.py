@@ -141,6 +141,9 @@ class Flow(Generic[P, R]):
         work_queue: str = "default",
         tags: Iterable[str] = (),
         paused: bool = False,
+        priority: int = 0,
+        max_active_runs: int | None = None,
+        run_timeout_seconds: float | None = None,
         api_url: str | None = None,
         triggers: Iterable[dict[str, Any]] | None = None,
     ) -> Any:
@@ -155,7 +158,8 @@ class Flow(Generic[P, R]):
         return deploy(
             self, name, cron=cron, interval=interval, rrule=rrule, timezone=timezone,
             parameters=parameters, work_queue=work_queue, tags=tags, paused=paused,
-            api_url=api_url, triggers=triggers,
+            priority=priority, max_active_runs=max_active_runs,
+            run_timeout_seconds=run_timeout_seconds, api_url=api_url, triggers=triggers,
         )
 
     def to_deployment(

@@ -206,3 +206,11 @@ def test_work_queues_list_by_priority(backend: LocalBackend) -> None:
     later = now + timedelta(seconds=5)
     changed = limits.update_work_queue(backend.db, "high", now=later, concurrency_limit=None)
     assert (changed.concurrency_limit, changed.updated) == (None, later)
+
+
+def test_resuming_a_queue_wakes_a_waiting_claim(backend: LocalBackend) -> None:
+    limits.create_work_queue(backend.db, "etl", now=backend.clock.now(), paused=True)
+    make_run(backend, deploy(backend, "d", work_queue="etl"))
+    seen = backend.db.doorbell.generation
+    limits.update_work_queue(backend.db, "etl", now=backend.clock.now(), paused=False)
+    assert backend.db.doorbell.generation > seen
