@@ -121,10 +121,9 @@ def store_event(conn: Connection, event: NewEvent, now: datetime) -> EventRecord
 
 def record_late_runs(conn: Connection, flow_run_ids: Sequence[str], now: datetime) -> None:
     """A `legato.flow-run.late` event for each SCHEDULED run just flagged late."""
-    changes = []
-    for flow_run_id in flow_run_ids:
-        run = runs.read_flow_run(conn, flow_run_id)
-        if run is not None:
-            changes.append(RunChange(run.id, run.name, run.tags, run.state, run.state,
-                                     "not started in time after its scheduled slot"))
+    changes = [
+        RunChange(run.id, run.name, run.tags, run.state, run.state,
+                  "not started in time after its scheduled slot")
+        for run in runs.read_flow_runs(conn, flow_run_ids)
+    ]
     record_run_changes(conn, changes, now, name=FLOW_RUN_LATE)
