@@ -21,8 +21,8 @@ from .errors import EXIT_USAGE
 def validate_command(files: tuple[Path, ...], as_json: bool) -> None:
     """Check Argo Workflow, WorkflowTemplate and CronWorkflow manifests without running them.
 
-    Templates named by templateRef are looked up in the given files, then in the other YAML
-    files next to each workflow.
+    A folder stands for its YAML files. Templates named by templateRef are looked up in the
+    given files, then in the other YAML files next to each workflow.
     """
     checked = validate_files(files)
     kinds = Counter(m.kind for m in checked.manifests)

@@ -68,10 +68,24 @@ def validate_documents(documents: Iterable[Document], resolver: TemplateResolver
 
 def validate_files(paths: Iterable[str | Path],
                    resolver: TemplateResolver | None = None) -> Validation:
-    """Load and check every file; problems of all files are collected. Templates missing from
-    the files are looked for in the other YAML files of their folders."""
+    """Load and check every file (a folder means its YAML files); problems of all files are
+    collected. Templates missing from the files are looked for in the other YAML files of
+    their folders."""
     with _collector_paused():
-        return _validate_files(list(paths), resolver)
+        return _validate_files(_expand(paths), resolver)
+
+
+def _expand(paths: Iterable[str | Path]) -> list[str | Path]:
+    """Files as given; a folder stands for its *.yaml and *.yml files, sorted."""
+    files: list[str | Path] = []
+    for path in paths:
+        if Path(path).is_dir():
+            found = sorted(p for p in Path(path).iterdir()
+                           if p.suffix in (".yaml", ".yml") and p.is_file())
+            files.extend(found or [path])
+        else:
+            files.append(path)
+    return files
 
 
 def _validate_files(files: list[str | Path], resolver: TemplateResolver | None) -> Validation:

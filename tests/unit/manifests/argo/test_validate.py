@@ -143,3 +143,12 @@ def test_the_mistakes_example_shows_one_problem_of_each_kind() -> None:
     assert len(found) == 12
     assert {p.layer for p in found} == {"schema", "semantics"}
     assert any("the DAG has a cycle: fetch -> report -> fetch" in str(p) for p in found)
+
+
+def test_a_folder_stands_for_its_yaml_files(tmp_path: Path) -> None:
+    (tmp_path / "hello.yaml").write_text(HELLO)
+    (tmp_path / "shared.yml").write_text(SHARED)
+    (tmp_path / "notes.txt").write_text("not yaml")
+    checked = validate_files([tmp_path])
+    assert checked.problems == []
+    assert sorted(m.name for m in checked.manifests) == ["hello-world", "shared"]
