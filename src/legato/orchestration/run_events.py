@@ -96,7 +96,7 @@ def record_run_changes(
                 related_resources(change, origin),
             )
         )
-    event_log.insert_events(conn, rows)
+    event_log.append_new_events(conn, rows)
 
 
 def store_event(conn: Connection, event: NewEvent, now: datetime) -> EventRecord:

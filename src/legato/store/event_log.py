@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, Row, func, select, update
 
 from legato.core.events import EventRecord
@@ -55,6 +56,23 @@ def insert_events(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     retried delivery)."""
     if rows:
         conn.execute(insert_ignoring_duplicates(conn, events), list(rows))
+
+
+_COLUMNS = ("id", "name", "occurred", "received", "resource", "payload", "related")
+
+
+def append_new_events(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Append events whose ids are fresh (made by the caller) in one bulk statement: COPY on
+    PostgreSQL, a multi-row INSERT on SQLite. Used on the flow-run transition path, where the
+    per-row overhead of an ORM-style insert shows."""
+    if not rows:
+        return
+    ts = bulk.timestamp_writer(conn)
+    bulk.insert_rows(conn, events, _COLUMNS, [
+        (r["id"], r["name"], ts(r["occurred"]), ts(r["received"]), r["resource"],
+         orjson.dumps(r["payload"]).decode(), orjson.dumps(r["related"]).decode())
+        for r in rows
+    ])
 
 
 def read_event(conn: Connection, event_id: str) -> EventRecord | None:
