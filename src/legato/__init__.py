@@ -17,6 +17,11 @@ from legato.engine.futures import LegatoFuture, LegatoFutureList
 from legato.engine.inputs import allow_failure, quote, unmapped
 from legato.engine.run_logging import get_run_logger
 from legato.engine.states import State
+from legato.sdk.artifacts import (
+    create_link_artifact,
+    create_markdown_artifact,
+    create_table_artifact,
+)
 from legato.sdk.events import emit_event
 from legato.sdk.flows import Flow, flow
 from legato.sdk.pauses import pause_flow_run, suspend_flow_run
@@ -45,6 +50,9 @@ __all__ = [
     "Task",
     "__version__",
     "allow_failure",
+    "create_link_artifact",
+    "create_markdown_artifact",
+    "create_table_artifact",
     "emit_event",
     "flow",
     "get_run_logger",

@@ -186,6 +186,21 @@ class Edge:
 
 
 @dataclass(frozen=True, slots=True)
+class ArtifactRow:
+    """Something a run records for people: a table, markdown or a link (`kind`), with its
+    JSON `data`, optionally under a `key` that later versions reuse."""
+
+    id: str
+    flow_run_id: str
+    task_run_id: str | None
+    key: str | None
+    kind: str  # "table" | "markdown" | "link"
+    description: str | None
+    data: Any
+    created: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class Fence:
     """The lease epoch a worker holds on a flow run; fenced writes are refused once the
     run's epoch has moved on (another holder claimed it, or its lease expired)."""
@@ -205,6 +220,7 @@ class WriteBatch:
     logs: list[LogRow] = field(default_factory=list)
     edges: list[Edge] = field(default_factory=list)
     fence: Fence | None = None
+    artifacts: list[ArtifactRow] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.task_runs or self.events or self.logs or self.edges)
+        return bool(self.task_runs or self.events or self.logs or self.edges or self.artifacts)

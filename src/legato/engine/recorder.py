@@ -15,7 +15,15 @@ from typing import Any
 
 from legato._clock import SYSTEM_CLOCK, Clock, perf_seconds
 from legato.core.backend import Backend
-from legato.core.records import Edge, Fence, LogRow, StateEvent, TaskRunRow, WriteBatch
+from legato.core.records import (
+    ArtifactRow,
+    Edge,
+    Fence,
+    LogRow,
+    StateEvent,
+    TaskRunRow,
+    WriteBatch,
+)
 from legato.errors import BackendUnavailable, StaleEpoch, StateTransitionError
 
 _log = logging.getLogger("legato.engine.recorder")
@@ -88,6 +96,11 @@ class Recorder:
 
     def edge(self, edge: Edge) -> None:
         self._queue.put(edge)
+        if self._thread is None:
+            self._start()
+
+    def artifact(self, row: ArtifactRow) -> None:
+        self._queue.put(row)
         if self._thread is None:
             self._start()
 
@@ -179,6 +192,7 @@ class Recorder:
         events: list[StateEvent] = []
         logs: list[LogRow] = []
         edges: list[Edge] = []
+        artifacts: list[ArtifactRow] = []
         markers: list[_Flush] = []
         stop = False
         for item in items:
@@ -195,10 +209,13 @@ class Recorder:
                 edges.append(item)
             elif type(item) is _Flush:
                 markers.append(item)
+            elif type(item) is ArtifactRow:
+                artifacts.append(item)
             else:
                 stop = True
         rows = [_row(item, is_new) for item, is_new in latest.values()]
-        return WriteBatch(rows, events, logs, edges, self.fence), markers, stop
+        batch = WriteBatch(rows, events, logs, edges, self.fence, artifacts)
+        return batch, markers, stop
 
     def _commit(self, batch: WriteBatch) -> None:
         for delay in (*_RETRY_DELAYS, None):

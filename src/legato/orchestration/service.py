@@ -23,7 +23,7 @@ from legato.core.states import RETRYABLE_STATES, StateType, check_transition, is
 from legato.errors import Conflict, NotFound, StaleEpoch
 from legato.orchestration.batch import BatchPlan, BatchRefused, plan_batch
 from legato.orchestration.run_events import RunChange, record_run_changes, store_event
-from legato.store import cache, events, flows, leases, logs, runs, slots, taskruns
+from legato.store import artifacts, cache, events, flows, leases, logs, runs, slots, taskruns
 from legato.store.database import Connection, Database
 
 RETRY_MESSAGE = "retry requested"
@@ -284,6 +284,7 @@ class OrchestrationService:
             events.insert_events(conn, plan.events, memo)
             logs.insert_logs(conn, batch.logs)
             taskruns.insert_edges(conn, batch.edges)
+            artifacts.insert_artifacts(conn, batch.artifacts)
         return plan
 
     @staticmethod

@@ -9,6 +9,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from legato.core.records import (
+    ArtifactRow,
     Edge,
     Fence,
     FlowRunRecord,
@@ -345,6 +346,27 @@ class FenceModel(WireModel):
     epoch: Count
 
 
+class ArtifactModel(WireModel):
+    """A table, markdown or link a run recorded; `data` is its JSON (rows or columns, the
+    markdown text, or {link, link_text})."""
+
+    id: Id
+    flow_run_id: Id
+    task_run_id: Id | None
+    key: Name | None
+    kind: Literal["table", "markdown", "link"]
+    description: Text | None
+    data: Any
+    created: Timestamp
+
+    @classmethod
+    def from_record(cls, row: ArtifactRow) -> ArtifactModel:
+        return cls(**_fields_of(row))
+
+    def to_record(self) -> ArtifactRow:
+        return _build(ArtifactRow, self)
+
+
 class WriteBatchModel(WireModel):
     """Task-run snapshots, state events, logs and edges committed in one transaction;
     with a `fence`, nothing is stored unless its epoch is the run's current one."""
@@ -354,6 +376,7 @@ class WriteBatchModel(WireModel):
     logs: list[LogRowModel] = Field(default_factory=list, max_length=MAX_ITEMS)
     edges: list[EdgeModel] = Field(default_factory=list, max_length=MAX_ITEMS)
     fence: FenceModel | None = None
+    artifacts: list[ArtifactModel] = Field(default_factory=list, max_length=MAX_ITEMS)
 
     @classmethod
     def from_record(cls, batch: WriteBatch) -> WriteBatchModel:
@@ -372,6 +395,7 @@ class WriteBatchModel(WireModel):
             fence=None if batch.fence is None else FenceModel(
                 flow_run_id=batch.fence.flow_run_id, epoch=batch.fence.epoch
             ),
+            artifacts=[ArtifactModel.from_record(row) for row in batch.artifacts],
         )
 
     def to_record(self) -> WriteBatch:
@@ -381,4 +405,5 @@ class WriteBatchModel(WireModel):
             logs=[row.to_record() for row in self.logs],
             edges=[edge.to_record() for edge in self.edges],
             fence=None if self.fence is None else Fence(self.fence.flow_run_id, self.fence.epoch),
+            artifacts=[row.to_record() for row in self.artifacts],
         )

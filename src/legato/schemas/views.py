@@ -14,7 +14,7 @@ from pydantic import Field
 from legato.core.states import StateType
 from legato.errors import ParameterError
 from legato.schemas.fields import ID_PATTERN, Count, Id, Key, Name, Timestamp
-from legato.schemas.records import WireModel
+from legato.schemas.records import ArtifactModel, WireModel
 
 _CURSOR_SEPARATOR = "|"
 
@@ -124,3 +124,9 @@ class CompareModel(WireModel):
     parameters: list[ParameterRow]
     tasks: list[TaskComparison]
     results: list[Any] = Field(default_factory=list)
+
+
+class ArtifactPage(WireModel):
+    """Artifacts of a run (oldest first) or of a key (newest first)."""
+
+    items: list[ArtifactModel]

@@ -20,7 +20,10 @@ from legato.server.routes import (
     flows,
     health,
     notifications,
+    overview,
+    run_actions,
     run_data,
+    schedule_words,
     triggers,
     views,
 )
@@ -57,9 +60,9 @@ def create_app(
     app.state.db = db if db is not None else (local.db if local else None)
     app.state.clock = clock or (local.clock if local else SYSTEM_CLOCK)
     # views first: its /flow-runs/compare must win over /flow-runs/{flow_run_id}.
-    for router in (health.router, views.router, flows.router, run_data.router, cache.router,
-                   deployments.router, events.router, triggers.router,
-                   notifications.router):
+    for router in (health.router, views.router, run_actions.router, overview.router,
+                   schedule_words.router, flows.router, run_data.router, cache.router,
+                   deployments.router, events.router, triggers.router, notifications.router):
         app.include_router(router, prefix=API_PREFIX, responses=PROBLEMS)
     app.include_router(workers_router, prefix=API_PREFIX, responses=PROBLEMS)
     app.include_router(pauses_router, prefix=API_PREFIX, responses=PROBLEMS)

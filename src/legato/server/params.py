@@ -25,7 +25,8 @@ def _idempotency(request: Request) -> IdempotencyCache:
     return cache
 
 
-def _database(request: Request) -> Database:
+def database(request: Request) -> Database:
+    """The server's database; BackendUnavailable (503) when the app has none."""
     db: Database | None = request.app.state.db
     if db is None:
         raise BackendUnavailable(
@@ -37,7 +38,7 @@ def _database(request: Request) -> Database:
 
 BackendDep = Annotated[Backend, Depends(_backend)]
 # The server's database, for the read views of the UI that no Backend method covers.
-DatabaseDep = Annotated[Database, Depends(_database)]
+DatabaseDep = Annotated[Database, Depends(database)]
 IdempotencyDep = Annotated[IdempotencyCache, Depends(_idempotency)]
 FlowRunId = Annotated[
     str, Path(pattern=ID_PATTERN, max_length=MAX_ID, description="A flow run id.")

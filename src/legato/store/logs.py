@@ -29,12 +29,25 @@ def insert_logs(conn: Connection, rows: Sequence[LogRow]) -> None:
 
 
 def read_logs(
-    conn: Connection, flow_run_id: str, *, task_run_id: str | None, after_id: int, limit: int
+    conn: Connection,
+    flow_run_id: str,
+    *,
+    task_run_id: str | None,
+    after_id: int,
+    limit: int,
+    min_level: int | None = None,
+    text: str | None = None,
 ) -> list[LogRecord]:
-    """Up to `limit` lines of a flow run (optionally one task run) with id > after_id."""
+    """Up to `limit` lines of a flow run (optionally one task run) with id > after_id, at
+    `min_level` or above and containing `text` (case-insensitive) when given."""
     query = select(logs).where(logs.c.flow_run_id == flow_run_id, logs.c.id > after_id)
     if task_run_id is not None:
         query = query.where(logs.c.task_run_id == task_run_id)
+    if min_level is not None:
+        query = query.where(logs.c.level >= min_level)
+    if text:
+        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(logs.c.message.ilike(f"%{escaped}%", escape="\\"))
     query = query.order_by(logs.c.id).limit(limit)
     return [
         LogRecord(

@@ -4,6 +4,7 @@ page costs the same at the millionth run as at the first."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -59,6 +60,14 @@ def _has_tag(conn: Connection, tag: str) -> ColumnElement[bool]:
     return exists(select(each.c.value).where(each.c.value == tag))
 
 
+def _contains(conn: Connection, column: ColumnElement[str], pattern: str) -> ColumnElement[bool]:
+    """Case-insensitive LIKE: SQLite's own LIKE already ignores ASCII case, and skipping
+    lower() on every row halves a full scan; PostgreSQL has ILIKE."""
+    if conn.dialect.name == "sqlite":
+        return column.like(pattern, escape="\\")
+    return column.ilike(pattern, escape="\\")
+
+
 def where_clauses(conn: Connection, where: RunFilter) -> list[ColumnElement[bool]]:
     """The WHERE conditions of a filter on flow_runs joined with flows."""
     clauses: list[ColumnElement[bool]] = []
@@ -78,10 +87,12 @@ def where_clauses(conn: Connection, where: RunFilter) -> list[ColumnElement[bool
         clauses.append(flow_runs.c.parent_flow_run_id == where.parent_flow_run_id)
     if where.text:
         pattern = _like_pattern(where.text)
+        # Flow names are matched once in the small flows table, not once per run.
+        matching_flows = select(flows.c.id).where(_contains(conn, flows.c.name, pattern))
         clauses.append(
             or_(
-                flow_runs.c.name.ilike(pattern, escape="\\"),
-                flows.c.name.ilike(pattern, escape="\\"),
+                _contains(conn, flow_runs.c.name, pattern),
+                flow_runs.c.flow_id.in_(matching_flows.scalar_subquery()),
                 flow_runs.c.id == where.text,
             )
         )
@@ -111,6 +122,13 @@ def list_runs(
     """One page of runs and the cursor of the next page (None on the last page).
 
     `offset` is kept for clients that page by position; it costs a scan of what it skips."""
+    if where.text and cursor is None and not offset:
+        # Free text that is a run's id finds that run by its key, not by a scan.
+        exact = dataclasses.replace(where, text=None)
+        query = runs_query(conn, exact, None).where(flow_runs.c.id == where.text)
+        row = conn.execute(query).first()
+        if row is not None:
+            return [flow_run_record(row)], None
     query = runs_query(conn, where, cursor).limit(limit + 1)
     if offset:
         query = query.offset(offset)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import ColumnElement, Connection, func, select
 
 from legato.store import bulk
 from legato.store.tables import flow_runs, flows, task_edges, task_runs
@@ -133,29 +133,37 @@ def runs_by_id(conn: Connection, ids: Sequence[str]) -> list[RunColumn]:
     return [found[run_id] for run_id in ids if run_id in found]
 
 
+def _duration(conn: Connection) -> ColumnElement[Any]:
+    """Seconds from start_time to end_time, computed by the database (no timestamp parsing
+    in Python for tens of thousands of cells)."""
+    if conn.dialect.name == "postgresql":
+        return func.extract("epoch", task_runs.c.end_time - task_runs.c.start_time)
+    # SQLite reads its stored UTC text ("... +00:00") as a date directly.
+    return (func.julianday(task_runs.c.end_time) - func.julianday(task_runs.c.start_time)) * 86400
+
+
 def _task_cells(
     conn: Connection, run_ids: Sequence[str], task_key: str | None = None
 ) -> tuple[list[str], dict[tuple[str, str], tuple[str, float | None]]]:
-    """Task keys in order of first appearance, and (run id, key) → (state, duration)."""
-    first_seen: dict[str, datetime] = {}
+    """Task keys in order of first appearance, and (run id, key) -> (state, seconds).
+
+    Ids are time-ordered, so the smallest id of a key is its first appearance."""
+    first_seen: dict[str, str] = {}
     cells: dict[tuple[str, str], tuple[str, float | None]] = {}
+    seconds = _duration(conn).label("seconds")
     for where in bulk.membership(conn, task_runs.c.flow_run_id, list(run_ids)):
         query = select(
-            task_runs.c.flow_run_id,
-            task_runs.c.task_key,
-            task_runs.c.state,
-            task_runs.c.created,
-            task_runs.c.start_time,
-            task_runs.c.end_time,
+            task_runs.c.flow_run_id, task_runs.c.task_key, task_runs.c.state, task_runs.c.id,
+            seconds,
         ).where(where)
         if task_key is not None:
             query = query.where(task_runs.c.task_key == task_key)
-        for run_id, key, state, created, start, end in conn.execute(query):
-            cells[(run_id, key)] = (state, _seconds(start, end))
+        for run_id, key, state, task_id, took in conn.execute(query):
+            cells[(run_id, key)] = (state, None if took is None else round(float(took), 3))
             seen = first_seen.get(key)
-            if seen is None or created < seen:
-                first_seen[key] = created
-    keys = sorted(first_seen, key=lambda key: (first_seen[key], key))
+            if seen is None or task_id < seen:
+                first_seen[key] = task_id
+    keys = sorted(first_seen, key=first_seen.__getitem__)
     return keys, cells
 
 

@@ -15,6 +15,7 @@ from legato.core.events import EventRecord
 from legato.core.ids import new_id
 from legato.core.pauses import RunInputRecord
 from legato.core.records import (
+    ArtifactRow,
     FlowRunRecord,
     FlowVersionRecord,
     LogRecord,
@@ -52,6 +53,7 @@ class InMemoryBackend(InMemoryPauses, InMemoryEvents):
         self.leases: dict[str, tuple[str, int, datetime]] = {}
         self.run_inputs: dict[tuple[str, str], RunInputRecord] = {}
         self.emitted: list[EventRecord] = []
+        self.artifacts: list[ArtifactRow] = []
 
     def register_flow_version(self, flow_name: str, source: str, source_hash: str,
                               entrypoint: str | None) -> str:
@@ -186,6 +188,8 @@ class InMemoryBackend(InMemoryPauses, InMemoryEvents):
                                            log.level, log.logger, log.message, log.timestamp))
             for edge in batch.edges:
                 self.edges.add((edge.flow_run_id, edge.upstream_id, edge.downstream_id))
+            known = {artifact.id for artifact in self.artifacts}
+            self.artifacts += [a for a in batch.artifacts if a.id not in known]
             self.writes += 1
         if refused:
             raise StateTransitionError("; ".join(refused))

@@ -10,6 +10,8 @@ from pydantic import AwareDatetime
 
 from legato.core.cancel import cancel_flow_run as cancel_run
 from legato.core.states import StateType
+from legato.orchestration import run_actions
+from legato.schemas.actions import RetryBody
 from legato.schemas.api import (
     DEFAULT_PAGE,
     MAX_PAGE,
@@ -28,6 +30,7 @@ from legato.server.params import (
     FlowRunId,
     FlowVersionId,
 )
+from legato.server.routes.run_actions import service
 from legato.store import run_lists
 from legato.store.database import Database
 from legato.store.run_lists import RunFilter
@@ -139,9 +142,16 @@ def set_flow_run_state(
     response_model=FlowRunModel,
     responses=NOT_FOUND_OR_CONFLICT,
 )
-def retry_flow_run(flow_run_id: FlowRunId, backend: BackendDep) -> FlowRunModel:
-    """Move a FAILED, CRASHED or CANCELLED run back to SCHEDULED (409 for other states)."""
-    return FlowRunModel.from_record(backend.retry_flow_run(flow_run_id))
+def retry_flow_run(
+    flow_run_id: FlowRunId, request: Request, backend: BackendDep, body: RetryBody | None = None
+) -> FlowRunModel:
+    """Move a FAILED, CRASHED or CANCELLED run back to SCHEDULED (409 for other states); its
+    completed task runs are reused. With `from_task_key`, any finished run is rescheduled
+    and that task and everything downstream of it re-run."""
+    if body is None or body.from_task_key is None:
+        return FlowRunModel.from_record(backend.retry_flow_run(flow_run_id))
+    record = run_actions.retry_from_task(service(request), flow_run_id, body.from_task_key)
+    return FlowRunModel.from_record(record)
 
 
 @router.post(

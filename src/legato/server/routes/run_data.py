@@ -8,20 +8,16 @@ from typing import Annotated, TypeVar
 from fastapi import APIRouter, Header, Query, Response
 
 from legato.schemas.api import (
-    DEFAULT_LOG_PAGE,
     IDEMPOTENCY_HEADER,
-    MAX_LOG_PAGE,
     MAX_PAGE,
     EdgePage,
-    LogPage,
     StateEventPage,
     TaskRunCountsModel,
     TaskRunPage,
 )
-from legato.schemas.fields import ID_PATTERN, MAX_ID, MAX_INT
+from legato.schemas.fields import MAX_INT
 from legato.schemas.records import (
     EdgeModel,
-    LogModel,
     StateEventRecordModel,
     TaskRunModel,
     WriteBatchModel,
@@ -87,24 +83,6 @@ def read_state_events(
     return StateEventPage(
         items=[StateEventRecordModel.from_stored(record) for record in records],
         next_offset=next_offset,
-    )
-
-
-@router.get("/flow-runs/{flow_run_id}/logs", response_model=LogPage)
-def read_logs(
-    flow_run_id: FlowRunId,
-    backend: BackendDep,
-    task_run_id: Annotated[str | None, Query(pattern=ID_PATTERN, max_length=MAX_ID)] = None,
-    after_id: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
-    limit: Annotated[int, Query(ge=1, le=MAX_LOG_PAGE)] = DEFAULT_LOG_PAGE,
-) -> LogPage:
-    """Log lines with id > after_id (optionally of one task run), oldest first."""
-    records = backend.read_logs(
-        flow_run_id, task_run_id=task_run_id, after_id=after_id, limit=limit
-    )
-    return LogPage(
-        items=[LogModel.from_stored(record) for record in records],
-        next_after_id=records[-1].id if len(records) == limit else None,
     )
 
 

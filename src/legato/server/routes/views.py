@@ -12,8 +12,15 @@ from fastapi import APIRouter, Path, Query, Response
 from legato.errors import NotFound, ParameterError
 from legato.orchestration.service import flow_run_not_found
 from legato.schemas.fields import ID_PATTERN, MAX_ID, MAX_KEY, MAX_NAME
-from legato.schemas.views import CompareModel, GraphModel, GridModel, TaskDurationsModel
+from legato.schemas.views import (
+    ArtifactPage,
+    CompareModel,
+    GraphModel,
+    GridModel,
+    TaskDurationsModel,
+)
 from legato.server.params import NOT_FOUND, DatabaseDep, FlowRunId
+from legato.store import artifacts as stored_artifacts
 from legato.store import deployments as stored_deployments
 from legato.store import run_views, runs
 from legato.store.database import Connection
@@ -22,6 +29,7 @@ router = APIRouter(tags=["views"])
 
 MAX_GRID_RUNS = 1000
 MAX_COMPARED = 20
+MAX_ARTIFACTS = 500
 DeploymentId = Annotated[str, Query(pattern=ID_PATTERN, max_length=MAX_ID)]
 
 
@@ -80,6 +88,30 @@ def read_task_durations(
             conn, deployment_id=deployment_id, flow_name=flow_name, limit=limit
         )
         return _json(run_views.task_durations(conn, columns, task_key))
+
+
+@router.get("/flow-runs/{flow_run_id}/artifacts", response_model=ArtifactPage,
+            responses=NOT_FOUND)
+def read_artifacts(
+    flow_run_id: FlowRunId, db: DatabaseDep,
+    limit: Annotated[int, Query(ge=1, le=MAX_ARTIFACTS)] = MAX_ARTIFACTS,
+) -> Response:
+    """The tables, markdown and links a flow run recorded, oldest first."""
+    with db.reading() as conn:
+        if not runs.flow_run_exists(conn, flow_run_id):
+            raise flow_run_not_found(flow_run_id)
+        return _json({"items": stored_artifacts.read_artifacts(conn, flow_run_id, limit=limit)})
+
+
+@router.get("/artifacts", response_model=ArtifactPage)
+def read_artifacts_by_key(
+    db: DatabaseDep,
+    key: Annotated[str, Query(min_length=1, max_length=MAX_NAME)],
+    limit: Annotated[int, Query(ge=1, le=MAX_ARTIFACTS)] = 50,
+) -> Response:
+    """The versions of an artifact key across runs, newest first."""
+    with db.reading() as conn:
+        return _json({"items": stored_artifacts.read_by_key(conn, key, limit=limit)})
 
 
 @router.get("/flow-runs/compare", response_model=CompareModel, responses=NOT_FOUND)

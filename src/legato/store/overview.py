@@ -1,0 +1,187 @@
+"""Read models of the UI's overview pages: the dashboard (runs by state over time, failing,
+late, running and upcoming runs), the calendar of a year's runs per day, and flows with their
+versions. Aggregates are grouped in SQL so a year of runs costs one scan of an index range."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from typing import Any, Literal
+
+from sqlalchemy import ColumnElement, Connection, func, select
+
+from legato.core.states import StateType
+from legato.store.tables import flow_runs, flow_versions, flows
+
+Bucket = Literal["hour", "day"]
+RUNNING = (StateType.PENDING, StateType.RUNNING, StateType.CANCELLING, StateType.PAUSED)
+FAILING = (StateType.FAILED, StateType.CRASHED)
+_PREFIX = {"hour": 13, "day": 10}
+
+_BRIEF = (
+    flow_runs.c.id,
+    flow_runs.c.name,
+    flows.c.name.label("flow_name"),
+    flow_runs.c.state,
+    flow_runs.c.state_message,
+    flow_runs.c.created,
+    flow_runs.c.start_time,
+    flow_runs.c.end_time,
+    flow_runs.c.scheduled_time,
+    flow_runs.c.deployment_id,
+)
+
+
+def _brief(row: Any) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "name": row.name,
+        "flow_name": row.flow_name,
+        "state": row.state,
+        "state_message": row.state_message,
+        "created": row.created,
+        "start": row.start_time,
+        "end": row.end_time,
+        "scheduled_time": row.scheduled_time,
+        "deployment_id": row.deployment_id,
+    }
+
+
+def _bucket(conn: Connection, bucket: Bucket) -> ColumnElement[Any]:
+    if conn.dialect.name == "postgresql":
+        return func.date_trunc(bucket, func.timezone("UTC", flow_runs.c.created))
+    # SQLite stores fixed-width UTC text: a prefix of it is the hour or the day.
+    return func.substr(flow_runs.c.created, 1, _PREFIX[bucket])
+
+
+def _bucket_start(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC)
+    text = str(value)
+    if len(text) == 10:
+        return datetime.fromisoformat(text).replace(tzinfo=UTC)
+    return datetime.fromisoformat(f"{text}:00").replace(tzinfo=UTC)
+
+
+def counts_over_time(
+    conn: Connection, since: datetime, until: datetime, bucket: Bucket
+) -> list[dict[str, Any]]:
+    """Runs created in [since, until) per time bucket and state, oldest bucket first."""
+    slot = _bucket(conn, bucket).label("slot")
+    query = (
+        select(slot, flow_runs.c.state, func.count())
+        .where(flow_runs.c.created >= since, flow_runs.c.created < until)
+        .group_by(slot, flow_runs.c.state)
+    )
+    buckets: dict[datetime, dict[str, int]] = {}
+    for value, state, count in conn.execute(query):
+        buckets.setdefault(_bucket_start(value), {})[state] = count
+    return [{"start": start, "counts": buckets[start]} for start in sorted(buckets)]
+
+
+def _runs(conn: Connection, *where: ColumnElement[bool], order: Sequence[Any],
+          limit: int) -> list[dict[str, Any]]:
+    query = (
+        select(*_BRIEF).join(flows, flows.c.id == flow_runs.c.flow_id).where(*where)
+        .order_by(*order).limit(limit)
+    )
+    return [_brief(row) for row in conn.execute(query)]
+
+
+def dashboard_runs(conn: Connection, since: datetime, limit: int) -> dict[str, Any]:
+    """Failing runs since `since`, late and upcoming scheduled runs, and runs going now."""
+    newest = (flow_runs.c.created.desc(), flow_runs.c.id.desc())
+    return {
+        "failing": _runs(
+            conn, flow_runs.c.state.in_([s.value for s in FAILING]),
+            flow_runs.c.created >= since, order=newest, limit=limit,
+        ),
+        "late": _runs(
+            conn, flow_runs.c.state == StateType.SCHEDULED.value, flow_runs.c.late.is_(True),
+            order=(flow_runs.c.scheduled_time,), limit=limit,
+        ),
+        "running": _runs(
+            conn, flow_runs.c.state.in_([s.value for s in RUNNING]), order=newest, limit=limit
+        ),
+        "upcoming": _runs(
+            conn, flow_runs.c.state == StateType.SCHEDULED.value, flow_runs.c.late.is_(False),
+            order=(flow_runs.c.scheduled_time,), limit=limit,
+        ),
+    }
+
+
+def runs_per_day(
+    conn: Connection, since: datetime, until: datetime, deployment_id: str | None
+) -> list[dict[str, Any]]:
+    """Runs created in [since, until) per UTC day and state (days without runs left out)."""
+    day = _bucket(conn, "day").label("day")
+    query = select(day, flow_runs.c.state, func.count()).where(
+        flow_runs.c.created >= since, flow_runs.c.created < until
+    )
+    if deployment_id is not None:
+        query = query.where(flow_runs.c.deployment_id == deployment_id)
+    days: dict[date, dict[str, int]] = {}
+    for value, state, count in conn.execute(query.group_by(day, flow_runs.c.state)):
+        days.setdefault(_bucket_start(value).date(), {})[state] = count
+    return [{"date": moment.isoformat(), "counts": days[moment]} for moment in sorted(days)]
+
+
+def scheduled_per_day(
+    conn: Connection, since: datetime, deployment_id: str | None
+) -> list[dict[str, Any]]:
+    """SCHEDULED runs per UTC day of their slot from `since` on."""
+    query = select(flow_runs.c.scheduled_time).where(
+        flow_runs.c.state == StateType.SCHEDULED.value, flow_runs.c.scheduled_time >= since
+    )
+    if deployment_id is not None:
+        query = query.where(flow_runs.c.deployment_id == deployment_id)
+    days: dict[date, int] = {}
+    for (moment,) in conn.execute(query):
+        days[moment.date()] = days.get(moment.date(), 0) + 1
+    return [{"date": day.isoformat(), "n": days[day]} for day in sorted(days)]
+
+
+def list_flows(conn: Connection, *, limit: int, offset: int) -> list[dict[str, Any]]:
+    """Flows by name with how many versions each has and its newest run."""
+    versions = (
+        select(flow_versions.c.flow_id, func.count().label("versions"))
+        .group_by(flow_versions.c.flow_id).subquery()
+    )
+    query = (
+        select(flows.c.id, flows.c.name, flows.c.created, versions.c.versions)
+        .outerjoin(versions, versions.c.flow_id == flows.c.id)
+        .order_by(flows.c.name).limit(limit).offset(offset)
+    )
+    documents = []
+    for row in conn.execute(query).all():
+        last = conn.execute(
+            select(flow_runs.c.id, flow_runs.c.state, flow_runs.c.created)
+            .where(flow_runs.c.flow_id == row.id)
+            .order_by(flow_runs.c.created.desc()).limit(1)
+        ).first()
+        documents.append({
+            "id": row.id, "name": row.name, "created": row.created,
+            "versions": row.versions or 0,
+            "last_run": None if last is None else {
+                "id": last.id, "state": last.state, "created": last.created
+            },
+        })
+    return documents
+
+
+def flow_versions_of(conn: Connection, flow_name: str, *, limit: int) -> list[dict[str, Any]] | None:
+    """A flow's versions, newest first, without their source; None for an unknown flow."""
+    flow_id = conn.execute(select(flows.c.id).where(flows.c.name == flow_name)).scalar()
+    if flow_id is None:
+        return None
+    query = (
+        select(flow_versions.c.id, flow_versions.c.source_hash, flow_versions.c.entrypoint,
+               flow_versions.c.created)
+        .where(flow_versions.c.flow_id == flow_id)
+        .order_by(flow_versions.c.created.desc(), flow_versions.c.id.desc()).limit(limit)
+    )
+    return [
+        {"id": row.id, "source_hash": row.source_hash, "entrypoint": row.entrypoint,
+         "created": row.created}
+        for row in conn.execute(query)
+    ]
