@@ -8,7 +8,7 @@ from pydantic import Field
 
 from legato.core.workers import Claim, WorkerRecord
 from legato.schemas.fields import MAX_INT, Id, Name, Timestamp
-from legato.schemas.records import FlowRunModel, WireModel
+from legato.schemas.records import FlowRunModel, FlowVersionModel, WireModel
 
 MAX_QUEUES = 100
 MAX_CLAIM = 1000
@@ -118,3 +118,11 @@ class LeaseModel(WireModel):
     """When a renewed lease expires."""
 
     expires_at: Timestamp
+
+
+class ClaimedRunStart(WireModel):
+    """What a worker already knows about a run it claimed (the record and the pinned flow
+    version), handed to the run's process so it starts without reading them again."""
+
+    run: FlowRunModel
+    version: FlowVersionModel | None = None

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from legato import plugins
 from legato._clock import SYSTEM_CLOCK, Clock
 from legato.core.backend import Backend
-from legato.core.records import FlowRunRecord, ResultRef
+from legato.core.records import FlowRunRecord, FlowVersionRecord, ResultRef
 from legato.core.states import RETRYABLE_STATES, StateType
 from legato.engine import flow_engine
 from legato.engine.context import current_flow_run
@@ -151,37 +151,48 @@ def retry_flow_run(
     return _execute(runner)
 
 
-def execute_flow_run(flow_run_id: str, *, epoch: int, backend: Backend | None = None) -> State:
+def execute_flow_run(
+    flow_run_id: str,
+    *,
+    epoch: int,
+    backend: Backend | None = None,
+    claimed: FlowRunRecord | None = None,
+    version: FlowVersionRecord | None = None,
+) -> State:
     """Execute a flow run a worker claimed at `epoch` (PENDING or SCHEDULED) with its stored
     parameters and pinned source; task runs with a committed result are reused, as in a
-    resume. Raises StaleEpoch once the run was taken from this holder.
+    resume. Raises StaleEpoch once the run was taken from this holder. A worker that passes
+    the `claimed` record and the pinned `version` it already has saves the two reads.
 
     >>> state = execute_flow_run("0190...", epoch=1)  # doctest: +SKIP
     """
     backend = backend or get_backend()
-    record = backend.read_flow_run(flow_run_id)
+    record = claimed if claimed is not None else backend.read_flow_run(flow_run_id)
     if record.state not in (StateType.PENDING, StateType.SCHEDULED):
         raise Conflict(
             f"flow run {flow_run_id} is {record.state.value}, not PENDING or SCHEDULED; only a "
             "claimed run can be executed — retry it (legato runs retry) to run it again."
         )
-    flow = _load_for_retry(backend, record)
+    flow = _load_for_retry(backend, record, version)
     values = flow.validate_parameters(dict(record.parameters))
     runner = flow_runner(flow, values, strict=False, backend=backend, resume=record, epoch=epoch)
     return _execute(runner)
 
 
-def _load_for_retry(backend: Backend, record: FlowRunRecord) -> Flow[Any, Any]:
+def _load_for_retry(
+    backend: Backend, record: FlowRunRecord, version: FlowVersionRecord | None = None
+) -> Flow[Any, Any]:
     if not record.entrypoint:
         raise UserCodeError(
             f"flow run {record.id} has no entrypoint recorded (its flow was defined "
             "interactively); run the flow again from a file instead."
         )
     if record.flow_version_id:
-        try:
-            version = backend.read_flow_version(record.flow_version_id)
-        except NotFound:
-            version = None
+        if version is None or version.id != record.flow_version_id:
+            try:
+                version = backend.read_flow_version(record.flow_version_id)
+            except NotFound:
+                version = None
         if version is not None and version.source:
             return load_pinned_flow(record.entrypoint, version.source, version.source_hash)
     return load_flow(record.entrypoint)

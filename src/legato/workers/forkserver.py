@@ -3,7 +3,8 @@ WarmLauncher starts. It imports the engine and the client once, then forks one c
 (the child executes it as `legato.workers.execute` would and exits), reaps the children and
 reports their pids and exit statuses. It stays single-threaded so forking is safe.
 
-Protocol, one line per message: commands `run <flow_run_id> <epoch>` and
+Protocol, one line per message: commands `run <flow_run_id> <epoch> [<start>]` (`start`
+is what the worker knows of the claimed run, from `execute.encode_start`) and
 `signal <pid> <signum>`; events `ready`, `pid <flow_run_id> <pid>` (or `failed <flow_run_id>
 <reason>`) and `exit <pid> <status>` (a negative status is the signal that ended it)."""
 
@@ -83,8 +84,8 @@ class ForkServer:
         return True
 
     def handle(self, words: list[str]) -> None:
-        if len(words) == 3 and words[0] == "run" and words[2].isdigit():
-            self.fork(words[1], int(words[2]))
+        if len(words) in (3, 4) and words[0] == "run" and words[2].isdigit():
+            self.fork(words[1], int(words[2]), words[3] if len(words) == 4 else None)
         elif len(words) == 3 and words[0] == "signal" and words[1].isdigit():
             pid = int(words[1])
             # Only our own live children: a reaped pid may already belong to someone else.
@@ -96,7 +97,7 @@ class ForkServer:
         else:
             _log.warning("fork server ignored a malformed command %r", " ".join(words))
 
-    def fork(self, flow_run_id: str, epoch: int) -> None:
+    def fork(self, flow_run_id: str, epoch: int, start: str | None = None) -> None:
         sys.stdout.flush()
         sys.stderr.flush()
         try:
@@ -105,11 +106,11 @@ class ForkServer:
             self.send(f"failed {flow_run_id} {error.strerror or error}")
             return
         if pid == 0:
-            self.become_child(flow_run_id, epoch)
+            self.become_child(flow_run_id, epoch, start)
         self.children.add(pid)
         self.send(f"pid {flow_run_id} {pid}")
 
-    def become_child(self, flow_run_id: str, epoch: int) -> None:
+    def become_child(self, flow_run_id: str, epoch: int, start: str | None) -> None:
         """Execute the run in this forked child and exit; never returns."""
         code = 1
         try:
@@ -119,7 +120,10 @@ class ForkServer:
             signal.signal(signal.SIGINT, signal.default_int_handler)
             for fd in (self.commands, self.events, self.wake_r, self.wake_w):
                 os.close(fd)
-            code = execute.main([flow_run_id, str(epoch)])
+            if start is None:
+                code = execute.main([flow_run_id, str(epoch)])
+            else:
+                code = execute.run_prefetched(flow_run_id, epoch, start)
         except SystemExit as stop:
             code = stop.code if isinstance(stop.code, int) else 1
         except BaseException:

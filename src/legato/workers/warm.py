@@ -14,6 +14,8 @@ import threading
 from collections.abc import Callable, Mapping
 
 from legato._clock import perf_seconds
+from legato.core.records import FlowRunRecord, FlowVersionRecord
+from legato.workers.execute import encode_start
 
 _log = logging.getLogger("legato.workers.warm")
 # How long a launch waits for the warm parent to import Legato and then to fork.
@@ -109,10 +111,10 @@ class _Parent:
                     self._exits[pid] = int(words[2])
                 self._lock.notify_all()
 
-    def launch(self, flow_run_id: str, epoch: int) -> int:
+    def launch(self, flow_run_id: str, epoch: int, start: str | None = None) -> int:
         with self._lock:
             self._wait_for(lambda: self._ready, START_TIMEOUT_SECONDS, "start")
-        self._write(f"run {flow_run_id} {epoch}\n")
+        self._write(f"run {flow_run_id} {epoch}{' ' + start if start else ''}\n")
         with self._lock:
             self._wait_for(lambda: flow_run_id in self._pids, LAUNCH_TIMEOUT_SECONDS, "fork")
             result = self._pids.pop(flow_run_id)
@@ -203,6 +205,14 @@ class WarmLauncher:
     def launch(self, flow_run_id: str, epoch: int) -> WarmChild:
         parent = self._current()
         return WarmChild(parent, parent.launch(flow_run_id, epoch))
+
+    def launch_claimed(self, claimed: FlowRunRecord, epoch: int,
+                       version: FlowVersionRecord | None) -> WarmChild:
+        """Launch a claimed run handing its process the record and pinned version the
+        worker already has, so the run starts without reading them from the backend."""
+        parent = self._current()
+        start = encode_start(claimed, version)
+        return WarmChild(parent, parent.launch(claimed.id, epoch, start))
 
     def close(self, wait_seconds: float | None = None) -> None:
         """Let the warm parent exit once its children have (it takes no more runs); with

@@ -17,7 +17,7 @@ from legato._clock import SYSTEM_CLOCK, Clock
 from legato.core.backend import Backend
 from legato.core.cancel import CANCEL_REASON
 from legato.core.limits import is_timeout_message
-from legato.core.records import FlowRunRecord
+from legato.core.records import FlowRunRecord, FlowVersionRecord
 from legato.core.states import StateType, is_terminal
 from legato.core.workers import DEFAULT_LEASE_SECONDS, Claim
 from legato.errors import BackendUnavailable, Conflict, LegatoError, NotFound
@@ -33,6 +33,8 @@ DEFAULT_CANCEL_GRACE_SECONDS = 3.0
 # At most this many CANCELLING runs are listed per check; past it, held runs are read one
 # by one.
 CANCEL_PAGE = 200
+# Flow versions kept to hand to runs' processes (a version never changes).
+VERSION_CACHE_SIZE = 64
 SHUTDOWN_REASON = "worker shut down before the run finished"
 # With every slot taken, how often the worker looks for children that finished.
 FULL_CHECK_SECONDS = 0.02
@@ -88,6 +90,7 @@ class Worker:
         self.cancel_grace_seconds = cancel_grace_seconds
         self.worker_id: str | None = None
         self.running: dict[str, Running] = {}
+        self._versions: dict[str, FlowVersionRecord] = {}
 
     def register(self) -> str:
         """Announce this worker to the backend (once); return its id."""
@@ -116,14 +119,35 @@ class Worker:
 
     def _launch(self, claim: Claim) -> None:
         run_id = claim.flow_run.id
+        launch_claimed = getattr(self.launcher, "launch_claimed", None)
         try:
-            child = self.launcher.launch(run_id, claim.epoch)
+            if callable(launch_claimed):  # hands the process what it would read first
+                child = launch_claimed(claim.flow_run, claim.epoch,
+                                       self._version(claim.flow_run.flow_version_id))
+            else:
+                child = self.launcher.launch(run_id, claim.epoch)
         except OSError as error:
             self._crash(run_id, claim.epoch, f"the worker could not start the run ({error})")
             return
         self.running[run_id] = Running(run_id, claim.epoch, child)
         _log.info("worker %s launched flow run %s (epoch %d, pid %d)", self.name, run_id,
                   claim.epoch, child.pid)
+
+    def _version(self, flow_version_id: str | None) -> FlowVersionRecord | None:
+        """The pinned flow version (immutable, so kept), or None to let the run read it."""
+        if flow_version_id is None:
+            return None
+        version = self._versions.get(flow_version_id)
+        if version is None:
+            try:
+                version = self.backend.read_flow_version(flow_version_id)
+            except LegatoError as error:
+                _log.warning("could not read flow version %s: %s", flow_version_id, error)
+                return None
+            if len(self._versions) >= VERSION_CACHE_SIZE:
+                self._versions.pop(next(iter(self._versions)))
+            self._versions[flow_version_id] = version
+        return version
 
     def heartbeat_once(self, now: datetime) -> None:
         """Renew the lease of every running child; a child whose lease is lost (Conflict)

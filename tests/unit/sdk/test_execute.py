@@ -4,11 +4,13 @@ reuses task runs with committed results, and stops once its epoch is stale (fenc
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 
+from legato.core.backend import Backend
 from legato.core.ids import new_id
-from legato.core.records import NewFlowRun, TaskRunRecord
+from legato.core.records import FlowRunRecord, FlowVersionRecord, NewFlowRun, TaskRunRecord
 from legato.core.states import StateType as S
 from legato.errors import Conflict, StaleEpoch
 from legato.sdk import runtime
@@ -42,6 +44,25 @@ def after(log: str, x: int) -> int:
 def stolen(log: str) -> int:
     return after(log, steal(log))
 """
+
+
+class Reads:
+    """A backend that notes which runs and versions the engine reads itself."""
+
+    def __init__(self, backend: InMemoryBackend) -> None:
+        self.backend = backend
+        self.asked: list[str] = []
+
+    def read_flow_run(self, flow_run_id: str) -> FlowRunRecord:
+        self.asked.append(f"run {flow_run_id}")
+        return self.backend.read_flow_run(flow_run_id)
+
+    def read_flow_version(self, flow_version_id: str) -> FlowVersionRecord:
+        self.asked.append(f"version {flow_version_id}")
+        return self.backend.read_flow_version(flow_version_id)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.backend, name)
 
 
 def scheduled(backend: InMemoryBackend, tmp_path: Path, name: str, body: str, log: Path) -> str:
@@ -137,3 +158,27 @@ def test_a_first_execution_does_not_ask_for_task_runs_to_reuse(
     backend.retry_flow_run(run_id)
     runtime.execute_flow_run(run_id, epoch=claim(backend))
     assert asked == [run_id]
+
+
+def test_a_run_started_with_its_claimed_record_and_version_reads_neither(
+    backend: InMemoryBackend, tmp_path: Path
+) -> None:
+    log = tmp_path / "log"
+    path = tmp_path / "pinned.py"
+    source = PREAMBLE + CHAIN
+    path.write_text("raise SystemExit('the file on disk must not be loaded')\n")
+    version = backend.read_flow_version(
+        backend.register_flow_version("chain", source, "h1", f"{path}:chain"))
+    run_id = new_id()
+    backend.create_flow_run(NewFlowRun(run_id, "chain", "bold-wren", {"log": str(log)},
+                                       S.SCHEDULED, backend.clock.now(),
+                                       flow_version_id=version.id, entrypoint=f"{path}:chain"))
+    worker = backend.register_worker("w1", ["default"])
+    (got,) = backend.claim_flow_runs(worker.id, ["default"], 1, lease_seconds=30)
+
+    reads = Reads(backend)
+    state = runtime.execute_flow_run(run_id, epoch=got.epoch, backend=cast(Backend, reads),
+                                     claimed=got.flow_run, version=version)
+    assert reads.asked == []
+    assert state.is_failed()  # CHAIN fails in its last task, after t1..t3 ran
+    assert executions(log) == ["t1", "t2", "t3"]

@@ -13,7 +13,7 @@ from legato._clock import FakeClock
 from legato.core.cancel import CANCEL_REASON
 from legato.core.ids import new_id
 from legato.core.limits import timeout_message
-from legato.core.records import NewFlowRun
+from legato.core.records import FlowRunRecord, FlowVersionRecord, NewFlowRun
 from legato.core.states import StateType as S
 from legato.testing import InMemoryBackend
 from legato.workers.execute import CANCEL_SIGNAL
@@ -282,3 +282,41 @@ def test_run_starts_the_launcher_before_the_first_claim(
     stop.set()
     Worker(backend, "w1", ["default"], 2, launcher, clock).run(stop)
     assert launcher.started == 1
+
+
+class ClaimedLauncher(FakeLauncher):
+    """A launcher that takes what the worker knows of each claimed run."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.versions: dict[str, FlowVersionRecord | None] = {}
+
+    def launch_claimed(self, claimed: FlowRunRecord, epoch: int,
+                       version: FlowVersionRecord | None) -> FakeChild:
+        self.versions[claimed.id] = version
+        return self.launch(claimed.id, epoch)
+
+
+def test_a_launcher_that_takes_claims_gets_the_record_and_the_version_read_once(
+    backend: InMemoryBackend, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    version_id = backend.register_flow_version("etl", "source", "h1", "f.py:etl")
+    ids = [new_id() for _ in range(3)]
+    for run_id in ids:
+        backend.create_flow_run(NewFlowRun(run_id, "etl", "r", {}, S.SCHEDULED, clock.now(),
+                                           flow_version_id=version_id,
+                                           entrypoint="f.py:etl"))
+    reads: list[str] = []
+    read = backend.read_flow_version
+
+    def counting(flow_version_id: str) -> FlowVersionRecord:
+        reads.append(flow_version_id)
+        return read(flow_version_id)
+
+    monkeypatch.setattr(backend, "read_flow_version", counting)
+    launcher = ClaimedLauncher()
+    worker = Worker(backend, "w1", ["default"], 3, launcher, clock)
+    assert len(worker.poll_once(clock.now())) == 3
+    assert reads == [version_id]
+    assert {v.id if v else None for v in launcher.versions.values()} == {version_id}
+    assert set(launcher.versions) == set(ids)
