@@ -1,6 +1,7 @@
-"""Triggers end to end on the embedded server (`legato server` with its scheduler, trigger
-loop and local worker): deployment B runs when deployment A's run completes, and a webhook
-event starts a run whose parameters come from the event's payload."""
+"""Triggers and notifications end to end on the embedded server (`legato server` with its
+scheduler, trigger and notification loops and local worker): deployment B runs when
+deployment A's run completes, a webhook event starts a run whose parameters come from the
+event's payload, and a failed run is reported to a webhook receiver."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import httpx
 from legato.client.http import HttpBackend
 from legato.core.states import StateType as S
 from legato.engine.results import deserialize
+from tests.integration.test_notifications import Hooks
 
 from .cli import example
 from .test_deploy import ok, run_cli
@@ -80,4 +82,44 @@ def test_a_completed_run_and_a_webhook_each_trigger_a_deployment(
         assert fired == {("after-upstream", 1), ("on-orders", 1)}
     finally:
         api.close()
+    assert embedded_server.stop(timeout=30) == 0
+
+
+BROKEN = """
+from legato import flow
+
+
+@flow
+def broken() -> None:
+    raise ValueError("no rows today")
+"""
+
+
+def test_the_server_notifies_a_webhook_when_a_deployment_run_fails(
+    embedded_server: ServerProcess, tmp_path: Path
+) -> None:
+    hooks = Hooks()
+    hooks.thread.start()
+    home = tmp_path / "client-home"
+    home.mkdir()
+    url, log = embedded_server.url, tmp_path / "server.out"
+    flows = tmp_path / "broken.py"
+    flows.write_text(BROKEN)
+    try:
+        ok(run_cli(home, url, "deploy", f"{flows}:broken", "--name", "daily"))
+        ok(run_cli(home, url, "notifications", "add", "--url", hooks.url, "--state", "failed",
+                   "--deployment", "broken/daily"))
+        run = ok(run_cli(home, url, "deployments", "run", "broken/daily", "--json"))
+        deadline = time.monotonic() + 30
+        while not hooks.received:
+            assert time.monotonic() < deadline, f"no notification:\n{log.read_text()}"
+            time.sleep(0.1)
+        (message,) = hooks.received
+        assert message["title"].startswith("Legato: broken run ")
+        assert message["title"].endswith(" is FAILED")
+        assert f"/runs/{run['id']}" in message["message"]
+        assert "no rows today" in message["message"]
+    finally:
+        hooks.server.shutdown()
+        hooks.server.server_close()
     assert embedded_server.stop(timeout=30) == 0

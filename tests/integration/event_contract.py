@@ -12,6 +12,8 @@ from legato._clock import FakeClock
 from legato.core.backend import Backend
 from legato.core.events import MAX_PAYLOAD_BYTES, NewEvent
 from legato.core.ids import new_id
+from legato.core.records import NewFlowRun
+from legato.core.states import StateType as S
 from legato.errors import ParameterError
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -69,6 +71,18 @@ class EventContract:
         with pytest.raises(ParameterError, match="under 65536 bytes"):
             backend.emit_event(NewEvent("big", {"blob": "x" * MAX_PAYLOAD_BYTES}))
         assert backend.list_events() == []
+
+    def test_flow_run_state_changes_are_events(self, backend: Backend) -> None:
+        run = backend.create_flow_run(NewFlowRun(new_id(), "etl", "calm-heron", {}, S.RUNNING,
+                                                 T0, tags=("nightly",)))
+        backend.set_flow_run_state(run.id, S.FAILED, message="ValueError: boom")
+        failed, running = backend.list_events(prefix="legato.flow-run.")
+        assert (failed.name, running.name) == ("legato.flow-run.failed", "legato.flow-run.running")
+        assert failed.resource == f"legato.flow-run.{run.id}"
+        assert failed.payload["flow_name"] == "etl" and failed.payload["tags"] == ["nightly"]
+        assert (failed.payload["from_state"], failed.payload["message"]) == (
+            "RUNNING", "ValueError: boom")
+        assert failed.related == ("legato.flow.etl", "legato.tag.nightly")
 
     def test_negative_page_is_refused(self, backend: Backend) -> None:
         with pytest.raises(ParameterError, match="limit=-1"):

@@ -4,6 +4,7 @@ deployment's names, and save what an evaluation changed (all-of state, last firi
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -12,7 +13,10 @@ from sqlalchemy import Connection, Row, delete, false, insert, select, update
 
 from legato.core.ids import new_id
 from legato.core.triggers import TriggerRecord, TriggerSpec, parse_trigger
+from legato.errors import ParameterError
 from legato.store.tables import deployments, flows, triggers
+
+_log = logging.getLogger("legato.triggers")
 
 _COLUMNS = (
     *triggers.c,
@@ -80,7 +84,13 @@ def armed_triggers(conn: Connection) -> list[TriggerRecord]:
         .where(triggers.c.enabled.is_(True), deployments.c.paused == false())
         .order_by(triggers.c.created, triggers.c.id)
     )
-    return [_record(row) for row in conn.execute(query)]
+    armed = []
+    for row in conn.execute(query):
+        try:
+            armed.append(_record(row))
+        except ParameterError as error:  # Promise 6: one bad row does not stop the others
+            _log.warning("trigger %s is malformed and is skipped: %s", row.id, error)
+    return armed
 
 
 def save_trigger(

@@ -76,6 +76,8 @@ class InMemoryBackend(InMemoryPauses, InMemoryEvents):
                ts: datetime, message: str | None, forced: bool) -> None:
         self.events.append(StateEventRecord(len(self.events) + 1, run_id, kind, frm, to, ts,
                                             message, forced))
+        if kind == "flow":
+            self._flow_run_event(self.flow_runs[run_id], frm, to, ts, message)
 
     def create_flow_run(self, new: NewFlowRun) -> FlowRunRecord:
         with self._lock:

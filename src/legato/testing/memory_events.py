@@ -7,15 +7,23 @@ import threading
 from datetime import datetime
 
 from legato._clock import Clock
-from legato.core.events import EventRecord, NewEvent, check_new_event
+from legato.core.events import (
+    EventRecord,
+    NewEvent,
+    check_new_event,
+    flow_run_event_name,
+    flow_run_resource,
+)
 from legato.core.ids import new_id
+from legato.core.records import FlowRunRecord
+from legato.core.states import StateType
 from legato.errors import ParameterError
+from legato.orchestration.run_events import RunChange, flow_run_payload, related_resources
 
 
 class InMemoryEvents:
-    """Mixed into InMemoryBackend, which provides the attributes declared here.
-
-    Flow-run state changes are not recorded as events here; only emitted ones are."""
+    """Mixed into InMemoryBackend, which provides the attributes declared here; it calls
+    `_flow_run_event` for every flow-run state it stores, as the orchestration layer does."""
 
     clock: Clock
     _lock: threading.RLock
@@ -38,6 +46,16 @@ class InMemoryEvents:
             )
             self.emitted.append(record)
             return record
+
+    def _flow_run_event(self, run: FlowRunRecord, from_state: StateType | None,
+                        to_state: StateType, at: datetime, message: str | None) -> None:
+        change = RunChange(run.id, run.name, run.tags, from_state, to_state, message)
+        origin = (run.flow_name, None, None)
+        self.emitted.append(EventRecord(
+            seq=len(self.emitted) + 1, id=new_id(), name=flow_run_event_name(to_state),
+            occurred=at, received=at, resource=flow_run_resource(run.id),
+            payload=flow_run_payload(change, origin),
+            related=tuple(related_resources(change, origin))))
 
     def list_events(
         self,

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 
 from legato._clock import FakeClock
 from legato.core.deployments import DeploymentRecord, DeploymentSpec
@@ -22,7 +22,7 @@ from legato.scheduling.deployments import create_deployment, run_deployment
 from legato.scheduling.triggers import CURSOR, TriggerService, list_triggers, set_triggers
 from legato.store import event_log
 from legato.store.database import Database
-from legato.store.tables import events
+from legato.store.tables import events, triggers
 
 T0 = datetime(2026, 3, 1, 12, tzinfo=UTC)
 
@@ -207,3 +207,18 @@ def test_a_fresh_gap_in_event_order_waits_then_is_skipped(any_db: Database) -> N
     assert (result.fired, result.waiting) == (0, True)
     world.later(11)
     assert world.service.tick().fired == 1
+
+
+def test_a_malformed_stored_trigger_is_skipped_and_the_others_fire(any_db: Database) -> None:
+    world = World(any_db)
+    broken = deploy(any_db, "broken-row")
+    fine = deploy(any_db, "fine-row")
+    arm(any_db, broken, {"event": "ping"})
+    arm(any_db, fine, {"event": "ping"})
+    with any_db.writing() as conn:
+        conn.execute(update(triggers).where(triggers.c.deployment_id == broken.id)
+                     .values(spec={"event": "ping", "colour": "red"}))
+    world.later()
+    world.emit("ping")
+    assert world.service.tick().fired == 1
+    assert len(runs_of(any_db, fine)) == 1 and runs_of(any_db, broken) == []
