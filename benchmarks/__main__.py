@@ -1,5 +1,5 @@
 """Command line: `python -m benchmarks [--quick] [--only W1,...]` with W1, W2, W3, IMPORT,
-DISPATCH, THROUGHPUT, TICK and VALIDATE."""
+DISPATCH, THROUGHPUT, TICK, VALIDATE, API and YAML."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import sys
 from benchmarks import api_latency
 from benchmarks.runner import run
 
-CHOICES = {"W1", "W2", "W3", "IMPORT", "DISPATCH", "THROUGHPUT", "TICK", "VALIDATE", "API"}
+CHOICES = {"W1", "W2", "W3", "IMPORT", "DISPATCH", "THROUGHPUT", "TICK", "VALIDATE", "API",
+           "YAML"}
 
 
 def main() -> int:
@@ -20,7 +21,7 @@ def main() -> int:
         "--only",
         default="",
         help="comma-separated subset of W1, W2, W3, IMPORT, DISPATCH, THROUGHPUT, TICK, "
-        "VALIDATE (default: all but API, which runs only when named)",
+        "VALIDATE, YAML (default: all but API, which runs only when named)",
     )
     args = parser.parse_args()
     only = {part.strip().upper() for part in args.only.split(",") if part.strip()}

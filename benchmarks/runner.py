@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import dispatch
+from benchmarks import dispatch, yaml_dag
 from benchmarks.validate import TARGET_S as VALIDATE_TARGET_S
 from benchmarks.validate import measure_validate
 from benchmarks.workloads import KINDS, task_count
@@ -253,6 +253,10 @@ def run(only: set[str], quick: bool) -> int:
         validate = measure_validate()
     report["validate"] = validate
     report["targets"].append(validate_target(validate))
+    if not only or "YAML" in only:
+        log("YAML 200-step DAG")
+        report["yaml"] = yaml_dag.measure_in_child(3 if quick else 7)
+        report["targets"].append(yaml_dag.target(report["yaml"]))
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(report, indent=2) + "\n")
     print(markdown(report))

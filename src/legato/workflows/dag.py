@@ -4,7 +4,6 @@ new tasks after a failure; `target` limits the run to some tasks and their ances
 
 from __future__ import annotations
 
-import contextvars
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -73,89 +72,107 @@ def run_dag(run: WorkflowRun, template: Template, scope: dict[str, Any],
         return run.errored(path, template.name, str(exc))
     fail_fast = dag.fail_fast if dag.fail_fast is not None else (
         template.fail_fast if template.fail_fast is not None else True)
-    limit = _int(template.parallelism) or 0
-    needs = {name: (expr.referenced_tasks() if expr is not None else [])
-             for name, expr in expressions.items()}
-    scope = dict(scope)
-    published: dict[str, Any] = {}
-    outcomes: dict[str, Outcome] = {}
-    nodes: dict[str, NodeResult] = {}
-    pending = [name for name in tasks if name in wanted]
-    running: set[str] = set()
-    done = threading.Condition()
-    finished: list[tuple[str, NodeResult]] = []
-    stop = False
+    state = _DagRun(run, template, tasks, expressions, wanted, dict(scope), path, fail_fast)
+    return state.execute()
 
-    def start(name: str) -> None:
-        task = tasks[name]
-        snapshot = dict(scope)
-        context = contextvars.copy_context()
 
-        def body() -> None:
+class _DagRun:
+    """The moving parts of one DAG node. A task that ends starts the tasks it made ready on
+    its own thread (the first inline, the others on the pool), so a chain of tasks never
+    waits for a scheduler thread to wake up."""
+
+    def __init__(self, run: WorkflowRun, template: Template, tasks: dict[str, DagTask],
+                 expressions: dict[str, DependsExpr | None], wanted: set[str],
+                 scope: dict[str, Any], path: str, fail_fast: bool) -> None:
+        self.run, self.template, self.tasks = run, template, tasks
+        self.expressions, self.wanted, self.scope, self.path = expressions, wanted, scope, path
+        self.fail_fast = fail_fast
+        self.limit = _int(template.parallelism) or 0
+        self.needs = {name: (expr.referenced_tasks() if expr is not None else [])
+                      for name, expr in expressions.items()}
+        self.published: dict[str, Any] = {}
+        self.outcomes: dict[str, Outcome] = {}
+        self.nodes: dict[str, NodeResult] = {}
+        self.pending = [name for name in tasks if name in wanted]
+        self.running = 0
+        self.stop = False
+        self.lock = threading.Condition()
+
+    def execute(self) -> NodeResult:
+        with self.lock:
+            ready = self._ready()
+        self._launch(ready, inline=False)
+        with self.lock:
+            while self.running:
+                self.lock.wait()
+            for name in self.pending:  # what is left can never start
+                reason = "not started: failFast" if self.stop else "its dependencies never ran"
+                self.nodes[name] = NodeResult("Omitted", message=reason)
+            self.pending.clear()
+        for name, node in self.nodes.items():
+            if not node.ok and not _handled(name, node, self.tasks[name], self.expressions):
+                return NodeResult(node.phase, {"scope": self.published},
+                                  f"task {name!r} {node.phase.lower()}: {node.message}")
+        return NodeResult("Succeeded", {"scope": self.published})
+
+    def _record(self, name: str, node: NodeResult) -> None:
+        self.nodes[name] = node
+        self.outcomes[name] = Outcome(node.phase, children=tuple(c.phase for c in node.children))
+        values = publish(f"tasks.{name}", node)
+        self.scope.update(values)
+        self.published.update(values)
+
+    def _ready(self) -> list[tuple[str, dict[str, Any]]]:
+        """Under the lock: take every task whose dependencies have ended; omit those whose
+        `depends` is false; return the ones to start with their scope."""
+        ready: list[tuple[str, dict[str, Any]]] = []
+        progressed = True
+        while progressed and not self.stop:
+            progressed = False
+            for name in list(self.pending):
+                needed = self.needs[name]
+                if any(dep in self.wanted and dep not in self.outcomes for dep in needed):
+                    continue
+                if self.limit and self.running >= self.limit:
+                    return ready
+                self.pending.remove(name)
+                progressed = True
+                expr = self.expressions[name]
+                known = {dep: self.outcomes.get(dep, Outcome("Omitted")) for dep in needed}
+                if expr is None or expr.evaluate(known):
+                    self.running += 1
+                    ready.append((name, dict(self.scope)))
+                else:
+                    self._record(name, NodeResult("Omitted", message=f"depends '{expr}' is false"))
+        return ready
+
+    def _launch(self, ready: list[tuple[str, dict[str, Any]]], *, inline: bool) -> None:
+        first = ready[0] if inline and ready else None
+        for name, snapshot in ready[1:] if first else ready:
+            self.run.pool.submit(lambda n=name, s=snapshot: self._task(n, s))  # type: ignore[misc]
+        if first is not None:
+            self._task(*first)
+
+    def _task(self, name: str, snapshot: dict[str, Any]) -> None:
+        while True:
             try:
-                node = run.step(task, snapshot, f"{path}.{name}", "tasks",
-                                _int(template.parallelism))
+                node = self.run.step(self.tasks[name], snapshot, f"{self.path}.{name}", "tasks",
+                                     _int(self.template.parallelism))
             except BaseException as exc:  # reported as the task's error, never lost
                 node = NodeResult("Errored", message=f"{type(exc).__name__}: {exc}")
-            with done:
-                finished.append((name, node))
-                done.notify_all()
-
-        running.add(name)
-        threading.Thread(target=context.run, args=(body,), daemon=True,
-                         name=f"legato-dag-{name}").start()
-
-    while pending or running:
-        progressed = True
-        while progressed and not stop:
-            progressed = False
-            for name in list(pending):
-                expr = expressions[name]
-                needed = needs[name]
-                if any(dep in wanted and dep not in outcomes for dep in needed):
-                    continue
-                if limit and len(running) >= limit:
-                    break
-                pending.remove(name)
-                progressed = True
-                known = {dep: outcomes.get(dep, Outcome("Omitted")) for dep in needed}
-                if expr is None or expr.evaluate(known):
-                    start(name)
-                else:
-                    node = NodeResult("Omitted", message=f"depends '{expr}' is false")
-                    nodes[name] = node
-                    outcomes[name] = Outcome("Omitted")
-                    values = publish(f"tasks.{name}", node)
-                    scope.update(values)
-                    published.update(values)
-        if stop:
-            for name in pending:
-                nodes[name] = NodeResult("Omitted", message="not started: failFast")
-            pending.clear()
-        if not running:
-            if pending:  # nothing can start: every remaining task waits on a skipped chain
-                for name in pending:
-                    nodes[name] = NodeResult("Omitted", message="its dependencies never ran")
-                pending.clear()
-            break
-        with done:
-            while not finished:
-                done.wait()
-            batch, finished[:] = list(finished), []
-        for name, node in batch:
-            running.discard(name)
-            nodes[name] = node
-            outcomes[name] = Outcome(node.phase, children=tuple(c.phase for c in node.children))
-            values = publish(f"tasks.{name}", node)
-            scope.update(values)
-            published.update(values)
-            if not node.ok and fail_fast and not _handled(name, node, tasks[name], expressions):
-                stop = True
-    for name, node in nodes.items():
-        if not node.ok and not _handled(name, node, tasks[name], expressions):
-            return NodeResult(node.phase, {"scope": published},
-                              f"task {name!r} {node.phase.lower()}: {node.message}")
-    return NodeResult("Succeeded", {"scope": published})
+            with self.lock:
+                self.running -= 1
+                self._record(name, node)
+                if not node.ok and self.fail_fast and not _handled(
+                        name, node, self.tasks[name], self.expressions):
+                    self.stop = True
+                ready = self._ready()
+                if not self.running:
+                    self.lock.notify_all()
+            if not ready:
+                return
+            self._launch(ready[1:], inline=False)
+            name, snapshot = ready[0]
 
 
 def _int(value: int | str | None) -> int | None:

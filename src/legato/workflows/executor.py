@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from legato.errors import ConfigError
 from legato.workflows.images import Toolbox
+from legato.workflows.isolation import wrap
 from legato.workflows.scratch import Scratch
 
 MAX_RESULT_BYTES = 256 * 1024  # Argo's limit on outputs.result
@@ -61,7 +62,7 @@ def build_argv(spec: ProcessSpec, toolbox: Toolbox, scratch: Scratch) -> list[st
 
 def build_env(spec: ProcessSpec, scratch: Scratch, base: Mapping[str, str]) -> dict[str, str]:
     env = dict(base)
-    env["TMPDIR"] = str(scratch.root)
+    env["TMPDIR"] = "/tmp" if "/tmp" in scratch.mounted else str(scratch.root)
     for name, value in spec.env.items():
         env[name] = scratch.rewrite(value)
     return env
@@ -76,6 +77,8 @@ def run_process(spec: ProcessSpec, toolbox: Toolbox, scratch: Scratch, log: LogL
     cwd = scratch.path(spec.working_dir) if spec.working_dir else scratch.root
     scratch.ensure()
     cwd.mkdir(parents=True, exist_ok=True)
+    if scratch.mounted:
+        argv = wrap(argv, scratch.mounts())
     try:
         proc = subprocess.Popen(
             argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -96,7 +99,8 @@ def _communicate(proc: subprocess.Popen[bytes], log: LogLine, cancel: threading.
     kept: list[bytes] = []
     size = 0
     partial = {False: b"", True: b""}
-    selector = selectors.DefaultSelector()
+    # poll(2) needs no descriptor of its own, unlike epoll: two system calls fewer per step.
+    selector = selectors.PollSelector()
     for stream, is_err in ((proc.stdout, False), (proc.stderr, True)):
         if stream is not None:
             selector.register(stream, selectors.EVENT_READ, is_err)
@@ -105,7 +109,8 @@ def _communicate(proc: subprocess.Popen[bytes], log: LogLine, cancel: threading.
     timed_out = cancelled = False
     try:
         while selector.get_map():
-            for key, _ in selector.select(timeout=0.25):
+            ready = selector.select(timeout=0.25)
+            for key, _ in ready:
                 is_err = bool(key.data)
                 chunk = os.read(key.fd, 65536)
                 if not chunk:
@@ -120,15 +125,19 @@ def _communicate(proc: subprocess.Popen[bytes], log: LogLine, cancel: threading.
                 *lines, partial[is_err] = (partial[is_err] + chunk).split(b"\n")
                 for line in lines:
                     log(line.decode("utf-8", errors="replace"), is_err)
-            now = time.monotonic()
-            if cancel is not None and cancel.is_set() and proc.poll() is None:
-                cancelled = True
-                _kill(proc)
-            elif timeout is not None and now - started >= timeout and proc.poll() is None:
-                timed_out = True
-                _kill(proc)
-            elif proc.poll() is not None:
+            if cancelled or timed_out:
+                continue
+            if cancel is not None and cancel.is_set():
+                if proc.poll() is None:
+                    cancelled = True
+                    _kill(proc)
+            elif timeout is not None and time.monotonic() - started >= timeout:
+                if proc.poll() is None:
+                    timed_out = True
+                    _kill(proc)
+            elif not ready and proc.poll() is not None:
                 # A background child may hold the pipes open after the program ended.
+                now = time.monotonic()
                 exited_at = exited_at if exited_at is not None else now
                 if now - exited_at > 1.0:
                     break

@@ -7,19 +7,24 @@ from __future__ import annotations
 import difflib
 import hashlib
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from legato.core.retry import RetryPolicy
 from legato.engine.specs import FlowSpec
 from legato.errors import ManifestError, ParameterError, UserCodeError
+from legato.manifests.argo.build import build_manifest
 from legato.manifests.argo.exprfuncs import to_string
-from legato.manifests.argo.model import Manifest, WorkflowSpec
+from legato.manifests.argo.loader import load_text
+from legato.manifests.argo.model import Manifest, Step, Template, WorkflowSpec
 from legato.manifests.argo.problems import raise_for
+from legato.manifests.argo.resolve import LocalTemplateResolver
 from legato.manifests.argo.validate import validate_text
 from legato.settings import Settings
 from legato.workflows.images import ImageMap
+from legato.workflows.isolation import ENV_VAR as ISOLATION_ENV
+from legato.workflows.isolation import isolation_mode
 from legato.workflows.runner import RunOptions, WorkflowRun
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -82,6 +87,7 @@ class YamlFlow:
         self.settings = settings or Settings.from_env()
         self.templates = dict(templates or {})
         self.images = images or ImageMap.from_env()
+        self.isolation = isolation_mode(os.environ.get(ISOLATION_ENV))
         self.spec_ = _effective_spec(manifest, self.templates)
         if entrypoint is not None and self.spec_.template(entrypoint) is None:
             names = [t.name for t in self.spec_.templates]
@@ -174,7 +180,7 @@ class YamlFlow:
             parameters={k: to_string(v) for k, v in parameters.items()},
             entrypoint=self.template_entry, scratch_root=scratch_base(self.settings),
             artifacts_url=self.settings.results_url, images=self.images,
-            templates=self.templates)
+            templates=self.templates, isolation=self.isolation)
         manifest = self.manifest
         if manifest.spec is not self.spec_:
             manifest = _with_spec(manifest, self.spec_)
@@ -229,6 +235,53 @@ def read_sources(path: str, extra: Sequence[str] = ()) -> str:
     return "\n---\n".join(t.rstrip("\n") for t in texts) + "\n"
 
 
+def _referenced(manifests: Iterable[Manifest]) -> set[tuple[str, bool]]:
+    """(name, cluster scope) of every template a manifest's templateRefs name."""
+    found: set[tuple[str, bool]] = set()
+
+    def steps_of(template: Template) -> Iterable[Step]:
+        for group in template.steps or ():
+            yield from group
+        if template.dag is not None:
+            yield from template.dag.tasks
+
+    for manifest in manifests:
+        ref = manifest.spec.workflow_template_ref
+        if ref is not None:
+            found.add((ref.name, ref.cluster_scope))
+        for template in manifest.spec.templates:
+            for step in steps_of(template):
+                if step.template_ref is not None:
+                    found.add((step.template_ref.name, step.template_ref.cluster_scope))
+    return found
+
+
+def _with_neighbours(text: str, path: str, given: Sequence[str]) -> str:
+    """The text plus the files beside the workflow that hold templates it refers to (as
+    `legato validate` finds them), so the pinned source is complete."""
+    documents, _ = load_text(text, path)
+    manifests = [m for m in map(build_manifest, documents) if m is not None]
+    resolver = LocalTemplateResolver(manifests, search_dirs=[Path(path).resolve().parent])
+    resolver.skip_files(given)
+    have = {m.name for m in manifests if m.kind in TEMPLATE_KINDS}
+    files: list[str] = []
+    wanted = _referenced(manifests)
+    for _ in range(20):  # templates may refer to templates; bounded against cycles
+        extra = [resolver.find(name, cluster) for name, cluster in wanted if name not in have]
+        new = [m for m in extra if m is not None and m.file not in files]
+        if not new:
+            break
+        for manifest in new:
+            have.add(manifest.name)
+            if manifest.file not in files and manifest.file not in given:
+                files.append(manifest.file)
+        wanted = _referenced(new)
+    if not files:
+        return text
+    return text.rstrip("\n") + "\n---\n" + "\n---\n".join(
+        Path(f).read_text(encoding="utf-8").rstrip("\n") for f in files) + "\n"
+
+
 def load_yaml_flow(entrypoint: str, source: str | None = None, *,
                    templates: Sequence[str] = (), settings: Settings | None = None) -> YamlFlow:
     """The YamlFlow of `wf.yaml[:TEMPLATE]`: from `source` (a run's pinned text) or the file
@@ -237,7 +290,11 @@ def load_yaml_flow(entrypoint: str, source: str | None = None, *,
     >>> flow = load_yaml_flow("examples/yaml/hello-world.yaml")  # doctest: +SKIP
     """
     path, template = split_entrypoint(entrypoint)
-    text = source if source is not None else read_sources(path, templates)
+    if source is None:
+        text = read_sources(path, templates)
+        text = _with_neighbours(text, path, [path, *templates])
+    else:
+        text = source
     manifests = load_manifests_text(text, path)
     registry = {m.name: m for m in manifests if m.kind in TEMPLATE_KINDS}
     runnable = [m for m in manifests if m.kind in ("Workflow", "CronWorkflow")] or \

@@ -113,6 +113,7 @@ class ImageMap:
 
     def __init__(self, extra: Sequence[tuple[str, str]] = ()) -> None:
         self.entries: tuple[tuple[str, str], ...] = (*extra, *DEFAULT_MAP)
+        self._known: dict[str, Toolbox] = {}
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ImageMap:
@@ -124,6 +125,20 @@ class ImageMap:
         if not image:
             raise ConfigError(f"{where}: the step names no image; set `image:` (e.g. "
                               "python:3.12 or alpine).")
+        known = self._known.get(image)
+        if known is not None:
+            return known
+        found = self._match(image)
+        if found is not None:
+            self._known[image] = found
+            return found
+        name = image.split("@", 1)[0].removeprefix("docker.io/").removeprefix("library/")
+        repo = name.split(":", 1)[0]
+        raise ConfigError(
+            f"{where}: image {image!r} has no local command; map it with "
+            f"{ENV_VAR}='{repo}:*=bash' (or python, sh, node, or a program path).")
+
+    def _match(self, image: str) -> Toolbox | None:
         name = image.split("@", 1)[0]
         if name.startswith("docker.io/"):
             name = name[len("docker.io/"):]
@@ -134,7 +149,4 @@ class ImageMap:
                 if target in TOOLBOXES:
                     return Toolbox(target)
                 return Toolbox("program", target)
-        repo = name.split(":", 1)[0]
-        raise ConfigError(
-            f"{where}: image {image!r} has no local command; map it with "
-            f"{ENV_VAR}='{repo}:*=bash' (or python, sh, node, or a program path).")
+        return None

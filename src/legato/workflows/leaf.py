@@ -17,7 +17,7 @@ from legato.core.retry import RetryPolicy
 from legato.engine.context import current_task_run
 from legato.engine.run_logging import get_run_logger
 from legato.engine.specs import TaskSpec
-from legato.errors import ConfigError, LegatoError, ManifestError
+from legato.errors import CancelledRun, ConfigError, LegatoError, ManifestError
 from legato.manifests.argo.exprlang import ExprError
 from legato.manifests.argo.exprlang import evaluate as evaluate_expr
 from legato.manifests.argo.model import Container, RetryStrategy, Template
@@ -60,6 +60,7 @@ class LeafCall:
     deadline: Callable[[], float | None]
     cancel: threading.Event
     clock: Clock
+    mounts: frozenset[str] = frozenset()
     first_start: float | None = None
     attempt_seconds: list[float] = field(default_factory=list)
 
@@ -77,7 +78,8 @@ def run_leaf(call: LeafCall) -> dict[str, Any]:
     where = f"template {template.name!r} (step {call.path})"
     if body is None:
         raise StepErrored(f"{where} has no container or script to run.")
-    scratch = Scratch(call.scratch_root.with_name(f"{call.scratch_root.name}.{attempt}"))
+    scratch = Scratch(call.scratch_root.with_name(f"{call.scratch_root.name}.{attempt}"),
+                      mounted=call.mounts)
     log = get_run_logger()
     try:
         spec = _process_spec(body, scope, where)
@@ -103,7 +105,7 @@ def run_leaf(call: LeafCall) -> dict[str, Any]:
         call.attempt_seconds.append(call.clock.monotonic() - now)
     outputs: dict[str, Any] = {"exitCode": str(result.exit_code), "result": result.stdout}
     if result.cancelled:
-        raise StepErrored(f"{where} was stopped: the workflow was cancelled.", outputs)
+        raise CancelledRun(f"{where} was stopped: the workflow run was cancelled")
     if result.timed_out:
         raise StepFailed(f"{where} ran past its deadline ({timeout:g} s) and was stopped.",
                          result.exit_code, outputs)

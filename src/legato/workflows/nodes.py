@@ -8,6 +8,7 @@ import contextvars
 import json
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -83,38 +84,42 @@ def publish(prefix: str, node: NodeResult) -> dict[str, Any]:
     return scope
 
 
-def run_parallel(calls: Sequence[Callable[[], T]], limit: int | None) -> list[T]:
-    """Run calls on threads (each in a copy of the caller's context, so the flow run is
-    visible), at most `limit` at once; results in call order. One call runs inline."""
-    if len(calls) == 1:
-        return [calls[0]()]
-    results: list[Any] = [None] * len(calls)
-    errors: list[BaseException] = []
-    gate = threading.BoundedSemaphore(limit) if limit else None
-    threads: list[threading.Thread] = []
+class NodePool:
+    """Threads for the nodes of one workflow run. Idle threads are reused, so a node costs
+    no thread start (which, with many busy threads, waits for the interpreter lock); the
+    pool grows without bound because a parent node waits for its children on its thread."""
 
-    def worker(index: int, call: Callable[[], T]) -> None:
-        try:
-            results[index] = call()
-        except BaseException as exc:  # re-raised on the calling thread below
-            errors.append(exc)
-        finally:
-            if gate is not None:
-                gate.release()
+    def __init__(self) -> None:
+        self.executor = ThreadPoolExecutor(max_workers=100_000,
+                                           thread_name_prefix="legato-yaml")
 
-    for index, call in enumerate(calls):
-        if gate is not None:
-            gate.acquire()
+    def submit(self, call: Callable[[], T]) -> Future[T]:
+        """Run `call` on a pool thread in a copy of the caller's context (the flow run)."""
         context = contextvars.copy_context()
-        thread = threading.Thread(target=context.run, args=(worker, index, call), daemon=True,
-                                  name=f"legato-yaml-{index}")
-        thread.start()
-        threads.append(thread)
-    for thread in threads:
-        thread.join()
-    if errors:
-        raise errors[0]
-    return results
+        return self.executor.submit(context.run, call)
+
+    def run_all(self, calls: Sequence[Callable[[], T]], limit: int | None) -> list[T]:
+        """Run calls at most `limit` at once; results in call order. One call runs inline."""
+        if len(calls) == 1:
+            return [calls[0]()]
+        gate = threading.BoundedSemaphore(limit) if limit else None
+
+        def gated(call: Callable[[], T]) -> T:
+            try:
+                return call()
+            finally:
+                if gate is not None:
+                    gate.release()
+
+        futures: list[Future[T]] = []
+        for call in calls:
+            if gate is not None:
+                gate.acquire()
+            futures.append(self.submit(lambda c=call: gated(c)))  # type: ignore[misc]
+        return [future.result() for future in futures]
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=False)
 
 
 def failure_record(path: str, template: str, node: NodeResult) -> Mapping[str, Any]:

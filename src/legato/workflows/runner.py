@@ -5,6 +5,7 @@ path, so a resumed run reuses the steps that completed."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 from collections.abc import Mapping
@@ -12,21 +13,30 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from legato.core.states import StateType
 from legato.engine.calls import call_task_keyed
 from legato.engine.context import FlowRunContext, current_flow_run
 from legato.engine.run_logging import get_run_logger
-from legato.errors import ConfigError, LegatoError, ManifestError
+from legato.engine.states import State
+from legato.errors import CancelledRun, ConfigError, LegatoError, ManifestError
 from legato.manifests.argo.model import Arguments, Manifest, Step, Template, TemplateRef
 from legato.manifests.argo.templating import substitute
-from legato.manifests.argo.when import evaluate_when
-from legato.workflows import leaf, suspend
+from legato.workflows import hooks, isolation, leaf, suspend
+from legato.workflows import steps as step_nodes
 from legato.workflows.artifacts import ArtifactStore
 from legato.workflows.dag import run_dag
+from legato.workflows.defaults import with_defaults
 from legato.workflows.durations import parse_duration
 from legato.workflows.images import ImageMap
-from legato.workflows.loops import expand_loop, item_label
-from legato.workflows.nodes import NodeResult, aggregate, failure_record, publish, run_parallel
+from legato.workflows.nodes import NodePool, NodeResult, failure_record
+from legato.workflows.scratch import DEFAULT_PREFIXES
 from legato.workflows.sync import Synchronizer
+
+# Container fields that only a pod honours (the template's own are in model.POD_FIELDS).
+CONTAINER_POD_FIELDS = frozenset({
+    "resources", "volumeMounts", "volumeDevices", "ports", "securityContext", "imagePullPolicy",
+    "livenessProbe", "readinessProbe", "startupProbe", "lifecycle", "envFrom",
+})
 
 
 class WorkflowFailed(LegatoError):
@@ -44,6 +54,7 @@ class RunOptions:
     artifacts_url: str
     images: ImageMap = field(default_factory=ImageMap)
     templates: Mapping[str, Manifest] = field(default_factory=dict)  # for templateRef
+    isolation: str = "rewrite"  # or "namespace" (see workflows.isolation)
 
 
 class WorkflowRun:
@@ -64,6 +75,9 @@ class WorkflowRun:
         self.sync = Synchronizer()
         self.flow: FlowRunContext | None = None
         self.started = 0.0
+        self.pool = NodePool()
+        self.mounts: frozenset[str] = frozenset()
+        self.hooks_fired: set[str] = set()
         self.artifacts: ArtifactStore | None = None
 
     # -- the whole workflow ---------------------------------------------------------------
@@ -81,13 +95,34 @@ class WorkflowRun:
         if not entry or entry not in self.templates:
             raise ManifestError(f"workflow {self.manifest.name!r}: entrypoint {entry!r} is not a "
                                 "template; set spec.entrypoint or --entrypoint to a template name.")
+        try:
+            return self._execute(flow, entry)
+        finally:
+            self.pool.close()
+
+    def _execute(self, flow: FlowRunContext, entry: str) -> dict[str, Any]:
         log = get_run_logger()
+        if self.options.isolation == "namespace":
+            if isolation.namespaces_available():
+                self.mounts = isolation.mountable(DEFAULT_PREFIXES,
+                                                  str(self.options.scratch_root))
+            else:
+                log.warning("user and mount namespaces are not available here; container "
+                            "paths written in the manifest are rewritten instead")
+        self.globals["workflow.status"] = "Running"
+        hooks.fire(self, self.spec.hooks, self.globals, self.manifest.name, self.hooks_fired)
+        del self.globals["workflow.status"]
         # As in Argo, the workflow's arguments are the entrypoint template's inputs.
         artifacts = {a.name: a.from_ for a in self.spec.arguments.artifacts if a.from_}
         root = self.invoke(self.templates[entry], self.options.parameters, artifacts,
                            self.manifest.name)
+        if flow.cancel_event.is_set():
+            raise CancelledRun(f"workflow {self.manifest.name!r} was cancelled")
         status = "Succeeded" if root.ok else ("Error" if root.phase == "Errored" else "Failed")
-        exit_ok = self._exit_handlers(status)
+        self.globals["workflow.status"] = status
+        hooks_ok = hooks.fire(self, self.spec.hooks, self.globals, self.manifest.name,
+                              self.hooks_fired)
+        exit_ok = self._exit_handlers(status) and hooks_ok
         outputs = {k.split(".", 3)[3]: v for k, v in self.globals.items()
                    if k.startswith("workflow.outputs.parameters.")}
         if not root.ok or not exit_ok:
@@ -177,16 +212,17 @@ class WorkflowRun:
         except (ManifestError, ConfigError) as exc:
             return self.errored(path, template.name, str(exc))
         kind = template.kind
-        if template.pod_fields and not self.pod_fields_noted:
+        body = template.script or template.container
+        ignored = {*template.pod_fields, *(k for k in (body.raw if body else {})
+                                           if k in CONTAINER_POD_FIELDS)}
+        if ignored and not self.pod_fields_noted:
             self.pod_fields_noted = True
             get_run_logger().info("pod-only fields (%s) are kept and ignored when running "
-                                  "locally", ", ".join(sorted(template.pod_fields)))
+                                  "locally", ", ".join(sorted(ignored)))
         if kind in ("container", "script"):
-            node = self.leaf(template, scope, path)
-        elif kind == "steps":
-            node = self.steps(template, scope, path)
-        elif kind == "dag":
-            node = run_dag(self, template, scope, path)
+            node = self.leaf(with_defaults(template, self.spec.template_defaults), scope, path)
+        elif kind in ("steps", "dag"):
+            node = self.retried_group(template, scope, path)
         elif kind == "suspend":
             node = suspend.run_suspend(self, template, scope, path)
         else:
@@ -197,6 +233,37 @@ class WorkflowRun:
             node = self._template_outputs(template, scope, node, path)
         if node.phase == "Succeeded":
             self._export_globals(template, node)
+        return node
+
+    def retried_group(self, template: Template, scope: dict[str, Any], path: str) -> NodeResult:
+        """A steps or dag template, run again under its own retryStrategy while it fails;
+        attempt N (from 1) runs its children under `path(N)`, so they are new task runs."""
+        def once(at: str) -> NodeResult:
+            if template.kind == "steps":
+                return self.steps(template, scope, at)
+            return run_dag(self, template, scope, at)
+
+        node = once(path)
+        if node.ok or template.retry_strategy is None or self.flow is None:
+            return node
+        where = f"template {template.name!r} ({path})"
+        try:
+            policy, condition = leaf.retry_policy(template.retry_strategy, scope, where)
+        except (ManifestError, ConfigError) as exc:
+            return self.errored(path, template.name, str(exc))
+        attempt = 1
+        while node.phase in ("Failed", "Errored") and policy.allows(attempt + 1):
+            error = leaf.StepFailed(node.message, None, {})
+            error.phase = node.phase
+            if condition is not None and not condition(None, None, State(
+                    StateType.FAILED, message=node.message, exception=error)):
+                break
+            delay = policy.delay_before(attempt + 1)
+            get_run_logger().warning("%s failed (%s); retrying in %g s", path, node.message, delay)
+            if delay > 0:
+                self.flow.clock.sleep(delay)
+            node = once(f"{path}({attempt})")
+            attempt += 1
         return node
 
     def _template_scope(self, template: Template, params: Mapping[str, str],
@@ -302,11 +369,13 @@ class WorkflowRun:
             template=template, scope=scope, path=path,
             scratch_root=self.options.scratch_root / flow.flow_run.id / _dirname(path),
             images=self.options.images, artifacts=self.artifacts, deadline=self.remaining,
-            cancel=flow.cancel_event, clock=flow.clock)
+            cancel=flow.cancel_event, clock=flow.clock, mounts=self.mounts)
         with self.sync.hold(template.synchronization, scope, where), _slot(self.slots):
             state = call_task_keyed(spec, path, (call,), {})
         if state.type.value in ("COMPLETED", "CACHED"):
             return NodeResult("Succeeded", dict(state.result()))
+        if state.type.value == "CANCELLED" or flow.cancel_event.is_set():
+            raise CancelledRun(f"step {path} was cancelled")
         error = state.result(raise_on_failure=False)
         phase = getattr(error, "phase", "Errored")
         outputs = dict(getattr(error, "outputs", {}) or {})
@@ -323,82 +392,14 @@ class WorkflowRun:
         age = parse_duration(memo.max_age, where) if memo.max_age else None
         return f"argo-memoize:{memo.cache_name or 'default'}:{key}", age
 
-    # -- steps templates ------------------------------------------------------------------
+    # -- steps (and DAG tasks) -------------------------------------------------------------
     def steps(self, template: Template, scope: dict[str, Any], path: str) -> NodeResult:
-        scope = dict(scope)
-        limit = _int(template.parallelism)
-        published: dict[str, Any] = {}
-        for index, group in enumerate(template.steps or ()):
-            calls = [(lambda s=step, g=dict(scope), i=index: self.step(
-                s, g, f"{path}[{i}].{s.name}", "steps", limit)) for step in group]
-            results = run_parallel(calls, limit)
-            failed: list[tuple[Step, NodeResult]] = []
-            for step, node in zip(group, results, strict=True):
-                values = publish(f"steps.{step.name}", node)
-                scope.update(values)
-                published.update(values)
-                if not node.ok and not _continues(step, node):
-                    failed.append((step, node))
-            if failed:
-                step, node = failed[0]
-                return NodeResult(node.phase, {"scope": published},
-                                  f"step {step.name!r} {node.phase.lower()}: {node.message}")
-        return NodeResult("Succeeded", {"scope": published})
+        return step_nodes.run_steps(self, template, scope, path)
 
     def step(self, step: Step, scope: dict[str, Any], path: str, prefix: str,
              limit: int | None) -> NodeResult:
-        """One step or DAG task: loops, `when`, the call, and its exit hook."""
-        if step.loops:
-            try:
-                items = expand_loop(step, scope, path)
-            except (ManifestError, ConfigError) as exc:
-                return self.errored(path, step.template or "", str(exc))
-            calls = [(lambda i=i, item=item: self.step_once(
-                step, {**scope, "item": item}, f"{path}({i}:{item_label(item)})", prefix))
-                for i, item in enumerate(items)]
-            children = run_parallel(calls, limit)
-            node = aggregate(children) if children else NodeResult("Skipped", message="no items")
-        else:
-            node = self.step_once(step, scope, path, prefix)
-        return node
-
-    def step_once(self, step: Step, scope: dict[str, Any], path: str, prefix: str) -> NodeResult:
-        if step.when is not None:
-            try:
-                condition = substitute(step.when, scope, f"{path} when")
-                if not evaluate_when(condition):
-                    get_run_logger().info("%s skipped: when '%s' is false", path, condition)
-                    return NodeResult("Skipped", message=f"when '{condition}' evaluated false")
-            except (ManifestError, ConfigError) as exc:
-                return self.errored(path, step.template or "", str(exc))
-        node = self.call(step.template, step.template_ref, step.inline, step.arguments, scope,
-                         path)
-        exit_name = step.on_exit
-        hook = step.hooks.get("exit")
-        if exit_name or hook is not None:
-            status_scope = {**scope, **publish(f"{prefix}.{step.name}", node)}
-            if exit_name:
-                self.call(exit_name, None, None, Arguments(), status_scope, f"{path}.onExit")
-            if hook is not None:
-                self.call(hook.template, hook.template_ref, None, hook.arguments, status_scope,
-                          f"{path}.hooks.exit")
-        return node
-
-
-def _continues(step: Step, node: NodeResult) -> bool:
-    spec = step.continue_on
-    if spec is None:
-        return False
-    return (node.phase == "Failed" and spec.failed) or (node.phase == "Errored" and spec.error)
-
-
-def _int(value: int | str | None) -> int | None:
-    if value is None:
-        return None
-    try:
-        return int(value) or None
-    except ValueError:
-        return None
+        """One step or DAG task: loops, `when`, the call, and its hooks."""
+        return step_nodes.run_step(self, step, scope, path, prefix, limit)
 
 
 class _slot:
@@ -417,4 +418,7 @@ class _slot:
 
 
 def _dirname(path: str) -> str:
-    return "".join(c if c.isalnum() or c in "._-()" else "_" for c in path)[:200]
+    """A scratch directory name for a node: rewritten paths land unquoted in shell scripts,
+    so only characters no shell treats specially, plus a digest against collisions."""
+    safe = "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in path)
+    return f"{safe[:80]}-{hashlib.sha1(path.encode()).hexdigest()[:10]}"

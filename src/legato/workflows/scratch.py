@@ -4,6 +4,7 @@ env, script source and output paths, so parallel steps never see each other's fi
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -17,16 +18,25 @@ DEFAULT_PREFIXES = (
 )
 
 
+@functools.lru_cache(maxsize=16)
+def _pattern(prefixes: tuple[str, ...]) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(p) for p in prefixes)
+    # A prefix counts only at a path boundary: not inside a word or a longer path.
+    return re.compile(rf"(?<![\w./-])({alternatives})(?=/|$|[^\w.-])")
+
+
 class Scratch:
     """The scratch tree of one step attempt, and the path rewriting into it."""
 
-    def __init__(self, root: Path, prefixes: Sequence[str] = DEFAULT_PREFIXES) -> None:
+    def __init__(self, root: Path, prefixes: Sequence[str] = DEFAULT_PREFIXES,
+                 mounted: frozenset[str] = frozenset()) -> None:
         self.root = root
         self.prefixes = tuple(sorted(prefixes, key=len, reverse=True))
-        alternatives = "|".join(re.escape(p) for p in self.prefixes)
-        # A prefix counts only at a path boundary: not inside a word or a longer path.
-        self._pattern = re.compile(rf"(?<![\w./-])({alternatives})(?=/|$|[^\w.-])")
-        self.used: set[str] = set()
+        self._pattern = _pattern(self.prefixes)
+        # Prefixes bound over in a mount namespace (see `isolation`) keep their container
+        # spelling in what the program sees; /tmp is always private there.
+        self.mounted = mounted
+        self.used: set[str] = {"/tmp"} & mounted
         self.made: set[str] = set()
 
     def create(self) -> None:
@@ -58,15 +68,21 @@ class Scratch:
         root = str(self.root)
 
         def move(match: re.Match[str]) -> str:
-            self.used.add(match.group(1))
-            return root + match.group(1)
+            prefix = match.group(1)
+            self.used.add(prefix)
+            return prefix if prefix in self.mounted else root + prefix
 
         return self._pattern.sub(move, text)
+
+    def mounts(self) -> list[tuple[str, str]]:
+        """(scratch directory, container path) pairs to bind for this step."""
+        return [(str(self.root / p.lstrip("/")), p) for p in sorted(self.used & self.mounted)]
 
     def path(self, container_path: str) -> Path:
         """Where a container path lives on this machine (rewritten when it is a scratch
         path, relative paths taken from the working directory)."""
-        rewritten = self.rewrite(container_path)
+        root = str(self.root)
+        rewritten = self._pattern.sub(lambda m: root + m.group(1), container_path)
         if os.path.isabs(rewritten):
             return Path(rewritten)
         return self.root / rewritten

@@ -94,3 +94,12 @@ def test_outputs_flow_between_steps_and_to_the_workflow(run_yaml: RunYaml) -> No
     assert produce.result is not None
     stored = runtime.read_result(produce.result)
     assert stored["parameters"] == {"greeting": "hello from produce", "missing": "fallback"}
+
+
+def test_parameter_aggregation_loops_over_every_iterations_outputs(run_yaml: RunYaml) -> None:
+    out = run_yaml("aggregation.yaml")
+    assert out.state.type.value == "COMPLETED", out.state.message
+    printed = sorted(line for key in out.states() if key.startswith("parameter-aggregation[1].print(")
+                     for line in out.logs(key))
+    assert printed == ["1 is odd", "2 is even", "3 is odd", "4 is even"]
+    assert out.logs("parameter-aggregation[1].evens") == ["2 is even"]

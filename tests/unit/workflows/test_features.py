@@ -4,12 +4,14 @@ hooks and suspend, each through its example manifest."""
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from legato.core.pauses import InputStatus
 from legato.testing import InMemoryBackend
+from legato.workflows import isolation
 
 from .conftest import Outcome, RunYaml
 
@@ -68,7 +70,7 @@ def test_parallelism_and_mutex_complete_every_step(run_yaml: RunYaml) -> None:
     out = run_yaml("parallelism.yaml")
     states = out.states()
     assert len(states) == 6 and set(states.values()) == {"COMPLETED"}
-    assert any("pod-only fields (nodeSelector)" in m for m in out.logs())
+    assert any("pod-only fields (nodeSelector, resources)" in m for m in out.logs())
 
 
 def test_memoize_reuses_the_first_result(run_yaml: RunYaml) -> None:
@@ -115,3 +117,90 @@ def test_suspend_waits_for_resume_and_uses_the_supplied_value(
     assert out.state.type.value == "COMPLETED"
     assert out.states()["suspend[0].wait-a-bit"] == "COMPLETED"
     assert out.logs("suspend[2].release") == ["approved by ana"]
+
+
+COMPUTED_TMP = """
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: private-tmp}
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      steps:
+        - - {name: write, template: write, withItems: [a, b, c],
+             arguments: {parameters: [{name: who, value: "{{item}}"}]}}
+    - name: write
+      inputs: {parameters: [{name: who}]}
+      script:
+        image: python:3.12
+        command: [python]
+        source: |
+          import os
+          path = os.path.join("/", "tm" + "p", "legato-private-{{inputs.parameters.who}}.txt")
+          shared = os.path.join("/", "tm" + "p", "legato-shared.txt")
+          assert not os.path.exists(shared), "another step's file is visible"
+          open(shared, "w").write("{{inputs.parameters.who}}")
+          print(open(shared).read(), os.path.exists(path))
+"""
+
+
+def test_namespace_isolation_keeps_run_time_paths_private(
+        run_yaml: RunYaml, monkeypatch: pytest.MonkeyPatch) -> None:
+    if not isolation.namespaces_available():
+        pytest.skip("user and mount namespaces are not available on this machine")
+    monkeypatch.setenv("LEGATO_SCRATCH_ISOLATION", "namespace")
+    out = run_yaml(COMPUTED_TMP)
+    assert out.state.type.value == "COMPLETED", out.state.message
+    for who in "abc":
+        assert out.logs(f"private-tmp[0].write({'abc'.index(who)}:{who})") == [f"{who} False"]
+    assert not Path("/tmp/legato-shared.txt").exists()
+
+
+def test_expression_hooks_fire_at_start_and_after_their_step(run_yaml: RunYaml) -> None:
+    out = run_yaml("lifecycle-hooks.yaml")
+    states = out.states()
+    assert out.logs("lifecycle-hooks.hooks.running") == ["workflow started"]
+    assert out.logs("lifecycle-hooks[0].work.hooks.done") == ["work succeeded"]
+    assert "lifecycle-hooks.hooks.failed" not in states
+
+
+SLEEPER = """
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: sleeper}
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      steps:
+        - - {name: nap, template: nap}
+        - - {name: never, template: nap}
+    - name: nap
+      container: {image: alpine, command: [sleep, "120"]}
+"""
+
+
+def test_cancelling_stops_the_running_step_and_ends_cancelled(
+        run_yaml: RunYaml, monkeypatch: pytest.MonkeyPatch) -> None:
+    from legato.engine.context import cancel_flow_runs
+    from legato.workflows import leaf
+
+    started = threading.Event()
+    original = getattr(leaf, "run_process")  # noqa: B009  (patched below, where leaf looks it up)
+
+    def run_process(*args: Any, **kwargs: Any) -> Any:
+        started.set()
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(leaf, "run_process", run_process)
+    found: list[Outcome] = []
+    runner = threading.Thread(target=lambda: found.append(run_yaml(SLEEPER)))
+    runner.start()
+    assert started.wait(timeout=60)
+    cancel_flow_runs()
+    runner.join(timeout=30)
+    assert found, "the cancelled workflow did not end"
+    out = found[0]
+    assert out.state.type.value == "CANCELLED"
+    assert out.states() == {"sleeper[0].nap": "CANCELLED"}

@@ -10,6 +10,7 @@ import pytest
 from legato.errors import ManifestError
 from legato.manifests.argo.validate import validate_text
 from legato.sdk import runtime
+from legato.testing import FakeClock
 from legato.workflows.cron import deployment_fields
 
 from .conftest import EXAMPLES, RunYaml
@@ -97,3 +98,60 @@ def test_plain_workflow_has_no_deployment_fields() -> None:
 def test_invalid_manifest_never_starts(run_yaml: RunYaml) -> None:
     with pytest.raises(ManifestError):
         run_yaml(TWO_STEPS.replace("template: second}", "template: secnd}"))
+
+
+def test_template_ref_to_a_file_beside_the_workflow_is_found_and_pinned(
+        run_yaml: RunYaml, tmp_path: Path) -> None:
+    text = (EXAMPLES / "template-ref.yaml").read_text()
+    shared, workflow = text.split("\n---\n")
+    (tmp_path / "shared.yaml").write_text(shared)
+    out = run_yaml(workflow + "\n")
+    assert out.logs("template-ref[0].greet") == ["hello Ada"]
+    record = out.backend.read_flow_run(out.run_id)
+    assert record.flow_version_id is not None
+    source = out.backend.read_flow_version(record.flow_version_id).source
+    assert "name: shared-templates" in source
+
+
+def test_template_defaults_give_steps_a_retry_strategy(run_yaml: RunYaml) -> None:
+    out = run_yaml("""
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: defaults}
+spec:
+  entrypoint: flaky
+  templateDefaults:
+    retryStrategy: {limit: "2"}
+  templates:
+    - name: flaky
+      script:
+        image: python:3.12
+        command: [python]
+        source: |
+          import sys
+          sys.exit(0 if {{retries}} >= 1 else 1)
+""")
+    assert out.state.type.value == "COMPLETED", out.state.message
+    assert out.task_runs()["defaults"].attempts == 2
+
+
+def test_retry_strategy_on_a_steps_template_reruns_its_children(
+        run_yaml: RunYaml, clock: FakeClock) -> None:
+    out = run_yaml("""
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: group}
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      retryStrategy: {limit: 2, backoff: {duration: "5"}}
+      steps:
+        - - {name: fail, template: fail}
+    - name: fail
+      container: {image: busybox, command: [sh, -c, "exit 1"]}
+""")
+    assert out.state.type.value == "FAILED"
+    assert out.states() == {"group[0].fail": "FAILED", "group(1)[0].fail": "FAILED",
+                            "group(2)[0].fail": "FAILED"}
+    assert clock.sleeps[:2] == [5.0, 5.0]

@@ -54,3 +54,25 @@ def test_remove_deletes_the_tree(tmp_path: Path) -> None:
     scratch.path("/mnt/a").write_text("a")
     scratch.remove()
     assert not scratch.root.exists()
+
+
+def test_isolation_mode_and_mountable_prefixes(tmp_path: Path) -> None:
+    from legato.errors import ConfigError
+    from legato.workflows.isolation import isolation_mode, mountable, wrap
+
+    assert isolation_mode(None) == "rewrite"
+    assert isolation_mode("Namespace") == "namespace"
+    with pytest.raises(ConfigError, match="use rewrite or namespace"):
+        isolation_mode("chroot")
+    # A prefix holding the scratch trees cannot be bound over; missing directories cannot.
+    assert mountable(["/tmp", "/no-such-dir-xyz"], "/tmp/legato-scratch") == frozenset()
+    assert mountable(["/tmp"], "/dev/shm/legato-scratch") == frozenset({"/tmp"})
+    argv = wrap(["echo", "a; b"], [("/s/tmp", "/tmp")])
+    assert argv[-5:] == ["1", "/s/tmp", "/tmp", "echo", "a; b"]
+
+
+def test_mounted_prefixes_keep_their_spelling_but_map_to_the_tree(tmp_path: Path) -> None:
+    scratch = Scratch(tmp_path, mounted=frozenset({"/tmp"}))
+    assert scratch.rewrite("echo > /tmp/x; cat /mnt/y") == f"echo > /tmp/x; cat {tmp_path}/mnt/y"
+    assert scratch.path("/tmp/x") == tmp_path / "tmp" / "x"
+    assert scratch.mounts() == [(str(tmp_path / "tmp"), "/tmp")]

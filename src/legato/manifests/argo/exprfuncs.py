@@ -18,7 +18,15 @@ class FunctionError(Exception):
     """A function or operator got values it cannot work with; the message says which."""
 
 
-SPRIG_NAMESPACE: dict[str, Any] = {}  # `sprig` as a bare name: only `sprig.f(...)` is useful
+SPRIG_NAMESPACE: dict[str, Any] = {}
+MAX_SEQUENCE = 100_000
+MAX_TEXT = 1024 * 1024
+
+
+def _bounded_count(count: int, unit: int) -> int:
+    if count * max(unit, 1) > MAX_TEXT:
+        raise FunctionError(f"the result would be over {MAX_TEXT} characters")
+    return count  # `sprig` as a bare name: only `sprig.f(...)` is useful
 
 
 def kind(value: Any) -> str:
@@ -112,6 +120,8 @@ def apply_operator(op: str, left: Any, right: Any) -> Any:
     if op == "..":
         if not (isinstance(left, int) and isinstance(right, int)):
             raise FunctionError("'..' needs two integers")
+        if right - left >= MAX_SEQUENCE:
+            raise FunctionError(f"the range {left}..{right} is longer than {MAX_SEQUENCE}")
         return list(range(left, right + 1))
     if op == "+" and isinstance(left, str) and isinstance(right, str):
         return left + right
@@ -131,7 +141,10 @@ def _arithmetic(op: str, left: Any, right: Any) -> Any:
     if op == "*":
         return left * right
     if op == "**":
-        return float(left ** right)
+        try:  # in floats: an integer power of a huge exponent would never finish
+            return float(left) ** float(right)
+        except (OverflowError, ZeroDivisionError) as exc:
+            raise FunctionError(f"{left!r} ** {right!r} cannot be computed ({exc})") from None
     if right == 0 and op in ("/", "%"):
         raise FunctionError(f"division by zero in {left!r} {op} {right!r}")
     if op == "/":
@@ -354,7 +367,7 @@ SPRIG: dict[str, Callable[..., Any]] = {
     "contains": lambda sub, s: _text(sub, "contains") in _text(s, "contains"),
     "hasPrefix": lambda p, s: _text(s, "hasPrefix").startswith(_text(p, "hasPrefix")),
     "hasSuffix": lambda p, s: _text(s, "hasSuffix").endswith(_text(p, "hasSuffix")),
-    "repeat": lambda n, s: _text(s, "repeat") * as_int(n),
+    "repeat": lambda n, s: _text(s, "repeat") * _bounded_count(as_int(n), len(s)),
     "substr": lambda a, b, s: _text(s, "substr")[as_int(a):as_int(b)],
     "trunc": lambda n, s: _text(s, "trunc")[:as_int(n)],
     "quote": lambda s: '"' + to_string(s) + '"',

@@ -124,3 +124,12 @@ def test_python_builtins_are_not_reachable() -> None:
         evaluate("__import__('os')", ENV)
     with pytest.raises(ExprError, match="unknown function"):
         evaluate("eval('1')", ENV)
+
+
+def test_expressions_cannot_exhaust_memory_or_time() -> None:
+    with pytest.raises(ExprError, match="longer than"):
+        evaluate("1..100000000", ENV)
+    with pytest.raises(ExprError, match="cannot be computed"):
+        evaluate("10 ** 100000000", ENV)
+    with pytest.raises(ExprError, match="over"):
+        evaluate("sprig.repeat(100000000, 'xx')", ENV)
