@@ -50,9 +50,10 @@ SPAN_SECONDS = 365 * 24 * 3600
 
 
 def recipe() -> str:
-    """A digest of everything that shapes the data; a cached database must match it."""
-    parts = (migrate.HEAD_REVISION, FLOW_RUNS, TASK_RUNS, BIG_RUN_TASKS, GRID_RUNS, GRID_TASKS,
-             FLOWS, DEPLOYMENTS, NOW.isoformat(), 2)
+    """A digest of everything that shapes the data; a cached database must match it (newer
+    migrations are applied to a cached database in place)."""
+    parts = (FLOW_RUNS, TASK_RUNS, BIG_RUN_TASKS, GRID_RUNS, GRID_TASKS, FLOWS, DEPLOYMENTS,
+             NOW.isoformat(), 2)
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:12]
 
 
@@ -262,7 +263,7 @@ def is_current(url: str) -> bool:
     try:
         with db.reading() as conn:
             name = conn.execute(text("SELECT name FROM flows WHERE name LIKE 'flow-00-%'")).scalar()
-            return bool(name == f"flow-00-{recipe()}" and not migrate.needs_upgrade(db))
+            return bool(name == f"flow-00-{recipe()}")
     except Exception:
         return False
     finally:
@@ -278,6 +279,7 @@ def sqlite_database(path: Path = DEFAULT_SQLITE, *, fresh: bool = False) -> str:
     url = f"sqlite:///{path}"
     if not fresh and path.exists() and is_current(url):
         log(f"reusing {path}")
+        migrate.upgrade(url)
         return url
     path.parent.mkdir(parents=True, exist_ok=True)
     for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
@@ -305,6 +307,7 @@ def postgresql_database(admin_url: str, *, fresh: bool = False) -> str:
             ).first() is not None
         if exists and not fresh and is_current(url):
             log(f"reusing database {name}")
+            migrate.upgrade(url)
             return url
         if exists:
             scratch.drop_scratch_database(url, admin_url)
