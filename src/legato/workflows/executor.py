@@ -76,7 +76,8 @@ def run_process(spec: ProcessSpec, toolbox: Toolbox, scratch: Scratch, log: LogL
     env = build_env(spec, scratch, os.environ if base_env is None else base_env)
     cwd = scratch.path(spec.working_dir) if spec.working_dir else scratch.root
     scratch.ensure()
-    cwd.mkdir(parents=True, exist_ok=True)
+    if cwd != scratch.root:
+        cwd.mkdir(parents=True, exist_ok=True)
     if scratch.mounted:
         argv = wrap(argv, scratch.mounts())
     try:

@@ -61,6 +61,8 @@ class LeafCall:
     cancel: threading.Event
     clock: Clock
     mounts: frozenset[str] = frozenset()
+    # The process environment as the run started (reading os.environ decodes every value).
+    environment: Mapping[str, str] | None = None
     first_start: float | None = None
     attempt_seconds: list[float] = field(default_factory=list)
 
@@ -98,7 +100,8 @@ def run_leaf(call: LeafCall) -> dict[str, Any]:
         def emit(line: str, is_err: bool) -> None:
             (log.warning if is_err else log.info)("%s", line)
 
-        result = run_process(spec, toolbox, scratch, emit, timeout=timeout, cancel=call.cancel)
+        result = run_process(spec, toolbox, scratch, emit, timeout=timeout, cancel=call.cancel,
+                             base_env=call.environment)
     except ConfigError as exc:
         raise StepErrored(str(exc)) from None
     finally:

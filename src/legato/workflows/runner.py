@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -78,6 +79,7 @@ class WorkflowRun:
         self.pool = NodePool()
         self.mounts: frozenset[str] = frozenset()
         self.hooks_fired: set[str] = set()
+        self.environment = dict(os.environ)
         self.artifacts: ArtifactStore | None = None
 
     # -- the whole workflow ---------------------------------------------------------------
@@ -369,7 +371,8 @@ class WorkflowRun:
             template=template, scope=scope, path=path,
             scratch_root=self.options.scratch_root / flow.flow_run.id / _dirname(path),
             images=self.options.images, artifacts=self.artifacts, deadline=self.remaining,
-            cancel=flow.cancel_event, clock=flow.clock, mounts=self.mounts)
+            cancel=flow.cancel_event, clock=flow.clock, mounts=self.mounts,
+            environment=self.environment)
         with self.sync.hold(template.synchronization, scope, where), _slot(self.slots):
             state = call_task_keyed(spec, path, (call,), {})
         if state.type.value in ("COMPLETED", "CACHED"):
