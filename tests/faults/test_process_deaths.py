@@ -81,11 +81,13 @@ def test_a_stopped_worker_past_its_lease_is_fenced_off_and_the_run_completes_onc
         wait_for(lambda: cluster.state(run_id) is S.COMPLETED, "the rescuer completes it", 60)
     finally:
         os.killpg(stale.pid, signal.SIGCONT)
-    # The stale holder wakes up; its first write is refused (fencing) and its run process
-    # stops. Tasks it started before that write came back may have run (docs/guarantees.md).
-    wait_for(lambda: "lost the run and must stop executing it" in cluster.output("stale"),
-             "the stale run process is told it lost the run", 30)
-    wait_for(lambda: _stale_child_gone(cluster), "the stale run process exits", 30)
+    # The stale holder wakes up; its first write or heartbeat is refused (fencing) and its
+    # run process stops — on its own, or terminated by its worker, whichever learns first.
+    # Tasks it started before that came back may have run (docs/guarantees.md).
+    wait_for(lambda: _stale_child_gone(cluster), "the stale run process exits", 60)
+    wait_for(lambda: any(said in cluster.output("stale")
+                         for said in ("no longer holds flow run", "lost the run")),
+             "the stale worker or its run process reports the lost run", 30)
     states = [s for s, _ in cluster.history(run_id)]
     assert states.count(S.COMPLETED) == 1 and states[-1] is S.COMPLETED
     assert cluster.backend.read_flow_run(run_id).state is S.COMPLETED
