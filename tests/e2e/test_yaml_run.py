@@ -8,6 +8,8 @@ import subprocess
 import time
 from pathlib import Path
 
+import orjson
+
 from legato.client.http import HttpBackend
 from legato.core.states import StateType as S
 from legato.engine.results import deserialize
@@ -113,3 +115,41 @@ def test_deploy_cron_workflow_brings_its_schedules(
     assert {s["timezone"] for s in deployed["schedules"]} == {"Europe/Paris"}
     assert deployed["max_active_runs"] == 1
     assert deployed["paused"] is True
+
+
+FLAKY = """
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: two-steps}
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      steps:
+        - - {name: first, template: first}
+        - - {name: second, template: second}
+    - name: first
+      container: {image: busybox, command: [echo, first ran]}
+    - name: second
+      container: {image: busybox, command: [sh, -c, 'test -z "$YAML_E2E_FAIL"']}
+"""
+
+
+def test_runs_retry_resumes_a_failed_yaml_run_from_its_pinned_manifest(tmp_path: Path) -> None:
+    legato = Legato(tmp_path / "home")
+    legato.home.mkdir(parents=True)
+    workflow = tmp_path / "flaky.yaml"
+    workflow.write_text(FLAKY)
+    failing = subprocess.run(
+        [str(LEGATO), "run", str(workflow), "--json"], capture_output=True, text=True,
+        env={**legato.env(), "YAML_E2E_FAIL": "1"}, cwd=tmp_path, timeout=120, check=False)
+    assert failing.returncode == 1, describe(failing)
+    run_id = orjson.loads(failing.stdout)["flow_run_id"]
+    workflow.write_text("this file changed; the run's pinned manifest is used")
+    retried = legato.json("runs", "retry", run_id)
+    assert retried["state"] == "COMPLETED", retried
+    shown = legato.json("runs", "show", run_id)
+    assert {t["task_key"]: t["state"] for t in shown["task_runs"]} == {
+        "two-steps[0].first": "COMPLETED", "two-steps[1].second": "COMPLETED"}
+    logs = legato("runs", "logs", run_id)
+    assert logs.stdout.count("first ran") == 1, describe(logs)
