@@ -5,6 +5,7 @@ aggregated outputs of its children (`steps.X.outputs.parameters` as a JSON list)
 from __future__ import annotations
 
 import contextvars
+import hashlib
 import json
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -120,6 +121,21 @@ class NodePool:
 
     def close(self) -> None:
         self.executor.shutdown(wait=False)
+
+
+MAX_KEY = 240
+
+
+def node_key(path: str) -> str:
+    """The task key (and pause key) of a node: its path, or for a very deep path its start
+    and a digest, so every key stays unique and fits the store's key columns.
+
+    >>> node_key("main[0].hello")
+    'main[0].hello'
+    """
+    if len(path) <= MAX_KEY:
+        return path
+    return f"{path[:MAX_KEY - 18]}~{hashlib.sha1(path.encode()).hexdigest()[:16]}"
 
 
 def failure_record(path: str, template: str, node: NodeResult) -> Mapping[str, Any]:

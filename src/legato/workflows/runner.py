@@ -29,7 +29,7 @@ from legato.workflows.dag import run_dag
 from legato.workflows.defaults import with_defaults
 from legato.workflows.durations import parse_duration
 from legato.workflows.images import ImageMap
-from legato.workflows.nodes import NodePool, NodeResult, failure_record
+from legato.workflows.nodes import NodePool, NodeResult, failure_record, node_key
 from legato.workflows.scratch import DEFAULT_PREFIXES
 from legato.workflows.sync import Synchronizer
 
@@ -374,7 +374,7 @@ class WorkflowRun:
             cancel=flow.cancel_event, clock=flow.clock, mounts=self.mounts,
             environment=self.environment)
         with self.sync.hold(template.synchronization, scope, where), _slot(self.slots):
-            state = call_task_keyed(spec, path, (call,), {})
+            state = call_task_keyed(spec, node_key(path), (call,), {})
         if state.type.value in ("COMPLETED", "CACHED"):
             return NodeResult("Succeeded", dict(state.result()))
         if state.type.value == "CANCELLED" or flow.cancel_event.is_set():

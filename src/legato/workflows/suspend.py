@@ -16,7 +16,7 @@ from legato.manifests.argo.exprfuncs import to_string
 from legato.manifests.argo.model import Template
 from legato.manifests.argo.templating import substitute
 from legato.workflows.durations import parse_duration
-from legato.workflows.nodes import NodeResult
+from legato.workflows.nodes import NodeResult, node_key
 
 if TYPE_CHECKING:
     from legato.workflows.runner import WorkflowRun
@@ -48,7 +48,7 @@ def run_suspend(run: WorkflowRun, template: Template, scope: dict[str, Any],
             remaining = run.remaining()
             if remaining is not None:
                 seconds = min(seconds, remaining)
-            state = call_task_keyed(_WAIT, path, (seconds,), {})
+            state = call_task_keyed(_WAIT, node_key(path), (seconds,), {})
             if state.type.value not in ("COMPLETED", "CACHED"):
                 return run.errored(path, template.name, state.message or "the wait failed")
             return NodeResult("Succeeded", {"parameters": _outputs(template, {}, scope, path)})
@@ -56,7 +56,7 @@ def run_suspend(run: WorkflowRun, template: Template, scope: dict[str, Any],
         names = [p.name for p in template.outputs.parameters]
         description = (f"workflow step {path} is suspended" +
                        (f"; supply {', '.join(names)}" if names else ""))
-        supplied = pause(dict[str, Any] if names else None, key=path,
+        supplied = pause(dict[str, Any] if names else None, key=node_key(path),
                          timeout=INDEFINITE_SECONDS, description=description)
         values = {k: to_string(v) for k, v in (supplied or {}).items()}
         return NodeResult("Succeeded", {"parameters": _outputs(template, values, scope, path)})

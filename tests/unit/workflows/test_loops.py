@@ -69,3 +69,12 @@ def test_semaphore_limit_comes_from_the_environment() -> None:
     assert semaphore_limit(raw, {}) == ("my-config/workflow", 1)
     assert semaphore_limit(raw, {"LEGATO_SEMAPHORE_MY_CONFIG_WORKFLOW": "3"}) == (
         "my-config/workflow", 3)
+
+
+def test_node_keys_fit_the_store_and_stay_unique() -> None:
+    from legato.workflows.nodes import MAX_KEY, node_key
+
+    short = "main[0].step(1:a)"
+    assert node_key(short) == short
+    one, two = "x" * 600 + "a", "x" * 600 + "b"
+    assert len(node_key(one)) <= MAX_KEY and node_key(one) != node_key(two)
