@@ -3,6 +3,8 @@ wraps a LocalBackend), with problem+json errors and a request body size limit.""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import FastAPI
 
 from legato._clock import SYSTEM_CLOCK, Clock
@@ -30,6 +32,7 @@ from legato.server.routes import (
 from legato.server.routes.limits import router as limits_router
 from legato.server.routes.pauses import router as pauses_router
 from legato.server.routes.workers import router as workers_router
+from legato.server.ui import STATIC_DIR, install_ui
 from legato.store.database import Database
 
 
@@ -39,9 +42,11 @@ def create_app(
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     db: Database | None = None,
     clock: Clock | None = None,
+    ui_dir: Path | None = STATIC_DIR,
 ) -> FastAPI:
     """The API application serving `backend`; closing the backend stays with the caller.
     Deployments need the database itself: `db`, or the LocalBackend's (else they answer 503).
+    The web UI is served at / from `ui_dir` (None serves the API alone).
 
     >>> app = create_app(create_local_backend(Settings.from_env()))
     """
@@ -67,6 +72,8 @@ def create_app(
     app.include_router(workers_router, prefix=API_PREFIX, responses=PROBLEMS)
     app.include_router(pauses_router, prefix=API_PREFIX, responses=PROBLEMS)
     app.include_router(limits_router, prefix=API_PREFIX, responses=PROBLEMS)
+    if ui_dir is not None:
+        install_ui(app, ui_dir)
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
     return app
