@@ -61,7 +61,8 @@ export function fieldsOf(schema: JsonSchema | null | undefined): Field[] {
     const property = resolve(raw, root);
     const { kind, nullable } = kindOf(property);
     return {
-      name, label: property.title ?? name, kind, required: required.has(name), nullable,
+      // The parameter name as written in the flow, not pydantic's generated title ("N").
+      name, label: name, kind, required: required.has(name), nullable,
       defaultValue: raw.default ?? property.default, options: property.enum ?? [], description: property.description ?? "",
       minimum: property.minimum, maximum: property.maximum,
     };
