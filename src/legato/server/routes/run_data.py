@@ -22,7 +22,7 @@ from legato.schemas.records import (
     TaskRunModel,
     WriteBatchModel,
 )
-from legato.server.params import CONFLICT, BackendDep, FlowRunId, IdempotencyDep, RunId
+from legato.server.params import NOT_FOUND_OR_CONFLICT, BackendDep, FlowRunId, IdempotencyDep, RunId
 
 router = APIRouter(tags=["run data"])
 
@@ -36,7 +36,7 @@ def _slice(items: list[T], limit: int, offset: int) -> tuple[list[T], int | None
     return items[offset:end], end if end < len(items) else None
 
 
-@router.post("/write-batches", status_code=204, responses=CONFLICT)
+@router.post("/write-batches", status_code=204, responses=NOT_FOUND_OR_CONFLICT)
 def write_batch(
     body: WriteBatchModel,
     backend: BackendDep,
