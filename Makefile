@@ -28,7 +28,7 @@ help:
 	@echo "make lint    ruff, mypy --strict and import-linter"
 	@echo "make test-only   the tests without lint"
 	@echo "make ui      build the web UI into src/legato/server/static (npm ci + vite build)"
-	@echo "make bench   per-task overhead benchmarks (BENCH_ARGS=--quick for a short run)"
+	@echo "make bench   per-task overhead and dispatch benchmarks (BENCH_ARGS=--quick for a short run)"
 	@echo "make clean   remove caches and ./.legato; 'make distclean' also removes .venv"
 
 venv: $(STAMP) ui
