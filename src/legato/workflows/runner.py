@@ -101,6 +101,10 @@ class WorkflowRun:
             return self._execute(flow, entry)
         finally:
             self.pool.close()
+            try:  # the run's scratch folder goes once empty; failed steps' trees are kept
+                os.rmdir(self.options.scratch_root / flow.flow_run.id)
+            except OSError:
+                pass
 
     def _execute(self, flow: FlowRunContext, entry: str) -> dict[str, Any]:
         log = get_run_logger()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from legato.sdk import runtime
@@ -103,3 +105,11 @@ def test_parameter_aggregation_loops_over_every_iterations_outputs(run_yaml: Run
                      for line in out.logs(key))
     assert printed == ["1 is odd", "2 is even", "3 is odd", "4 is even"]
     assert out.logs("parameter-aggregation[1].evens") == ["2 is even"]
+
+
+def test_a_succeeded_run_leaves_no_scratch_folder(run_yaml: RunYaml, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LEGATO_SCRATCH_DIR", str(tmp_path / "scratch"))
+    out = run_yaml("steps.yaml")
+    assert out.state.type.value == "COMPLETED"
+    assert list((tmp_path / "scratch").iterdir()) == []
