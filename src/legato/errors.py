@@ -89,3 +89,23 @@ class PauseTimeout(LegatoError):
 
 class Abort(LegatoError):
     """Raised by the orchestration layer to stop a run it no longer owns (fencing)."""
+
+
+class AuthError(LegatoError):
+    """A request was refused by authentication or authorization."""
+
+
+class Unauthenticated(AuthError):
+    """No valid credentials: missing, unknown, expired or revoked token or session."""
+
+
+class PermissionDenied(AuthError):
+    """The credentials are valid but their role may not do this."""
+
+
+class TooManyAttempts(AuthError):
+    """Too many failed sign-ins in a short time; `retry_after` says when to try again."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

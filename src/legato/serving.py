@@ -48,9 +48,10 @@ def serve(
         raise DefinitionError("serve() got no flows; pass flows or flow.to_deployment(...).")
     settings = Settings.from_env()
     stop = stop or threading.Event()
-    with _server(settings, api_url) as url, DeploymentsClient(url) as client:
+    key = settings.api_key
+    with _server(settings, api_url) as url, DeploymentsClient(url, api_key=key) as client:
         served = [deploy_flow(d.flow, _options(d, queue), client)[0] for d in deployments]
-        backend = HttpBackend(url)
+        backend = HttpBackend(url, api_key=key)
         try:
             worker = Worker(backend, f"serve-{socket.gethostname()}-{os.getpid()}", [queue],
                             limit, SubprocessLauncher({"LEGATO_API_URL": url}),

@@ -38,6 +38,13 @@ class Settings:
     monitor_interval_seconds: float = DEFAULT_MONITOR_INTERVAL_SECONDS
     # Where people open the web UI; notification messages link runs under it.
     ui_url: str | None = None
+    # Sent as `Authorization: Bearer` by API clients and workers (LEGATO_API_KEY).
+    api_key: str | None = field(default=None, repr=False)
+    # Whether the server requires credentials (LEGATO_AUTH; `legato server --auth`).
+    auth: bool = False
+    # Fernet keys for secrets, newest first: LEGATO_SECRET_KEYS (comma-separated) for
+    # rotation, else LEGATO_SECRET_KEY; empty means a key file in `home`.
+    secret_keys: tuple[str, ...] = field(default=(), repr=False)
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -91,6 +98,9 @@ class Settings:
                 env, "LEGATO_MONITOR_INTERVAL", DEFAULT_MONITOR_INTERVAL_SECONDS, 0.01, 3600.0
             ),
             ui_url=env.get("LEGATO_UI_URL") or None,
+            api_key=(env.get("LEGATO_API_KEY") or "").strip() or None,
+            auth=_bool_setting(env, "LEGATO_AUTH"),
+            secret_keys=_secret_keys(env),
         )
 
 
@@ -123,3 +133,21 @@ def _float_setting(
     if not low <= value <= high:
         raise ConfigError(f"{name}={value} is out of range; set it between {low} and {high}.")
     return value
+
+
+def _bool_setting(env: Mapping[str, str], name: str) -> bool:
+    raw = (env.get(name) or "false").strip().lower()
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off", ""):
+        return False
+    raise ConfigError(f"{name}={raw!r} is not a boolean; set it to true or false.")
+
+
+def _secret_keys(env: Mapping[str, str]) -> tuple[str, ...]:
+    many = env.get("LEGATO_SECRET_KEYS") or ""
+    keys = tuple(key.strip() for key in many.split(",") if key.strip())
+    if keys:
+        return keys
+    one = (env.get("LEGATO_SECRET_KEY") or "").strip()
+    return (one,) if one else ()

@@ -113,7 +113,8 @@ def test_a_flow_runs_against_the_server_and_sigterm_stops_it_cleanly(
     assert f"serving at http://127.0.0.1:{server.url.split(':')[2]}" in stdout, stderr
 
 
-def test_server_refuses_a_public_address_without_allow_remote(tmp_path: Path) -> None:
+def test_server_refuses_a_public_address_without_auth(tmp_path: Path) -> None:
     completed = Legato(tmp_path)("server", "--host", "0.0.0.0", "--port", "0")
     assert completed.returncode == 2, describe(completed)
-    assert "authentication is not implemented yet" in completed.stderr
+    assert "without authentication" in completed.stderr
+    assert "legato users create admin --role admin" in completed.stderr

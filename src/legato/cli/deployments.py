@@ -15,6 +15,7 @@ from rich.table import Table
 from legato.client.deploy import default_api_url
 from legato.client.deployments import DeploymentsClient
 from legato.schemas.deployments import DeploymentModel, DeploymentRunModel, ScheduleModel
+from legato.settings import Settings
 
 from .errors import cli_errors
 from .output import dumps, echo_json, format_time, make_console
@@ -36,7 +37,9 @@ def api_url_option(command: F) -> F:
 @contextmanager
 def deployments_client(api_url: str | None) -> Iterator[DeploymentsClient]:
     """A client on the chosen server, with Legato errors reported as one line."""
-    with cli_errors(), DeploymentsClient(default_api_url(api_url)) as client:
+    with cli_errors(), DeploymentsClient(
+        default_api_url(api_url), api_key=Settings.from_env().api_key
+    ) as client:
         yield client
 
 

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 import click
 
 from legato.errors import (
+    AuthError,
     ConfigError,
     Conflict,
     DefinitionError,
@@ -32,6 +33,7 @@ USAGE_ERRORS: tuple[type[Exception], ...] = (
     ConfigError,
     NotFound,
     Conflict,
+    AuthError,
 )
 
 

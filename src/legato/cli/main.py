@@ -52,6 +52,9 @@ LAZY_COMMANDS: dict[str, Callable[[], click.Command]] = {
     "triggers": _attr("triggers", "triggers_group"),
     "notifications": _attr("notifications", "notifications_group"),
     "validate": _attr("validate", "validate_command"),
+    "users": _attr("accounts", "users_group"),
+    "tokens": _attr("accounts", "tokens_group"),
+    "audit": _attr("audit", "audit_group"),
 }
 
 

@@ -1,4 +1,4 @@
-"""`legato server [--host] [--port] [--db] [--no-scheduler] [--no-monitor] [--no-worker]`:
+"""`legato server [--host] [--port] [--db] [--auth] [--no-scheduler] [--no-monitor] [--no-worker]`:
 serve the REST API with the scheduler, the monitor and a local worker over the configured
 database until SIGTERM or Ctrl-C."""
 
@@ -33,9 +33,9 @@ WORKER_JOIN_MARGIN_SECONDS = 15.0
     help="Database URL (default from settings).",
 )
 @click.option(
-    "--allow-remote",
+    "--auth",
     is_flag=True,
-    help="Allow a non-loopback --host although the API has no authentication yet.",
+    help="Require credentials (API tokens, signed-in users); needed for a non-loopback --host.",
 )
 @click.option(
     "--no-scheduler",
@@ -59,7 +59,7 @@ def server_command(
     host: str | None,
     port: int | None,
     database_url: str | None,
-    allow_remote: bool,
+    auth: bool,
     no_scheduler: bool,
     no_monitor: bool,
     no_worker: bool,
@@ -92,7 +92,7 @@ def server_command(
             host=host,
             port=port,
             database_url=database_url,
-            allow_remote=allow_remote,
+            auth=auth or settings.auth,
             scheduler=not no_scheduler,
             monitor=not no_monitor,
             add_loops=None if no_worker else add_worker,

@@ -59,6 +59,9 @@ def worker_command(queues: tuple[str, ...], limit: int, name: str | None, api_ur
                                            backend_factory=HTTP_BACKEND_FACTORY)
         env = ({"LEGATO_API_URL": settings.api_url} if settings.api_url
                else {"LEGATO_DATABASE_URL": settings.database_url})
+        if settings.api_url and settings.api_key:
+            # Each run's process talks to the API with the worker's token.
+            env["LEGATO_API_KEY"] = settings.api_key
         backend = plugins.load_object(settings.backend_factory)(settings)
         worker = Worker(backend, name or f"{socket.gethostname()}-{os.getpid()}",
                         list(queues) or ["default"], limit, make_launcher(launcher_kind, env),

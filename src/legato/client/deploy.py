@@ -171,6 +171,7 @@ def deploy(
         run_timeout_seconds=run_timeout_seconds,
         triggers=None if triggers is None else tuple(triggers),
     )
-    with DeploymentsClient(default_api_url(api_url)) as client:
+    api_key = Settings.from_env().api_key
+    with DeploymentsClient(default_api_url(api_url), api_key=api_key) as client:
         deployment, _ = deploy_flow(flow, options, client)
     return deployment

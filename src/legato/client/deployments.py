@@ -56,9 +56,14 @@ class DeploymentsClient:
     """
 
     def __init__(
-        self, api_url: str, *, session: ApiSession | None = None, timeout: float = 30.0
+        self,
+        api_url: str,
+        *,
+        session: ApiSession | None = None,
+        timeout: float = 30.0,
+        api_key: str | None = None,
     ) -> None:
-        self.session = session or ApiSession(api_url, timeout=timeout)
+        self.session = session or ApiSession(api_url, timeout=timeout, api_key=api_key)
 
     def __enter__(self) -> DeploymentsClient:
         return self

@@ -114,9 +114,11 @@ class HttpBackend(HttpPauses, HttpEvents):
         retries: int = DEFAULT_RETRIES,
         clock: Clock = SYSTEM_CLOCK,
         transport: httpx.BaseTransport | None = None,
+        api_key: str | None = None,
     ) -> None:
         self.session = ApiSession(
-            api_url, timeout=timeout, retries=retries, clock=clock, transport=transport
+            api_url, timeout=timeout, retries=retries, clock=clock, transport=transport,
+            api_key=api_key,
         )
 
     def __repr__(self) -> str:
@@ -407,7 +409,8 @@ class HttpBackend(HttpPauses, HttpEvents):
 
 
 def create_http_backend(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> HttpBackend:
-    """An HttpBackend on `settings.api_url` (LEGATO_API_URL); the factory named by
+    """An HttpBackend on `settings.api_url` (LEGATO_API_URL) sending `settings.api_key`
+    (LEGATO_API_KEY) as its token; the factory named by
     Settings.backend_factory when a server URL is set.
 
     >>> backend = create_http_backend(Settings.from_env({"LEGATO_API_URL": "http://127.0.0.1:4200"}))
@@ -416,4 +419,4 @@ def create_http_backend(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> H
         raise ConfigError(
             "the HTTP backend needs a server URL; set LEGATO_API_URL, e.g. http://127.0.0.1:4200."
         )
-    return HttpBackend(settings.api_url, clock=clock)
+    return HttpBackend(settings.api_url, clock=clock, api_key=settings.api_key)

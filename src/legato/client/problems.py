@@ -13,8 +13,11 @@ from legato.errors import (
     LegatoError,
     NotFound,
     ParameterError,
+    PermissionDenied,
     StaleEpoch,
     StateTransitionError,
+    TooManyAttempts,
+    Unauthenticated,
 )
 
 PROBLEM_BASE = "urn:legato:problem:"
@@ -27,11 +30,15 @@ _BY_SLUG: dict[str, type[LegatoError]] = {
     "invalid-request": ParameterError,
     "payload-too-large": ParameterError,
     "backend-unavailable": BackendUnavailable,
+    "unauthenticated": Unauthenticated,
+    "forbidden": PermissionDenied,
 }
 _BY_STATUS: dict[int, type[LegatoError]] = {
     400: ParameterError,
     404: NotFound,
     409: Conflict,
+    401: Unauthenticated,
+    403: PermissionDenied,
     413: ParameterError,
     422: ParameterError,
     502: BackendUnavailable,
@@ -59,6 +66,11 @@ def _field_errors(body: dict[str, Any]) -> list[tuple[str, str]]:
     ]
 
 
+def _retry_after(body: dict[str, Any]) -> int:
+    value = body.get("retry_after")
+    return value if isinstance(value, int) and value > 0 else 1
+
+
 def error_from_response(status: int, content: bytes, where: str) -> LegatoError:
     """The Legato error for a non-2xx response of `where` (method and URL)."""
     body = _problem_body(content)
@@ -76,6 +88,8 @@ def error_from_response(status: int, content: bytes, where: str) -> LegatoError:
         )
     if error_class is ParameterError:
         return ParameterError(message, _field_errors(body))
+    if status == 429:
+        return TooManyAttempts(message, _retry_after(body))
     error = error_class(message)
     refused = body.get("refused")
     if isinstance(refused, dict):

@@ -65,8 +65,16 @@ def default_transport() -> httpx.HTTPTransport:
     )
 
 
+def _headers(api_key: str | None) -> dict[str, str]:
+    headers = {"Accept": "application/json"}
+    if api_key:
+        headers["Authorization"] = f"Bearer {api_key}"
+    return headers
+
+
 class ApiSession:
-    """A pooled, thread-safe HTTP session to one Legato API."""
+    """A pooled, thread-safe HTTP session to one Legato API, sending `api_key` (an API token)
+    as a bearer token when given."""
 
     def __init__(
         self,
@@ -76,6 +84,7 @@ class ApiSession:
         retries: int = 4,
         clock: Clock = SYSTEM_CLOCK,
         transport: httpx.BaseTransport | None = None,
+        api_key: str | None = None,
     ) -> None:
         if retries < 0:
             raise ConfigError(f"HttpBackend got retries={retries}; retries must be 0 or more.")
@@ -88,7 +97,7 @@ class ApiSession:
             base_url=self.base_url,
             timeout=timeout,
             transport=transport or default_transport(),
-            headers={"Accept": "application/json"},
+            headers=_headers(api_key),
         )
 
     def close(self) -> None:

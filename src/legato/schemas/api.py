@@ -133,3 +133,5 @@ class ProblemModel(WireModel):
     instance: str | None = None
     errors: list[ProblemFieldError] | None = None
     refused: dict[str, str] | None = None
+    # Seconds to wait before trying again (429 too-many-attempts), as in Retry-After.
+    retry_after: int | None = None

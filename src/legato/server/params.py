@@ -62,6 +62,8 @@ def _problem(description: str) -> dict[str, Any]:
 
 
 PROBLEMS: dict[int | str, dict[str, Any]] = {
+    401: _problem("Credentials are missing or not valid (authentication is on)."),
+    403: _problem("The credentials' role may not do this, or the CSRF header is missing."),
     413: _problem("The request body is larger than the server allows."),
     422: _problem("The request is invalid; `errors` lists every bad field."),
     500: _problem("The server failed; the details are in its log."),
@@ -72,3 +74,6 @@ CONFLICT: dict[int | str, dict[str, Any]] = {
     409: _problem("The request conflicts with what is stored.")
 }
 NOT_FOUND_OR_CONFLICT: dict[int | str, dict[str, Any]] = {**NOT_FOUND, **CONFLICT}
+TOO_MANY_ATTEMPTS: dict[int | str, dict[str, Any]] = {
+    429: _problem("Too many failed sign-ins; wait `retry_after` seconds.")
+}

@@ -20,8 +20,11 @@ from legato.errors import (
     ManifestError,
     NotFound,
     ParameterError,
+    PermissionDenied,
     StaleEpoch,
     StateTransitionError,
+    TooManyAttempts,
+    Unauthenticated,
 )
 from legato.schemas.api import PROBLEM_CONTENT_TYPE, ProblemFieldError, ProblemModel
 
@@ -40,6 +43,9 @@ ERROR_PROBLEMS: Sequence[tuple[type[LegatoError], int, str, str]] = (
     (DefinitionError, 422, "invalid-request", "Invalid request"),
     (ManifestError, 422, "invalid-request", "Invalid request"),
     (BackendUnavailable, 503, "backend-unavailable", "Backend unavailable"),
+    (Unauthenticated, 401, "unauthenticated", "Unauthenticated"),
+    (PermissionDenied, 403, "forbidden", "Forbidden"),
+    (TooManyAttempts, 429, "too-many-attempts", "Too many attempts"),
 )
 
 
@@ -83,10 +89,17 @@ def from_legato_error(request: Request, error: LegatoError) -> ProblemResponse:
                 extra["errors"] = [
                     ProblemFieldError(field=field, detail=detail) for field, detail in error.errors
                 ]
+            if isinstance(error, TooManyAttempts):
+                extra["retry_after"] = error.retry_after
             refused = getattr(error, "refused", None)
             if isinstance(refused, dict):
                 extra["refused"] = {str(k): str(v) for k, v in refused.items()}
-            return problem(request, status, slug, title, str(error), **extra)
+            response = problem(request, status, slug, title, str(error), **extra)
+            if isinstance(error, Unauthenticated):
+                response.headers["WWW-Authenticate"] = 'Bearer realm="legato"'
+            if isinstance(error, TooManyAttempts):
+                response.headers["Retry-After"] = str(error.retry_after)
+            return response
     return unexpected(request, error)
 
 

@@ -17,6 +17,7 @@ import uvicorn
 
 from legato import plugins
 from legato.errors import ConfigError
+from legato.orchestration.accounts import AccountService
 from legato.orchestration.local import LocalBackend, create_local_backend
 from legato.scheduling.monitor import Monitor
 from legato.scheduling.notifications import NotificationService
@@ -49,13 +50,28 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def check_bind_host(host: str, *, allow_remote: bool) -> None:
-    """Refuse a non-loopback address unless allowed: the API has no authentication yet."""
-    if not allow_remote and not is_loopback(host):
+FIRST_ADMIN_HINT = (
+    "create the first admin with `legato users create admin --role admin` (it asks for a "
+    "password) and start the server with --auth"
+)
+
+
+def check_bind_host(host: str, *, auth: bool) -> None:
+    """Refuse a non-loopback address without authentication: anyone who can reach the
+    API could otherwise change runs and read everything."""
+    if not auth and not is_loopback(host):
         raise ConfigError(
-            f"refusing to serve the API on {host!r}: authentication is not implemented yet, so "
-            "anyone who can reach it could change runs; bind to 127.0.0.1 or pass "
-            "--allow-remote to accept the risk."
+            f"refusing to serve the API on {host!r} without authentication, since anyone who "
+            f"can reach it could change runs; {FIRST_ADMIN_HINT}, or bind to 127.0.0.1."
+        )
+
+
+def check_accounts(backend: LocalBackend) -> None:
+    """With authentication on, someone must be able to sign in."""
+    if not AccountService(backend.db, backend.clock).has_active_users():
+        raise ConfigError(
+            "authentication is on but the database has no enabled user, so nobody could "
+            f"use the API; {FIRST_ADMIN_HINT}."
         )
 
 
@@ -131,7 +147,7 @@ def serve(
     host: str | None = None,
     port: int | None = None,
     database_url: str | None = None,
-    allow_remote: bool = False,
+    auth: bool | None = None,
     scheduler: bool = True,
     monitor: bool = True,
     add_loops: AddLoops | None = None,
@@ -141,20 +157,25 @@ def serve(
     scheduler and the monitor ticking every `settings.scheduler_interval_seconds` and
     `settings.monitor_interval_seconds` unless turned off, plus whatever `add_loops` adds.
 
-    `on_ready(url)` is called once the socket listens (with the real port when port is 0).
+    `auth` (default `settings.auth`) makes every request need credentials; a non-loopback
+    host needs it. `on_ready(url)` is called once the socket listens (with the real port
+    when port is 0).
 
     >>> serve(Settings.from_env(), port=4200, on_ready=print)
     """
     host = host or settings.server_host
     port = settings.server_port if port is None else port
-    check_bind_host(host, allow_remote=allow_remote)
+    auth = settings.auth if auth is None else auth
+    check_bind_host(host, auth=auth)
     if database_url:
         settings = dataclasses.replace(settings, database_url=database_url)
     backend = create_local_backend(settings)
     try:
+        if auth:
+            check_accounts(backend)
         sock = bind_socket(host, port)
         try:
-            app = create_app(backend, max_body_bytes=settings.server_max_body_bytes)
+            app = create_app(backend, max_body_bytes=settings.server_max_body_bytes, auth=auth)
             config = uvicorn.Config(
                 app,
                 lifespan="off",

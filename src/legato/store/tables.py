@@ -489,3 +489,82 @@ notification_rules = Table(
     Column("created", UTCDateTime, nullable=False),
     Index(None, "created", "id"),
 )
+
+
+# Added by revision 0012: access control, the audit log, secrets and variables.
+users = Table(
+    "users",
+    metadata,
+    _id("id", primary_key=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),
+    # scrypt$N$r$p$salt$key (legato.core.credentials); never sent anywhere.
+    Column("password_hash", Text, nullable=False),
+    Column("disabled", Boolean, nullable=False, default=False, server_default=false()),
+    Column("created", UTCDateTime, nullable=False),
+    Column("updated", UTCDateTime, nullable=False),
+)
+
+# Only the SHA-256 digest of a token is stored; `prefix` tells tokens apart in listings.
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    _id("id", primary_key=True),
+    _id("user_id", ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("digest", String(64), nullable=False, unique=True),
+    Column("prefix", String(16), nullable=False),
+    Column("created", UTCDateTime, nullable=False),
+    Column("expires", UTCDateTime),
+    Column("revoked", UTCDateTime),
+    Column("last_used", UTCDateTime),
+    Index(None, "user_id"),
+)
+
+# Browser sessions after signing in, keyed by the digest of the cookie's value.
+auth_sessions = Table(
+    "auth_sessions",
+    metadata,
+    Column("digest", String(64), primary_key=True),
+    _id("user_id", ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("csrf_digest", String(64), nullable=False),
+    Column("created", UTCDateTime, nullable=False),
+    Column("expires", UTCDateTime, nullable=False),
+    Index(None, "expires"),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", String(255), nullable=False),
+    Column("actor_kind", String(16), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("target", String(1024)),
+    Column("source", String(255)),
+    Column("detail", json_type()),
+    Index(None, "at"),
+)
+
+# Fernet tokens (AES-128-CBC + HMAC-SHA256) of secret values; names are plain.
+secrets = Table(
+    "secrets",
+    metadata,
+    Column("name", String(255), primary_key=True),
+    Column("ciphertext", LargeBinary, nullable=False),
+    Column("created", UTCDateTime, nullable=False),
+    Column("updated", UTCDateTime, nullable=False),
+)
+
+variables = Table(
+    "variables",
+    metadata,
+    Column("name", String(255), primary_key=True),
+    Column("value", json_type()),
+    Column("created", UTCDateTime, nullable=False),
+    Column("updated", UTCDateTime, nullable=False),
+)

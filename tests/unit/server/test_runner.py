@@ -1,4 +1,4 @@
-"""The runner's guards: only loopback addresses without --allow-remote, a clear error when
+"""The runner's guards: only loopback addresses without --auth, a clear error when
 the port is taken, and the URL it announces."""
 
 from __future__ import annotations
@@ -14,14 +14,17 @@ from legato.server.runner import bind_socket, check_bind_host, is_loopback, url_
 @pytest.mark.parametrize("host", ["127.0.0.1", "127.1.2.3", "::1", "[::1]", "localhost"])
 def test_loopback_addresses_are_allowed(host: str) -> None:
     assert is_loopback(host)
-    check_bind_host(host, allow_remote=False)
+    check_bind_host(host, auth=False)
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "::", "10.0.0.5", "example.com"])
-def test_other_addresses_need_allow_remote(host: str) -> None:
-    with pytest.raises(ConfigError, match=r"authentication is not implemented yet.*--allow-remote"):
-        check_bind_host(host, allow_remote=False)
-    check_bind_host(host, allow_remote=True)
+def test_other_addresses_need_auth_and_say_how_to_create_the_first_admin(host: str) -> None:
+    with pytest.raises(
+        ConfigError,
+        match=r"without authentication.*legato users create admin --role admin.*--auth",
+    ):
+        check_bind_host(host, auth=False)
+    check_bind_host(host, auth=True)
 
 
 def test_taken_port_is_a_config_error_naming_it() -> None:
