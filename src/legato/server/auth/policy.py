@@ -86,6 +86,36 @@ ROUTE_RULES: dict[tuple[str, str], Rule] = {
     ("POST", f"{_P}/workers/{{worker_id}}/heartbeat"): OPERATE,
     ("POST", f"{_P}/workers/{{worker_id}}/claims"): OPERATE,
     ("POST", f"{_P}/flow-runs/{{flow_run_id}}/lease/heartbeat"): OPERATE,
+    # run actions and read views of the UI
+    ("DELETE", f"{_P}/flow-runs/{{flow_run_id}}"): _operate("flow-run.delete"),
+    ("POST", f"{_P}/flow-runs/bulk"): _operate("flow-run.bulk"),
+    ("GET", f"{_P}/task-runs/{{task_run_id}}"): VIEW,
+    ("POST", f"{_P}/task-runs/{{task_run_id}}/state"): _operate("task-run.mark"),
+    ("GET", f"{_P}/flow-runs/{{flow_run_id}}/logs/download"): VIEW,
+    ("GET", f"{_P}/flow-runs/{{flow_run_id}}/artifacts"): VIEW,
+    ("GET", f"{_P}/artifacts"): VIEW,
+    ("GET", f"{_P}/dashboard"): VIEW,
+    ("GET", f"{_P}/calendar"): VIEW,
+    ("GET", f"{_P}/flows"): VIEW,
+    ("GET", f"{_P}/flows/{{flow_name}}/versions"): VIEW,
+    ("GET", f"{_P}/flow-versions/{{flow_version_id}}/diff/{{other_id}}"): VIEW,
+    ("GET", f"{_P}/schedules/describe"): VIEW,
+    # triggers, work queues and concurrency limits
+    ("GET", f"{_P}/triggers"): VIEW,
+    ("GET", f"{_P}/deployments/{{deployment_id}}/triggers"): VIEW,
+    ("PUT", f"{_P}/deployments/{{deployment_id}}/triggers"): _operate("deployment.triggers"),
+    ("GET", f"{_P}/work-queues"): VIEW,
+    ("GET", f"{_P}/work-queues/{{name}}"): VIEW,
+    ("POST", f"{_P}/work-queues"): _operate("work-queue.create"),
+    ("PATCH", f"{_P}/work-queues/{{name}}"): _operate("work-queue.update"),
+    ("GET", f"{_P}/concurrency-limits"): VIEW,
+    ("GET", f"{_P}/concurrency-limits/{{tag}}"): VIEW,
+    ("POST", f"{_P}/concurrency-limits"): _operate("concurrency-limit.set"),
+    ("DELETE", f"{_P}/concurrency-limits/{{tag}}"): _operate("concurrency-limit.delete"),
+    # notification rules hold credentials in their URLs: admins change them
+    ("GET", f"{_P}/notifications"): VIEW,  # URLs are shown masked
+    ("POST", f"{_P}/notifications"): Rule(Role.ADMIN, "notification.create"),
+    ("DELETE", f"{_P}/notifications/{{rule_id}}"): Rule(Role.ADMIN, "notification.delete"),
     # administration: users, tokens and the audit log
     ("GET", f"{_P}/users"): ADMIN,
     ("POST", f"{_P}/users"): ADMIN,
@@ -116,7 +146,13 @@ def is_public_path(path: str) -> bool:
     """
     if path in PUBLIC_PATHS:
         return True
-    return path.startswith(PUBLIC_ASSET_PREFIXES) and ".." not in path
+    if ".." in path:
+        return False
+    # Outside the API there is only the UI's shell and its assets, which hold no data; a
+    # deep link (/runs/<id>) must load the shell so that it can ask the person to sign in.
+    return path.startswith(PUBLIC_ASSET_PREFIXES) or not (
+        path == _P or path.startswith(f"{_P}/")
+    )
 
 
 def rule_for(method: str, template: str) -> Rule:
