@@ -88,7 +88,7 @@ def _cli(home: Path, api: str, *args: str) -> Any:
     return orjson.loads(done.stdout)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def ui_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UiServer]:
     _require(STATIC_INDEX.is_file(), f"the web UI is not built ({STATIC_INDEX} is missing); run `make ui`.")
     root = tmp_path_factory.mktemp("ui-server")
@@ -134,14 +134,16 @@ def ui_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UiServer]:
         process.wait(timeout=10)
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: the sync API keeps an event loop running in this thread until
+# Playwright stops, and every later test that calls asyncio.run() would fail meanwhile.
+@pytest.fixture(scope="package")
 def playwright_instance() -> Iterator[Playwright]:
     _require(CHROMIUM.exists(), f"{CHROMIUM} is missing; `make test` installs it (apt-get install chromium).")
     with sync_playwright() as playwright:
         yield playwright
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright_instance: Playwright) -> Iterator[Browser]:
     browser = playwright_instance.chromium.launch(
         executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
