@@ -12,7 +12,6 @@ from sqlalchemy import Connection, delete, select, update
 from legato.core.records import TaskRunRecord
 from legato.core.states import StateType
 from legato.store import bulk
-from legato.store.runs import result_ref
 from legato.store.tables import (
     artifacts,
     flow_runs,
@@ -23,6 +22,7 @@ from legato.store.tables import (
     task_edges,
     task_runs,
 )
+from legato.store.taskruns import task_run_record
 
 
 def read_task_run(
@@ -35,25 +35,7 @@ def read_task_run(
     row = conn.execute(query).one_or_none()
     if row is None:
         return None
-    return TaskRunRecord(
-        id=row.id,
-        flow_run_id=row.flow_run_id,
-        task_key=row.task_key,
-        task_name=row.task_name,
-        map_index=row.map_index,
-        state=StateType(row.state),
-        state_message=row.state_message,
-        attempts=row.attempts,
-        created=row.created,
-        updated=row.updated,
-        start_time=row.start_time,
-        end_time=row.end_time,
-        result=result_ref(
-            row.result_serializer, row.result_storage, row.result_data, row.result_path
-        ),
-        cache_key=row.cache_key,
-        child_flow_run_id=row.child_flow_run_id,
-    )
+    return task_run_record(row)
 
 
 def find_task_run(conn: Connection, flow_run_id: str, task_key: str) -> str | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, func, select, tuple_
+from sqlalchemy import Connection, Row, func, select, tuple_
 
 from legato.core.records import Edge, TaskRunRecord, TaskRunRow
 from legato.core.states import StateType
@@ -156,26 +156,7 @@ def read_task_runs(conn: Connection, flow_run_id: str) -> list[TaskRunRecord]:
         .order_by(task_runs.c.created, task_runs.c.id)
     )
     return [
-        TaskRunRecord(
-            id=row.id,
-            flow_run_id=row.flow_run_id,
-            task_key=row.task_key,
-            task_name=row.task_name,
-            map_index=row.map_index,
-            state=StateType(row.state),
-            state_message=row.state_message,
-            attempts=row.attempts,
-            created=row.created,
-            updated=row.updated,
-            start_time=row.start_time,
-            end_time=row.end_time,
-            result=result_ref(
-                row.result_serializer, row.result_storage, row.result_data, row.result_path
-            ),
-            cache_key=row.cache_key,
-            child_flow_run_id=row.child_flow_run_id,
-        )
-        for row in conn.execute(query)
+        task_run_record(row) for row in conn.execute(query)
     ]
 
 
@@ -205,3 +186,26 @@ def read_edges(conn: Connection, flow_run_id: str) -> list[tuple[str, str]]:
         .order_by(task_edges.c.upstream_id, task_edges.c.downstream_id)
     )
     return [(up, down) for up, down in conn.execute(query)]
+
+
+def task_run_record(row: Row[Any]) -> TaskRunRecord:
+    """A task_runs row as the record the Backend returns."""
+    return TaskRunRecord(
+        id=row.id,
+        flow_run_id=row.flow_run_id,
+        task_key=row.task_key,
+        task_name=row.task_name,
+        map_index=row.map_index,
+        state=StateType(row.state),
+        state_message=row.state_message,
+        attempts=row.attempts,
+        created=row.created,
+        updated=row.updated,
+        start_time=row.start_time,
+        end_time=row.end_time,
+        result=result_ref(
+            row.result_serializer, row.result_storage, row.result_data, row.result_path
+        ),
+        cache_key=row.cache_key,
+        child_flow_run_id=row.child_flow_run_id,
+    )
