@@ -15,6 +15,7 @@ from pydantic_core import PydanticSerializationError
 from legato._clock import SYSTEM_CLOCK, Clock
 from legato.client.http_events import HttpEvents
 from legato.client.http_pauses import HttpPauses
+from legato.client.http_sync import HttpSync
 from legato.client.session import ApiSession, Params
 from legato.core.ids import new_id
 from legato.core.records import (
@@ -99,7 +100,7 @@ def _check_page(limit: int, offset: int, what: str) -> None:
         raise ParameterError(f"{what} got limit={limit}, offset={offset}; both must be 0 or more.")
 
 
-class HttpBackend(HttpPauses, HttpEvents):
+class HttpBackend(HttpPauses, HttpEvents, HttpSync):
     """The Backend protocol spoken to a Legato server over HTTP.
 
     >>> backend = HttpBackend("http://127.0.0.1:4200")

@@ -22,8 +22,10 @@ from legato.core.records import (
     WriteBatch,
 )
 from legato.core.states import StateType
+from legato.core.sync import DEFAULT_SYNC_LEASE_SECONDS, SyncGrant
 from legato.core.workers import Claim, WorkerRecord
 from legato.errors import BackendUnavailable, ParameterError
+from legato.orchestration import sync
 from legato.orchestration.leases import LeaseService
 from legato.orchestration.pauses import PauseService
 from legato.orchestration.service import OrchestrationService, flow_run_not_found
@@ -248,6 +250,23 @@ class LocalBackend:
                 offset=offset,
             )
         )
+
+    # -- workflow synchronization (core.sync.SyncLeases) ----------------------------------
+    def acquire_sync(self, kind: str, name: str, holder_id: str, flow_run_id: str, *,
+                     default_limit: int = 1,
+                     lease_seconds: float = DEFAULT_SYNC_LEASE_SECONDS) -> SyncGrant:
+        self._check_open()
+        return sync.acquire(self.db, kind, name, holder_id, flow_run_id, now=self.clock.now(),
+                            default_limit=default_limit, lease_seconds=lease_seconds)
+
+    def renew_sync(self, holder_ids: list[str], *,
+                   lease_seconds: float = DEFAULT_SYNC_LEASE_SECONDS) -> int:
+        self._check_open()
+        return sync.renew(self.db, holder_ids, now=self.clock.now(), lease_seconds=lease_seconds)
+
+    def release_sync(self, holder_id: str) -> None:
+        self._check_open()
+        sync.release(self.db, holder_id)
 
     def close(self) -> None:
         self._closed = True

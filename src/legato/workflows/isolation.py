@@ -1,7 +1,7 @@
-"""Optional mount-namespace isolation of YAML steps (LEGATO_SCRATCH_ISOLATION=namespace): the
-step runs under `unshare --user --map-root-user --mount` with its scratch directories bound
-over the container paths that exist on this machine (/tmp, /mnt, ...), so even paths computed at
-run time stay private. Paths that do not exist here are still rewritten (see `scratch`)."""
+"""Mount-namespace isolation of YAML steps (LEGATO_SCRATCH_ISOLATION): the step runs under
+`unshare --user --map-root-user --mount` with its scratch directories bound over the container
+paths that exist on this machine (/tmp, /mnt, ...), so even paths computed at run time stay
+private. Paths that do not exist here are still rewritten (see `scratch`)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,10 @@ from collections.abc import Iterable, Sequence
 from legato.errors import ConfigError
 
 ENV_VAR = "LEGATO_SCRATCH_ISOLATION"
-MODES = ("rewrite", "namespace")
+MODES = ("auto", "rewrite", "namespace")
 # A constant script: the mount pairs and the program arrive as arguments, never as text.
+# (Entering the namespace from Python between fork and exec was measured slower: it needs
+# fork() of this large process with the GIL held instead of vfork, which stalls every step.)
 MOUNT_SCRIPT = (
     'n=$1; shift; while [ "$n" -gt 0 ]; do mount --bind "$1" "$2" || exit 125; shift 2; '
     'n=$((n-1)); done; exec "$@"'
@@ -23,24 +25,38 @@ MOUNT_SCRIPT = (
 
 
 def isolation_mode(value: str | None) -> str:
+    """`rewrite` (the default), `auto` (namespaces where the probe finds they work, else
+    rewriting, with the reason logged) or `namespace` (the same, warning when unavailable).
+    Namespaces are not the default: each step then costs three more process starts, measured
+    at about 3x the CPU of a step (ADR 0023)."""
     mode = (value or "rewrite").strip().lower()
     if mode not in MODES:
-        raise ConfigError(f"{ENV_VAR}={value!r} is not a mode; use rewrite or namespace.")
+        raise ConfigError(f"{ENV_VAR}={value!r} is not a mode; use auto, rewrite or namespace.")
     return mode
 
 
 @functools.lru_cache(maxsize=1)
-def namespaces_available() -> bool:
-    """Whether unprivileged user+mount namespaces work here (asked once per process)."""
+def probe() -> str | None:
+    """Why namespaces cannot be used here, or None when they work: one real start of `true`
+    in a new user+mount namespace (a few milliseconds), asked once per process."""
     unshare, mount = shutil.which("unshare"), shutil.which("mount")
     if unshare is None or mount is None:
-        return False
+        return "the unshare and mount programs (util-linux) are not installed"
     try:
         done = subprocess.run([unshare, "--user", "--map-root-user", "--mount", "true"],
                               capture_output=True, timeout=10, check=False)
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return done.returncode == 0
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"unshare could not run ({exc})"
+    if done.returncode != 0:
+        detail = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        return "unprivileged user namespaces are not allowed here" + (
+            f" ({detail[-1]})" if detail else "")
+    return None
+
+
+def namespaces_available() -> bool:
+    """Whether unprivileged user+mount namespaces work here (asked once per process)."""
+    return probe() is None
 
 
 def mountable(prefixes: Iterable[str], scratch_base: str) -> frozenset[str]:

@@ -55,7 +55,7 @@ class RunOptions:
     artifacts_url: str
     images: ImageMap = field(default_factory=ImageMap)
     templates: Mapping[str, Manifest] = field(default_factory=dict)  # for templateRef
-    isolation: str = "rewrite"  # or "namespace" (see workflows.isolation)
+    isolation: str = "rewrite"  # or "auto" / "namespace" (see workflows.isolation)
 
 
 class WorkflowRun:
@@ -90,6 +90,7 @@ class WorkflowRun:
         self.flow = flow
         self.started = flow.clock.monotonic()
         self.artifacts = ArtifactStore(self.options.artifacts_url, flow.flow_run.id)
+        self.sync.bind(flow.backend, flow.flow_run.id, flow.cancel_event)
         if self.spec.active_deadline_seconds is not None:
             self.deadline_at = flow.clock.monotonic() + float(self.spec.active_deadline_seconds)
         self.globals = self._global_scope(flow)
@@ -98,8 +99,11 @@ class WorkflowRun:
             raise ManifestError(f"workflow {self.manifest.name!r}: entrypoint {entry!r} is not a "
                                 "template; set spec.entrypoint or --entrypoint to a template name.")
         try:
-            return self._execute(flow, entry)
+            with self.sync.hold(self.spec.synchronization, self.globals,
+                                f"workflow {self.manifest.name!r}"):
+                return self._execute(flow, entry)
         finally:
+            self.sync.close()
             self.pool.close()
             try:  # the run's scratch folder goes once empty; failed steps' trees are kept
                 os.rmdir(self.options.scratch_root / flow.flow_run.id)
@@ -108,13 +112,16 @@ class WorkflowRun:
 
     def _execute(self, flow: FlowRunContext, entry: str) -> dict[str, Any]:
         log = get_run_logger()
-        if self.options.isolation == "namespace":
-            if isolation.namespaces_available():
+        if self.options.isolation != "rewrite":
+            reason = isolation.probe()
+            if reason is None:
                 self.mounts = isolation.mountable(DEFAULT_PREFIXES,
                                                   str(self.options.scratch_root))
             else:
-                log.warning("user and mount namespaces are not available here; container "
-                            "paths written in the manifest are rewritten instead")
+                (log.warning if self.options.isolation == "namespace" else log.info)(
+                    "steps share this machine's /tmp: %s, so only container paths written in "
+                    "the manifest are rewritten (%s=rewrite silences this)", reason,
+                    isolation.ENV_VAR)
         self.globals["workflow.status"] = "Running"
         hooks.fire(self, self.spec.hooks, self.globals, self.manifest.name, self.hooks_fired)
         del self.globals["workflow.status"]
@@ -228,7 +235,9 @@ class WorkflowRun:
         if kind in ("container", "script"):
             node = self.leaf(with_defaults(template, self.spec.template_defaults), scope, path)
         elif kind in ("steps", "dag"):
-            node = self.retried_group(template, scope, path)
+            with self.sync.hold(template.synchronization, scope,
+                                f"template {template.name!r} ({path})"):
+                node = self.retried_group(template, scope, path)
         elif kind == "suspend":
             node = suspend.run_suspend(self, template, scope, path)
         else:

@@ -1,23 +1,31 @@
-"""`synchronization` of YAML steps: a mutex admits one step at a time, a semaphore as many as
-its limit. Held in this process (a local run executes its whole workflow here); across
-processes the deployment's concurrency limits are the tool."""
+"""`synchronization` of YAML workflows and templates: a mutex admits one holder at a time, a
+semaphore as many as its limit. Held in the store through the backend (`core.sync.SyncLeases`)
+as expiring slots renewed while held, so they hold across processes and runs and a dead holder
+frees them; a backend without it (the in-memory test backend) holds them in this process."""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import threading
+import uuid
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from legato.core.sync import DEFAULT_SYNC_LEASE_SECONDS, SyncLeases, semaphore_tag
+from legato.engine.run_logging import get_run_logger
+from legato.errors import CancelledRun, LegatoError
 from legato.manifests.argo.model import Synchronization
 from legato.manifests.argo.templating import substitute
 
 _lock = threading.Lock()
 _gates: dict[str, threading.BoundedSemaphore] = {}
-# A semaphore's limit lives in a Kubernetes ConfigMap in Argo; locally it is read from
-# LEGATO_SEMAPHORE_<NAME>_<KEY> (upper-cased, '-' as '_') and defaults to 1.
+# A semaphore's limit lives in a Kubernetes ConfigMap in Argo; here it is the concurrency
+# limit of tag `<configmap>.<key>` (legato concurrency-limits create), else
+# LEGATO_SEMAPHORE_<CONFIGMAP>_<KEY> (upper-cased, '-' and '.' as '_'), else 1.
 ENV_PREFIX = "LEGATO_SEMAPHORE_"
+# Waiting holders ask again after these many seconds, growing to the last.
+_POLL = (0.02, 0.05, 0.1, 0.2, 0.5, 1.0)
 
 
 def _gate(name: str, limit: int) -> threading.BoundedSemaphore:
@@ -29,11 +37,12 @@ def _gate(name: str, limit: int) -> threading.BoundedSemaphore:
 
 
 def semaphore_limit(raw: Mapping[str, Any], env: Mapping[str, str] | None = None) -> tuple[str, int]:
-    """The name and limit of an Argo semaphore reference."""
+    """The concurrency-limit tag of an Argo semaphore reference and its limit from the
+    environment (used when no concurrency limit of that tag is stored)."""
     env = os.environ if env is None else env
     ref = raw.get("configMapKeyRef") or {}
-    name = f"{ref.get('name', 'semaphore')}/{ref.get('key', 'default')}"
-    variable = ENV_PREFIX + name.replace("/", "_").replace("-", "_").upper()
+    name = semaphore_tag(str(ref.get("name", "semaphore")), str(ref.get("key", "default")))
+    variable = ENV_PREFIX + name.replace(".", "_").replace("-", "_").upper()
     try:
         return name, int(env.get(variable, "1"))
     except ValueError:
@@ -41,7 +50,24 @@ def semaphore_limit(raw: Mapping[str, Any], env: Mapping[str, str] | None = None
 
 
 class Synchronizer:
-    """Takes the mutexes and semaphores a template asks for, in a fixed order."""
+    """Takes the mutexes and semaphores a workflow or template asks for, in one global order
+    (names sorted), so two holders never wait for each other's second lock."""
+
+    def __init__(self, lease_seconds: float = DEFAULT_SYNC_LEASE_SECONDS) -> None:
+        self.lease_seconds = lease_seconds
+        self.backend: SyncLeases | None = None
+        self.flow_run_id = ""
+        self.cancel = threading.Event()
+        self._held: set[str] = set()
+        self._held_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._renewer: threading.Thread | None = None
+
+    def bind(self, backend: object, flow_run_id: str, cancel: threading.Event) -> None:
+        """Hold locks in the store of `backend` when it offers SyncLeases."""
+        self.backend = backend if isinstance(backend, SyncLeases) else None
+        self.flow_run_id = flow_run_id
+        self.cancel = cancel
 
     @contextlib.contextmanager
     def hold(self, sync: Synchronization | None, scope: Mapping[str, Any],
@@ -49,16 +75,74 @@ class Synchronizer:
         if sync is None:
             yield
             return
-        gates: list[tuple[str, threading.BoundedSemaphore]] = []
+        wanted: list[tuple[str, str, int]] = []
         for mutex in sync.mutexes:
-            name = "mutex:" + substitute(mutex, scope, f"{where} synchronization")
-            gates.append((name, _gate(name, 1)))
+            wanted.append(("mutex", substitute(mutex, scope, f"{where} synchronization"), 1))
         for raw in sync.semaphores:
-            name, limit = semaphore_limit(raw)
-            gates.append(("semaphore:" + name, _gate("semaphore:" + name, limit)))
-        gates.sort(key=lambda pair: pair[0])  # one global order: no deadlock between steps
+            wanted.append(("semaphore", *semaphore_limit(raw)))
         with contextlib.ExitStack() as stack:
-            for _, gate in gates:
-                gate.acquire()
-                stack.callback(gate.release)
+            for kind, name, limit in sorted(set(wanted)):
+                stack.enter_context(self._one(kind, name, limit, where))
             yield
+
+    @contextlib.contextmanager
+    def _one(self, kind: str, name: str, limit: int, where: str) -> Iterator[None]:
+        backend = self.backend
+        if backend is None:
+            gate = _gate(f"{kind}:{name}", limit)
+            gate.acquire()
+            try:
+                yield
+            finally:
+                gate.release()
+            return
+        holder = uuid.uuid4().hex
+        attempt = 0
+        while True:
+            grant = backend.acquire_sync(kind, name, holder, self.flow_run_id,
+                                         default_limit=limit, lease_seconds=self.lease_seconds)
+            if grant.acquired:
+                break
+            if attempt == 0:
+                get_run_logger().info("%s waits for %s %r (%d of %d held)", where, kind, name,
+                                      grant.holders, grant.limit)
+            if self.cancel.wait(_POLL[min(attempt, len(_POLL) - 1)]):
+                raise CancelledRun(f"{where} was cancelled while waiting for {kind} {name!r}")
+            attempt += 1
+        self._track(holder)
+        try:
+            yield
+        finally:
+            with self._held_lock:
+                self._held.discard(holder)
+            try:
+                backend.release_sync(holder)
+            except LegatoError as exc:  # the lease expires on its own
+                get_run_logger().warning("%s: releasing %s %r failed (%s); it frees when its "
+                                         "lease expires", where, kind, name, exc)
+
+    def _track(self, holder: str) -> None:
+        with self._held_lock:
+            self._held.add(holder)
+            if self._renewer is None:
+                self._renewer = threading.Thread(target=self._renew_loop, daemon=True,
+                                                 name="legato-sync-renewer")
+                self._renewer.start()
+
+    def _renew_loop(self) -> None:
+        backend = self.backend
+        while backend is not None and not self._stop.wait(self.lease_seconds / 3):
+            with self._held_lock:
+                holders = sorted(self._held)
+            if not holders:
+                continue
+            try:
+                backend.renew_sync(holders, lease_seconds=self.lease_seconds)
+            except LegatoError:  # asked again at the next interval, well before expiry
+                continue
+
+    def close(self) -> None:
+        """Stop renewing (every lock is released by then; a run's end frees the rest)."""
+        self._stop.set()
+        if self._renewer is not None:
+            self._renewer.join(timeout=5)

@@ -157,6 +157,35 @@ def test_namespace_isolation_keeps_run_time_paths_private(
     assert not Path("/tmp/legato-shared.txt").exists()
 
 
+def test_auto_isolation_uses_namespaces_where_the_probe_finds_them(
+        run_yaml: RunYaml, monkeypatch: pytest.MonkeyPatch) -> None:
+    if not isolation.namespaces_available():
+        pytest.skip("user and mount namespaces are not available on this machine")
+    monkeypatch.setenv("LEGATO_SCRATCH_ISOLATION", "auto")
+    out = run_yaml(COMPUTED_TMP)
+    assert out.state.type.value == "COMPLETED", out.state.message
+    assert not Path("/tmp/legato-shared.txt").exists()
+
+
+def test_auto_isolation_falls_back_to_rewriting_and_logs_why(
+        run_yaml: RunYaml, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LEGATO_SCRATCH_ISOLATION", "auto")
+    monkeypatch.setattr(isolation, "probe", lambda: "no namespaces in this test")
+    out = run_yaml("""
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: fallback}
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      script: {image: alpine, command: [sh], source: "echo hi > /tmp/x; cat /tmp/x"}
+""")
+    assert out.state.type.value == "COMPLETED", out.state.message
+    assert any("no namespaces in this test" in line for line in out.logs()), out.logs()
+    assert out.logs("fallback") == ["hi"]
+
+
 def test_expression_hooks_fire_at_start_and_after_their_step(run_yaml: RunYaml) -> None:
     out = run_yaml("lifecycle-hooks.yaml")
     states = out.states()

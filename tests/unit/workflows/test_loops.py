@@ -66,9 +66,9 @@ def test_item_labels_are_short() -> None:
 
 def test_semaphore_limit_comes_from_the_environment() -> None:
     raw = {"configMapKeyRef": {"name": "my-config", "key": "workflow"}}
-    assert semaphore_limit(raw, {}) == ("my-config/workflow", 1)
+    assert semaphore_limit(raw, {}) == ("my-config.workflow", 1)
     assert semaphore_limit(raw, {"LEGATO_SEMAPHORE_MY_CONFIG_WORKFLOW": "3"}) == (
-        "my-config/workflow", 3)
+        "my-config.workflow", 3)
 
 
 def test_node_keys_fit_the_store_and_stay_unique() -> None:

@@ -58,17 +58,38 @@ def test_remove_deletes_the_tree(tmp_path: Path) -> None:
 
 def test_isolation_mode_and_mountable_prefixes(tmp_path: Path) -> None:
     from legato.errors import ConfigError
-    from legato.workflows.isolation import isolation_mode, mountable, wrap
+    from legato.workflows.isolation import isolation_mode, mountable
 
     assert isolation_mode(None) == "rewrite"
     assert isolation_mode("Namespace") == "namespace"
-    with pytest.raises(ConfigError, match="use rewrite or namespace"):
+    assert isolation_mode(" auto") == "auto"
+    with pytest.raises(ConfigError, match="use auto, rewrite or namespace"):
         isolation_mode("chroot")
     # A prefix holding the scratch trees cannot be bound over; missing directories cannot.
     assert mountable(["/tmp", "/no-such-dir-xyz"], "/tmp/legato-scratch") == frozenset()
     assert mountable(["/tmp"], "/dev/shm/legato-scratch") == frozenset({"/tmp"})
-    argv = wrap(["echo", "a; b"], [("/s/tmp", "/tmp")])
+
+
+def test_the_namespace_wrapper_binds_the_scratch_directory_over_tmp(tmp_path: Path) -> None:
+    import subprocess
+
+    from legato.workflows import isolation
+
+    argv = isolation.wrap(["echo", "a; b"], [("/s/tmp", "/tmp")])
     assert argv[-5:] == ["1", "/s/tmp", "/tmp", "echo", "a; b"]
+    if isolation.probe() is not None:
+        pytest.skip(f"no namespaces here: {isolation.probe()}")
+    private = tmp_path / "tmp"
+    private.mkdir()
+    marker = f"legato-ns-{tmp_path.name}"
+    done = subprocess.run(
+        isolation.wrap(["sh", "-c", 'echo hi > "/tmp/$0"; ls /tmp', marker],
+                       [(str(private), "/tmp")]),
+        capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [marker]
+    assert (private / marker).read_text() == "hi\n"
+    assert not Path("/tmp", marker).exists()
 
 
 def test_mounted_prefixes_keep_their_spelling_but_map_to_the_tree(tmp_path: Path) -> None:

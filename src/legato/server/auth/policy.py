@@ -112,6 +112,10 @@ ROUTE_RULES: dict[tuple[str, str], Rule] = {
     ("GET", f"{_P}/concurrency-limits/{{tag}}"): VIEW,
     ("POST", f"{_P}/concurrency-limits"): _operate("concurrency-limit.set"),
     ("DELETE", f"{_P}/concurrency-limits/{{tag}}"): _operate("concurrency-limit.delete"),
+    # YAML workflow mutexes and semaphores, taken by the process running a workflow
+    ("POST", f"{_P}/sync/acquire"): OPERATE,
+    ("POST", f"{_P}/sync/renew"): OPERATE,
+    ("DELETE", f"{_P}/sync/holders/{{holder_id}}"): OPERATE,
     # notification rules hold credentials in their URLs: admins change them
     ("GET", f"{_P}/notifications"): VIEW,  # URLs are shown masked
     ("POST", f"{_P}/notifications"): Rule(Role.ADMIN, "notification.create"),
