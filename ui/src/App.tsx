@@ -2,10 +2,12 @@
 // shortcuts (g then d/r/p/w/c to go to a page, / to search, ? for help).
 import { useEffect, useState, type ReactNode } from "react";
 import { Link, match, navigate, useLocation } from "./lib/router";
+import { OPS_NAV, opsRoute } from "./opsRoutes";
 import { Compare } from "./pages/Compare";
 import { Dashboard } from "./pages/Dashboard";
 import { DeploymentDetail, Deployments } from "./pages/Deployments";
 import { RunDetail } from "./pages/RunDetail";
+import { SessionBadge } from "./pages/SignIn";
 import { Runs } from "./pages/Runs";
 import { Workers } from "./pages/Workers";
 
@@ -23,10 +25,13 @@ const NAV: [string, string, string][] = [
   ["/deployments", "Deployments", "p"],
   ["/workers", "Workers", "w"],
   ["/compare", "Compare", "c"],
+  ...OPS_NAV,
 ];
 
 function route(path: string): ReactNode {
   let m: Record<string, string> | null;
+  const ops = opsRoute(path);
+  if (ops) return ops;
   if (path === "/" || path === "/dashboard") return <Dashboard />;
   if (path === "/runs") return <Runs />;
   if ((m = match("/runs/:id", path))) return <RunDetail key={m.id} runId={m.id} />;
@@ -93,6 +98,7 @@ export function App() {
           ))}
         </nav>
         <div className="spacer" />
+        <SessionBadge />
         <button onClick={() => setHelp(true)} aria-label="Keyboard shortcuts">?</button>
         <button onClick={() => setTheme(theme === "dark" ? "light" : "dark")} aria-label="Toggle dark theme" data-testid="theme-toggle">
           {theme === "dark" ? "Light" : "Dark"}

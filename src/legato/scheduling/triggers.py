@@ -20,7 +20,7 @@ from legato.core.triggers import (
     matches,
     render_parameters,
 )
-from legato.errors import LegatoError
+from legato.errors import LegatoError, NotFound
 from legato.orchestration import deployments as door
 from legato.orchestration.deployments import SlotRun
 from legato.store import deployments as deployment_rows
@@ -187,3 +187,14 @@ def list_triggers(db: Database, deployment_id: str | None = None) -> list[Trigge
                 conn, [deployment_id]):
             raise door.deployment_not_found(deployment_id)
         return trigger_rows.read_triggers(conn, deployment_id)
+
+
+def set_trigger_enabled(db: Database, trigger_id: str, enabled: bool,
+                        now: datetime) -> TriggerRecord:
+    """Switch one trigger on or off (its firing history stays); NotFound for an unknown id."""
+    with db.writing() as conn:
+        found = trigger_rows.set_enabled(conn, trigger_id, enabled, now)
+        record = trigger_rows.read_trigger(conn, trigger_id) if found else None
+    if record is None:
+        raise NotFound(f"trigger {trigger_id!r} does not exist; check the id (GET /api/v1/triggers).")
+    return record

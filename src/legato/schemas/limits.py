@@ -55,13 +55,21 @@ class WorkQueueModel(WireModel):
     description: Text | None
     created: Timestamp
     updated: Timestamp
+    # SCHEDULED runs of the queue that are due (waiting for a worker) and due later.
+    pending_runs: int = Field(default=0, ge=0)
+    upcoming_runs: int = Field(default=0, ge=0)
+    # False for a queue deployments use that nobody stored (priority 0, no limit, active).
+    stored: bool = True
 
     @classmethod
-    def from_record(cls, record: WorkQueueRecord) -> WorkQueueModel:
+    def from_record(
+        cls, record: WorkQueueRecord, *, backlog: tuple[int, int] = (0, 0), stored: bool = True
+    ) -> WorkQueueModel:
         return cls(
             name=record.name, priority=record.priority,
             concurrency_limit=record.concurrency_limit, paused=record.paused,
             description=record.description, created=record.created, updated=record.updated,
+            pending_runs=backlog[0], upcoming_runs=backlog[1], stored=stored,
         )
 
 

@@ -34,6 +34,7 @@ class TriggerModel(WireModel):
     position: int
     trigger: dict[str, Any]
     description: str
+    enabled: bool
     state: dict[str, str]
     last_fired: Timestamp | None
     fired_count: int
@@ -45,10 +46,17 @@ class TriggerModel(WireModel):
             id=record.id, deployment_id=record.deployment_id,
             deployment_name=record.deployment_name, flow_name=record.flow_name,
             position=record.position, trigger=record.spec.to_dict(),
-            description=record.spec.describe(), state=record.state,
+            description=record.spec.describe(), enabled=record.spec.enabled,
+            state=record.state,
             last_fired=record.last_fired, fired_count=record.fired_count,
             created=record.created,
         )
+
+
+class TriggerUpdateBody(WireModel):
+    """Switch a trigger on or off: `{"enabled": false}`."""
+
+    enabled: bool
 
 
 class TriggerPage(Page[TriggerModel]):

@@ -1,6 +1,6 @@
 """Read models of the UI's overview pages: the dashboard (runs by state over time, failing,
 late, running and upcoming runs), the calendar of a year's runs per day, and flows with their
-versions. Aggregates are grouped in SQL so a year of runs costs one scan of an index range."""
+versions, and each work queue's backlog. Aggregates are grouped in SQL so a year of runs costs one scan of an index range."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Connection, func, select
 
+from legato.core.deployments import DEFAULT_WORK_QUEUE
 from legato.core.states import StateType
-from legato.store.tables import flow_runs, flow_versions, flows
+from legato.store.tables import deployments, flow_runs, flow_versions, flows
 
 Bucket = Literal["hour", "day"]
 RUNNING = (StateType.PENDING, StateType.RUNNING, StateType.CANCELLING, StateType.PAUSED)
@@ -185,3 +186,23 @@ def flow_versions_of(conn: Connection, flow_name: str, *, limit: int) -> list[di
          "created": row.created}
         for row in conn.execute(query)
     ]
+
+
+def queue_backlog(conn: Connection, now: datetime) -> dict[str, tuple[int, int]]:
+    """SCHEDULED runs per work queue (as the claim query assigns them): (due, due later),
+    and every queue a deployment names, with (0, 0) when it has none."""
+    queue = func.coalesce(deployments.c.work_queue, DEFAULT_WORK_QUEUE)
+    due = func.coalesce(flow_runs.c.scheduled_time, flow_runs.c.created) <= now
+    query = (
+        select(queue.label("queue"), due.label("due"), func.count().label("n"))
+        .select_from(flow_runs.outerjoin(deployments, deployments.c.id == flow_runs.c.deployment_id))
+        .where(flow_runs.c.state == StateType.SCHEDULED.value)
+        .group_by(queue, due)
+    )
+    backlog: dict[str, tuple[int, int]] = {
+        name: (0, 0) for name in conn.execute(select(deployments.c.work_queue).distinct()).scalars()
+    }
+    for row in conn.execute(query):
+        pending, upcoming = backlog.get(row.queue, (0, 0))
+        backlog[row.queue] = (pending + row.n, upcoming) if row.due else (pending, upcoming + row.n)
+    return backlog

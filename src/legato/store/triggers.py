@@ -1,5 +1,6 @@
 """Queries for deployment triggers: replace a deployment's list, read them with their
-deployment's names, and save what an evaluation changed (all-of state, last firing)."""
+deployment's names, switch one on or off, and save what an evaluation changed (all-of
+state, last firing)."""
 
 from __future__ import annotations
 
@@ -102,3 +103,28 @@ def save_trigger(
         .where(triggers.c.id == trigger_id)
         .values(state=state, last_fired=last_fired, fired_count=fired_count, updated=now)
     )
+
+
+def set_enabled(conn: Connection, trigger_id: str, enabled: bool, now: datetime) -> bool:
+    """Switch a trigger on or off, keeping its history; False when it does not exist. The
+    stored spec says it too, so a redeploy of the same list keeps the switch."""
+    row = conn.execute(select(triggers.c.spec).where(triggers.c.id == trigger_id)).first()
+    if row is None:
+        return False
+    spec = {key: value for key, value in dict(row.spec).items() if key != "enabled"}
+    if not enabled:
+        spec["enabled"] = False
+    conn.execute(update(triggers).where(triggers.c.id == trigger_id)
+                 .values(spec=spec, enabled=enabled, updated=now))
+    return True
+
+
+def read_trigger(conn: Connection, trigger_id: str) -> TriggerRecord | None:
+    query = (
+        select(*_COLUMNS)
+        .join(deployments, deployments.c.id == triggers.c.deployment_id)
+        .join(flows, flows.c.id == deployments.c.flow_id)
+        .where(triggers.c.id == trigger_id)
+    )
+    row = conn.execute(query).first()
+    return None if row is None else _record(row)

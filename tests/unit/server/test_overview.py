@@ -1,12 +1,18 @@
 """The UI's overview pages on SQLite and PostgreSQL: dashboard, calendar, flows with their
-versions and the diff between two versions."""
+versions and the diff between two versions, work queues with their backlog, and a trigger
+switched off and on."""
 
 from __future__ import annotations
 
 import hashlib
 from datetime import timedelta
 
+from legato.core.deployments import DeploymentSpec
 from legato.core.states import StateType as S
+from legato.core.triggers import parse_trigger
+from legato.orchestration.deployments import create_deployment
+from legato.scheduling import triggers
+from legato.scheduling.deployments import run_deployment
 
 from .conftest import VIEWS_T0 as T0
 from .conftest import Views
@@ -72,3 +78,56 @@ def test_flows_versions_and_their_diff(views: Views) -> None:
     assert "-    return 1\n+    return 2\n" in diff
     assert views.api.get("/api/v1/flows/nope/versions").status_code == 404
     assert views.api.get(f"/api/v1/flow-versions/{ids[0]}/diff/nope").status_code == 404
+
+
+def test_a_diff_keeps_a_last_line_without_newline_apart_from_the_next(views: Views) -> None:
+    ids = [
+        views.backend.register_flow_version("etl", source, hashlib.sha256(source.encode()).hexdigest(), None)
+        for source in ["a\nb", "a\nc\n"]
+    ]
+    diff = views.get_json(f"/flow-versions/{ids[0]}/diff/{ids[1]}")["diff"]
+    assert diff.splitlines()[-3:] == [" a", "-b", "+c"]
+    same = views.get_json(f"/flow-versions/{ids[0]}/diff/{ids[0]}")
+    assert same["diff"] == ""
+
+
+def test_work_queues_count_runs_due_and_later_and_list_queues_nobody_stored(views: Views) -> None:
+    now = views.clock.now()
+    db = views.backend.db
+    assert views.api.post("/api/v1/work-queues", json={"name": "etl", "priority": 3}).status_code == 201
+    assert views.api.post("/api/v1/work-queues", json={"name": "idle"}).status_code == 201
+    on_etl = create_deployment(db, DeploymentSpec("d1", "etl", "f.py:etl", work_queue="etl"), now=now)
+    on_default = create_deployment(db, DeploymentSpec("d2", "etl", "f.py:etl"), now=now)
+    create_deployment(db, DeploymentSpec("d3", "etl", "f.py:etl", work_queue="bulk"), now=now)
+    run_deployment(db, on_etl.id, now=now)
+    run_deployment(db, on_etl.id, now=now + timedelta(minutes=1))  # due a minute from now
+    run_deployment(db, on_default.id, now=now)
+    listed = views.get_json("/work-queues")["items"]
+    assert [(q["name"], q["pending_runs"], q["upcoming_runs"], q["stored"]) for q in listed] == [
+        ("etl", 1, 1, True), ("idle", 0, 0, True)]
+    views.clock.advance(120)
+    listed = views.get_json("/work-queues", implicit="true")["items"]
+    assert [(q["name"], q["pending_runs"], q["upcoming_runs"], q["stored"]) for q in listed] == [
+        ("etl", 2, 0, True), ("idle", 0, 0, True), ("bulk", 0, 0, False), ("default", 1, 0, False)]
+    assert listed[3]["priority"] == 0 and listed[3]["paused"] is False
+
+
+def test_a_trigger_is_switched_off_and_on_and_keeps_its_history(views: Views) -> None:
+    now = views.clock.now()
+    db = views.backend.db
+    deployment = create_deployment(db, DeploymentSpec("d1", "etl", "f.py:etl"), now=now)
+    [made] = triggers.set_triggers(db, deployment.id, [parse_trigger({"event": "go"}, "t")], now)
+    off = views.api.request("PATCH", f"/api/v1/triggers/{made.id}", json={"enabled": False})
+    assert off.status_code == 200, off.text
+    assert off.json()["enabled"] is False and off.json()["trigger"]["enabled"] is False
+    assert views.get_json("/triggers")["items"][0]["enabled"] is False
+    # A redeploy of the list as it is now keeps the trigger (and its switch).
+    [kept] = triggers.set_triggers(db, deployment.id, [parse_trigger(off.json()["trigger"], "t")], now)
+    assert kept.id == made.id and kept.spec.enabled is False
+    on = views.api.request("PATCH", f"/api/v1/triggers/{made.id}", json={"enabled": True})
+    assert on.json()["enabled"] is True and "enabled" not in on.json()["trigger"]
+    assert on.json()["id"] == made.id
+    missing = views.api.request("PATCH", f"/api/v1/triggers/{'0' * 32}", json={"enabled": True})
+    assert missing.status_code == 404 and "GET /api/v1/triggers" in missing.json()["detail"]
+    bad = views.api.request("PATCH", f"/api/v1/triggers/{made.id}", json={"enabled": "maybe"})
+    assert bad.status_code == 422

@@ -1,5 +1,7 @@
 // The one door to the REST API: JSON requests under /api/v1, problem+json errors turned into
-// ApiError (shown to people as the problem's own sentence), the CSRF cookie echoed on writes.
+// ApiError (shown to people as the problem's own sentence), the CSRF cookie echoed on writes,
+// and a 401 sends the person to the sign-in page, which brings them back to this URL.
+import { navigate } from "./router";
 
 export const API = "/api/v1";
 
@@ -184,6 +186,12 @@ function csrfToken(): string | null {
   return match ? decodeURIComponent(match[1]) : null;
 }
 
+function toSignIn(): void {
+  const here = window.location.pathname + window.location.search;
+  if (window.location.pathname === "/signin") return;
+  navigate(`/signin?next=${encodeURIComponent(here)}`, true);
+}
+
 async function request<T>(method: string, path: string, body?: unknown, query?: Query): Promise<T> {
   const headers: Record<string, string> = { Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
@@ -210,6 +218,7 @@ async function request<T>(method: string, path: string, body?: unknown, query?: 
   } catch {
     parsed = null;
   }
+  if (response.status === 401 && path !== "/auth/login") toSignIn();
   if (!response.ok) {
     const problem = (parsed ?? {}) as { title?: string; detail?: string; type?: string };
     throw new ApiError(

@@ -1,12 +1,16 @@
 // Deployments: the list (schedules in words, next run, last state, pause/resume) and one
-// deployment with its run form generated from the parameter schema and its recent runs.
+// deployment with its run form generated from the parameter schema, its recent runs and the
+// source (a YAML workflow's manifest) of its pinned version. Viewers see no actions.
 import { useMemo, useState } from "react";
 import { SchemaForm } from "../components/SchemaForm";
-import { Loading, ProblemBox, Section, StateBadge } from "../components/common";
+import { Loading, ProblemBox, Section, StateBadge, Tabs } from "../components/common";
 import { api, ApiError, type Deployment, type DeploymentRun, type Page } from "../lib/api";
 import { describeSchedule, formatTime } from "../lib/format";
 import { usePoll } from "../lib/hooks";
-import { Link, navigate } from "../lib/router";
+import { isManifest } from "../lib/diff";
+import { Link, navigate, setQuery, useLocation } from "../lib/router";
+import { useCan } from "../lib/session";
+import { VersionSource } from "./Flows";
 import { fieldsFromDefaults, fieldsOf } from "../lib/schemaForm";
 
 function scheduleText(d: Deployment): string {
@@ -24,6 +28,7 @@ function nextRun(d: Deployment): string | null {
 export function Deployments() {
   const list = usePoll(() => api.get<Page<Deployment>>("/deployments", { limit: 500 }), [], 10000);
   const [error, setError] = useState<ApiError | null>(null);
+  const canOperate = useCan("operator");
   const toggle = async (d: Deployment) => {
     try {
       await api.post(`/deployments/${d.id}/${d.paused ? "resume" : "pause"}`);
@@ -49,8 +54,8 @@ export function Deployments() {
                 <td><LastState id={d.id} /></td>
                 <td>{d.work_queue}</td>
                 <td className="row-actions">
-                  <Link className="button" to={`/deployments/${d.id}/run`}>Run…</Link>
-                  <button onClick={() => toggle(d)}>{d.paused ? "Resume" : "Pause"}</button>
+                  {canOperate ? <Link className="button" to={`/deployments/${d.id}/run`}>Run…</Link> : null}
+                  {canOperate ? <button onClick={() => toggle(d)}>{d.paused ? "Resume" : "Pause"}</button> : null}
                 </td>
               </tr>
             ))}
@@ -75,6 +80,8 @@ export function DeploymentDetail({ id, showForm }: { id: string; showForm: boole
   const runs = usePoll(() => api.get<Page<DeploymentRun>>(`/deployments/${id}/runs`, { limit: 500 }), [id], 3000);
   const [error, setError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
+  const canOperate = useCan("operator");
+  const tab = useLocation().query.get("tab") === "source" ? "source" : "overview";
   const d = deployment.data;
   const fields = useMemo(() => (d ? (d.parameter_schema ? fieldsOf(d.parameter_schema) : fieldsFromDefaults(d.parameters)) : []), [d]);
   if (deployment.error) return <ProblemBox error={deployment.error} onRetry={deployment.reload} />;
@@ -98,8 +105,15 @@ export function DeploymentDetail({ id, showForm }: { id: string; showForm: boole
       <h1>{d.flow_name}/{d.name} {d.paused ? <span className="badge" style={{ background: "#8b8d98" }}>PAUSED</span> : null}</h1>
       {d.description ? <p>{d.description}</p> : null}
       <p className="muted">{scheduleText(d)} · queue {d.work_queue} · entrypoint {d.entrypoint}{d.version ? ` · version ${d.version}` : ""}</p>
+      <Tabs<"overview" | "source">
+        tabs={[["overview", "Overview"], ["source", isManifest(d.entrypoint) ? "Manifest" : "Source"]]}
+        active={tab}
+        onSelect={(t) => setQuery({ tab: t === "overview" ? null : t })}
+      />
+      {tab === "source" ? (d.flow_version_id ? <VersionSource versionId={d.flow_version_id} compact /> : <p className="muted">This deployment has no pinned flow version: each run loads {d.entrypoint} when it starts.</p>) : null}
+      {tab === "overview" ? <>
       <div className="grid2">
-        <Section title="Run now">
+        {canOperate ? <Section title="Run now">
           {!showForm ? <Link className="button" to={`/deployments/${id}/run`}>Open the run form</Link> : null}
           {showForm ? (
             <>
@@ -107,7 +121,7 @@ export function DeploymentDetail({ id, showForm }: { id: string; showForm: boole
               <SchemaForm idPrefix="param" fields={fields} initial={d.parameters} submitLabel="Start run" busy={busy} onSubmit={submit} />
             </>
           ) : null}
-        </Section>
+        </Section> : null}
         <Section title="Recent runs">
           <ProblemBox error={runs.error} />
           <table className="table">
@@ -128,6 +142,7 @@ export function DeploymentDetail({ id, showForm }: { id: string; showForm: boole
       {d.next_runs?.length ? (
         <Section title="Next runs"><ul>{d.next_runs.map((t) => <li key={t}>{formatTime(t)}</li>)}</ul></Section>
       ) : null}
+      </> : null}
     </div>
   );
 }

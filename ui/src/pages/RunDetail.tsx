@@ -1,6 +1,7 @@
 // One flow run: graph, timeline, logs, parameters, result, state history and the actions an
 // operator takes (cancel, retry from failure, retry a task and downstream, resume with input,
-// mark a task succeeded or failed). Polls while the run is not final.
+// mark a task succeeded or failed; hidden from roles that may not) and the source or YAML
+// manifest of the version it ran. Polls while the run is not final.
 import { useMemo, useState } from "react";
 import { GraphCanvas } from "../components/GraphCanvas";
 import { Gantt } from "../components/Gantt";
@@ -12,11 +13,14 @@ import { durationOf, formatDuration, formatTime } from "../lib/format";
 import { buildGraph, type GraphNode } from "../lib/graphModel";
 import { usePoll } from "../lib/hooks";
 import { Link, navigate, setQuery, useLocation } from "../lib/router";
+import { isManifest } from "../lib/diff";
 import { describeResult, loadRunGraph } from "../lib/runData";
+import { useCan } from "../lib/session";
+import { VersionSource } from "./Flows";
 import { fieldsOf } from "../lib/schemaForm";
 import { isFinal } from "../lib/states";
 
-type Tab = "graph" | "timeline" | "logs" | "parameters" | "result" | "history";
+type Tab = "graph" | "timeline" | "logs" | "parameters" | "result" | "history" | "source";
 
 export function RunDetail({ runId }: { runId: string }) {
   const { query } = useLocation();
@@ -31,6 +35,7 @@ export function RunDetail({ runId }: { runId: string }) {
   const tasks = graph.data?.tasks ?? [];
   const model = useMemo(() => buildGraph(tasks, graph.data?.edges ?? [], expanded), [graph.data, expanded, tasks]);
   const selectedTask = tasks.find((t) => t.id === taskParam) ?? null;
+  const canOperate = useCan("operator");
 
   const act = async (label: string, call: () => Promise<unknown>) => {
     setActionError(null);
@@ -59,7 +64,7 @@ export function RunDetail({ runId }: { runId: string }) {
       });
     } else if (node.childFlowRunId) navigate(`/runs/${node.childFlowRunId}`);
   };
-  const canRetry = ["FAILED", "CRASHED", "CANCELLED"].includes(r.state);
+  const canRetry = canOperate && ["FAILED", "CRASHED", "CANCELLED"].includes(r.state);
 
   return (
     <div className="page">
@@ -76,7 +81,7 @@ export function RunDetail({ runId }: { runId: string }) {
           {r.state_message ? <div className="state-message">{r.state_message}</div> : null}
         </div>
         <div className="actions">
-          {!isFinal(r.state) && r.state !== "CANCELLING" ? (
+          {canOperate && !isFinal(r.state) && r.state !== "CANCELLING" ? (
             <button className="danger" onClick={() => act("Cancel", () => api.post(`/flow-runs/${runId}/cancel`))}>Cancel run</button>
           ) : null}
           {canRetry ? <button className="primary" onClick={() => act("Retry", () => api.post(`/flow-runs/${runId}/retry`))}>Retry from failure</button> : null}
@@ -85,9 +90,9 @@ export function RunDetail({ runId }: { runId: string }) {
       </div>
       <ProblemBox error={actionError} />
       {notice ? <div className="notice" role="status">{notice}</div> : null}
-      {r.state === "PAUSED" ? <ResumePanel runId={runId} onDone={() => { run.reload(); setNotice("Resume: done."); }} /> : null}
+      {r.state === "PAUSED" && canOperate ? <ResumePanel runId={runId} onDone={() => { run.reload(); setNotice("Resume: done."); }} /> : null}
       <Tabs<Tab>
-        tabs={[["graph", "Graph"], ["timeline", "Timeline"], ["logs", "Logs"], ["parameters", "Parameters"], ["result", "Result"], ["history", "State history"]]}
+        tabs={[["graph", "Graph"], ["timeline", "Timeline"], ["logs", "Logs"], ["parameters", "Parameters"], ["result", "Result"], ["history", "State history"], ["source", isManifest(r.entrypoint) ? "Manifest" : "Source"]]}
         active={tab}
         onSelect={(t) => setQuery({ tab: t === "graph" ? null : t })}
       />
@@ -100,6 +105,7 @@ export function RunDetail({ runId }: { runId: string }) {
           {tab === "parameters" ? <Json value={r.parameters} /> : null}
           {tab === "result" ? <pre className="json" data-testid="run-result">{describeResult(r.result)}</pre> : null}
           {tab === "history" ? <History runId={r.id} /> : null}
+          {tab === "source" ? (r.flow_version_id ? <VersionSource versionId={r.flow_version_id} compact /> : <p className="muted">This run has no stored flow version.</p>) : null}
         </div>
         {selectedTask ? (
           <aside className="task-panel" aria-label="Selected task">
@@ -113,8 +119,8 @@ export function RunDetail({ runId }: { runId: string }) {
               {canRetry ? (
                 <button onClick={() => act("Retry from task", () => api.post(`/flow-runs/${runId}/retry`, { from_task_key: selectedTask.task_key }))}>Retry this task and downstream</button>
               ) : null}
-              <button onClick={() => act("Mark succeeded", () => api.post(`/task-runs/${selectedTask.id}/state`, { state: "COMPLETED", message: "marked succeeded in the UI" }))}>Mark succeeded</button>
-              <button onClick={() => act("Mark failed", () => api.post(`/task-runs/${selectedTask.id}/state`, { state: "FAILED", message: "marked failed in the UI" }))}>Mark failed</button>
+              {canOperate ? <button onClick={() => act("Mark succeeded", () => api.post(`/task-runs/${selectedTask.id}/state`, { state: "COMPLETED", message: "marked succeeded in the UI" }))}>Mark succeeded</button> : null}
+              {canOperate ? <button onClick={() => act("Mark failed", () => api.post(`/task-runs/${selectedTask.id}/state`, { state: "FAILED", message: "marked failed in the UI" }))}>Mark failed</button> : null}
               <button onClick={() => setQuery({ task: null })}>Close</button>
             </div>
             <h4>Result</h4>

@@ -104,6 +104,7 @@ ROUTE_RULES: dict[tuple[str, str], Rule] = {
     ("GET", f"{_P}/triggers"): VIEW,
     ("GET", f"{_P}/deployments/{{deployment_id}}/triggers"): VIEW,
     ("PUT", f"{_P}/deployments/{{deployment_id}}/triggers"): _operate("deployment.triggers"),
+    ("PATCH", f"{_P}/triggers/{{trigger_id}}"): _operate("trigger.update"),
     ("GET", f"{_P}/work-queues"): VIEW,
     ("GET", f"{_P}/work-queues/{{name}}"): VIEW,
     ("POST", f"{_P}/work-queues"): _operate("work-queue.create"),

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Path, Query, Response
 
+from legato.core.limits import WorkQueueRecord
 from legato.orchestration import limits as door
 from legato.schemas.fields import MAX_NAME
 from legato.schemas.limits import (
@@ -21,6 +22,7 @@ from legato.schemas.limits import (
 )
 from legato.server.params import CONFLICT, NOT_FOUND
 from legato.server.routes.deployments import StoreDep
+from legato.store import overview
 
 router = APIRouter(tags=["limits"])
 QueueName = Annotated[str, Path(min_length=1, max_length=MAX_NAME, description="A work queue.")]
@@ -29,11 +31,27 @@ Tag = Annotated[str, Path(min_length=1, max_length=MAX_NAME,
 
 
 @router.get("/work-queues", response_model=WorkQueueList)
-def list_work_queues(store: StoreDep) -> WorkQueueList:
-    """Stored work queues, highest priority first. A queue never stored has priority 0, no
-    limit and is not paused."""
-    return WorkQueueList(items=[WorkQueueModel.from_record(q)
-                                for q in door.list_work_queues(store.db)])
+def list_work_queues(
+    store: StoreDep,
+    implicit: Annotated[bool, Query(description="also queues deployments use that were "
+                                                "never stored")] = False,
+) -> WorkQueueList:
+    """Stored work queues, highest priority first, each with its SCHEDULED runs due now
+    (`pending_runs`) and later. A queue never stored has priority 0, no limit and is not
+    paused; with `implicit=true` those deployments use are listed too (`stored: false`)."""
+    now = store.now()
+    stored = door.list_work_queues(store.db)
+    with store.db.reading() as conn:
+        backlog = overview.queue_backlog(conn, now)
+    items = [WorkQueueModel.from_record(q, backlog=backlog.get(q.name, (0, 0))) for q in stored]
+    if implicit:
+        known = {q.name for q in stored}
+        items += [
+            WorkQueueModel.from_record(WorkQueueRecord(name, 0, None, False, None, now, now),
+                                       backlog=counts, stored=False)
+            for name, counts in sorted(backlog.items()) if name not in known
+        ]
+    return WorkQueueList(items=items)
 
 
 @router.post("/work-queues", status_code=201, response_model=WorkQueueModel, responses=CONFLICT)

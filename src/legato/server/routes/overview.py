@@ -132,9 +132,12 @@ def diff_flow_versions(
     with db.reading() as conn:
         old = stored_flows.read_flow_version(conn, flow_version_id)
         new = stored_flows.read_flow_version(conn, other_id)
-    lines = difflib.unified_diff(
-        old.source.splitlines(keepends=True), new.source.splitlines(keepends=True),
+    # Lines without their ends, joined by "\n": a last line with no newline must not run
+    # into the next line of the diff.
+    lines = list(difflib.unified_diff(
+        old.source.splitlines(), new.source.splitlines(),
         fromfile=f"{old.flow_name}@{old.source_hash[:12]}",
-        tofile=f"{new.flow_name}@{new.source_hash[:12]}",
-    )
-    return _json({"from": old.id, "to": new.id, "diff": "".join(lines)})
+        tofile=f"{new.flow_name}@{new.source_hash[:12]}", lineterm="",
+    ))
+    text = "\n".join(lines) + "\n" if lines else ""
+    return _json({"from": old.id, "to": new.id, "diff": text})

@@ -1,14 +1,17 @@
-"""Routes for deployment triggers: put a deployment's whole list, read it, and list every
-trigger with when it last fired. The server's trigger loop evaluates them."""
+"""Routes for deployment triggers: put a deployment's whole list, read it, list every
+trigger with when it last fired, and switch one on or off. The server's trigger loop evaluates them."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Path
 
 from legato.core.triggers import TriggerSpec, parse_trigger
 from legato.errors import ParameterError
 from legato.scheduling import triggers as service
-from legato.schemas.triggers import TriggerListBody, TriggerModel, TriggerPage
+from legato.schemas.fields import ID_PATTERN, MAX_ID
+from legato.schemas.triggers import TriggerListBody, TriggerModel, TriggerPage, TriggerUpdateBody
 from legato.server.params import NOT_FOUND
 from legato.server.routes.deployments import DeploymentId, StoreDep
 
@@ -49,3 +52,15 @@ def list_triggers(store: StoreDep) -> TriggerPage:
     """Every trigger, by flow, deployment and position."""
     records = service.list_triggers(store.db)
     return TriggerPage(items=[TriggerModel.from_record(r) for r in records], next_offset=None)
+
+
+@router.patch("/triggers/{trigger_id}", response_model=TriggerModel, responses=NOT_FOUND)
+def update_trigger(
+    trigger_id: Annotated[str, Path(pattern=ID_PATTERN, max_length=MAX_ID)],
+    body: TriggerUpdateBody,
+    store: StoreDep,
+) -> TriggerModel:
+    """Switch a trigger on or off; it keeps its firing history. A disabled trigger fires on
+    no event (events meanwhile are not replayed when it is switched on again)."""
+    record = service.set_trigger_enabled(store.db, trigger_id, body.enabled, store.now())
+    return TriggerModel.from_record(record)

@@ -1,0 +1,71 @@
+// Source code and diffs of flow versions: numbered lines, and a diff shown unified or side by
+// side with the old and new line numbers.
+import { Fragment, useMemo } from "react";
+import { numberedLines, parseUnifiedDiff, splitRows, type DiffLine } from "../lib/diff";
+
+export function CodeView({ source, label }: { source: string; label: string }) {
+  const lines = useMemo(() => numberedLines(source), [source]);
+  return (
+    <div className="code-box" role="region" aria-label={label}>
+      <table className="code" data-testid="source-code">
+        <tbody>
+          {lines.map((line) => (
+            <tr key={line.no} id={`L${line.no}`}>
+              <td className="ln">{line.no}</td>
+              <td className="src">{line.text}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+const MARK = { context: " ", add: "+", del: "-" } as const;
+
+function Cell({ line, side }: { line: DiffLine | null; side: "old" | "new" }) {
+  if (!line) return <><td className="ln" /><td className="src empty" /></>;
+  const no = side === "old" ? line.oldNo : line.newNo;
+  return (
+    <>
+      <td className="ln">{no}</td>
+      <td className={`src ${line.kind}`}>{line.kind === "context" ? line.text : `${MARK[line.kind]}${line.text}`}</td>
+    </>
+  );
+}
+
+export function DiffView({ text, view }: { text: string; view: "unified" | "split" }) {
+  const diff = useMemo(() => parseUnifiedDiff(text), [text]);
+  if (!diff.hunks.length) return <p className="muted" data-testid="diff-empty">The two versions have the same source.</p>;
+  return (
+    <div className="code-box" role="region" aria-label="Diff">
+      <p className="small">
+        <span className="diff-stat add">+{diff.added}</span> <span className="diff-stat del">−{diff.removed}</span>{" "}
+        <span className="muted">{diff.fromFile} → {diff.toFile}</span>
+      </p>
+      <table className={`code diff ${view}`} data-testid="diff" data-view={view}>
+        <tbody>
+          {diff.hunks.map((hunk, h) => (
+            <Fragment key={h}>
+              <tr className="hunk"><td colSpan={view === "split" ? 4 : 3}>{hunk.header}</td></tr>
+              {view === "unified"
+                ? hunk.lines.map((line, i) => (
+                    <tr key={i} className={line.kind}>
+                      <td className="ln">{line.oldNo ?? ""}</td>
+                      <td className="ln">{line.newNo ?? ""}</td>
+                      <td className={`src ${line.kind}`}>{MARK[line.kind]}{line.text}</td>
+                    </tr>
+                  ))
+                : splitRows(hunk).map((row, i) => (
+                    <tr key={i}>
+                      <Cell line={row.left} side="old" />
+                      <Cell line={row.right} side="new" />
+                    </tr>
+                  ))}
+            </Fragment>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
