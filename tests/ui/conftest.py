@@ -36,6 +36,8 @@ DEPLOYMENTS = [
     ("slow", "ui", []),
     ("flaky", "ui", []),
     ("gated", "ui", []),
+    ("suspended", "ui", []),
+    ("chain", "ui", []),
 ]
 
 

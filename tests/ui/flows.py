@@ -1,13 +1,15 @@
-"""The flows the browser tests deploy: a mapped pipeline, a slow run to cancel, a run that
-fails until a marker file exists (to retry from failure), and a run that pauses for input."""
+"""The flows the browser tests deploy: a mapped pipeline, a slow run to cancel (it notes its
+pid), a run that fails until a marker file exists (to retry from failure), a chain of tasks
+with a side branch (to retry from a chosen task), and runs that pause or suspend for input."""
 
 FLOWS = '''
+import os
 import time
 from pathlib import Path
 
 from pydantic import BaseModel
 
-from legato import flow, get_run_logger, pause_flow_run, task
+from legato import flow, get_run_logger, pause_flow_run, suspend_flow_run, task
 
 
 def note(workdir: str, line: str) -> None:
@@ -47,6 +49,8 @@ def nap(seconds: float) -> None:
 
 @flow
 def slow(workdir: str = "", seconds: float = 120) -> None:
+    if workdir:
+        note(workdir, f"pid {os.getpid()}")
     nap(seconds)
 
 
@@ -84,4 +88,44 @@ def gated(workdir: str = "") -> int:
     n = base()
     answer = pause_flow_run(Approval, timeout=300, poll_interval=0.2)
     return n * answer.factor if answer.approved else 0
+
+
+@flow
+def suspended(workdir: str = "") -> int:
+    n = base()
+    answer = suspend_flow_run(Approval, timeout=300, description="Approve the factor.")
+    note(workdir, f"input approved={answer.approved} factor={answer.factor}")
+    return n * answer.factor if answer.approved else 0
+
+
+@task
+def first(workdir: str) -> int:
+    note(workdir, "first")
+    return 1
+
+
+@task
+def second(workdir: str, value: int) -> int:
+    note(workdir, "second")
+    return value + 1
+
+
+@task
+def third(workdir: str, value: int) -> int:
+    note(workdir, "third")
+    return value + 1
+
+
+@task
+def aside(workdir: str) -> int:
+    note(workdir, "aside")
+    return 10
+
+
+@flow
+def chain(workdir: str = "") -> int:
+    # Futures passed on become the graph's edges: first -> second -> third, aside alone.
+    last = third.submit(workdir, second.submit(workdir, first.submit(workdir)))
+    side = aside.submit(workdir)
+    return last.result() + side.result()
 '''

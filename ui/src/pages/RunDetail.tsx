@@ -116,7 +116,7 @@ export function RunDetail({ runId }: { runId: string }) {
             {selectedTask.child_flow_run_id ? <p><Link to={`/runs/${selectedTask.child_flow_run_id}`}>Open subflow run</Link></p> : null}
             <div className="stack">
               <button onClick={() => setQuery({ tab: "logs", task: selectedTask.id })}>Logs of this task</button>
-              {canRetry ? (
+              {isFinal(r.state) ? (
                 <button onClick={() => act("Retry from task", () => api.post(`/flow-runs/${runId}/retry`, { from_task_key: selectedTask.task_key }))}>Retry this task and downstream</button>
               ) : null}
               {canOperate ? <button onClick={() => act("Mark succeeded", () => api.post(`/task-runs/${selectedTask.id}/state`, { state: "COMPLETED", message: "marked succeeded in the UI" }))}>Mark succeeded</button> : null}
