@@ -17,7 +17,6 @@ from sqlalchemy import (
     exists,
     func,
     literal,
-    or_,
     select,
     tuple_,
     type_coerce,
@@ -26,6 +25,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 from legato.core.records import FlowRunRecord
 from legato.core.states import StateType
+from legato.store import run_search
 from legato.store.runs import flow_run_record, select_flow_runs
 from legato.store.tables import flow_runs, flows
 
@@ -47,25 +47,12 @@ class RunFilter:
     parent_flow_run_id: str | None = None
 
 
-def _like_pattern(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def _has_tag(conn: Connection, tag: str) -> ColumnElement[bool]:
     if conn.dialect.name == "postgresql":
         # JSONB containment; a run's tags are a short array.
         return type_coerce(flow_runs.c.tags, JSONB).contains([tag])
     each = func.json_each(flow_runs.c.tags).table_valued("value")
     return exists(select(each.c.value).where(each.c.value == tag))
-
-
-def _contains(conn: Connection, column: ColumnElement[str], pattern: str) -> ColumnElement[bool]:
-    """Case-insensitive LIKE: SQLite's own LIKE already ignores ASCII case, and skipping
-    lower() on every row halves a full scan; PostgreSQL has ILIKE."""
-    if conn.dialect.name == "sqlite":
-        return column.like(pattern, escape="\\")
-    return column.ilike(pattern, escape="\\")
 
 
 def where_clauses(conn: Connection, where: RunFilter) -> list[ColumnElement[bool]]:
@@ -86,16 +73,7 @@ def where_clauses(conn: Connection, where: RunFilter) -> list[ColumnElement[bool
     if where.parent_flow_run_id is not None:
         clauses.append(flow_runs.c.parent_flow_run_id == where.parent_flow_run_id)
     if where.text:
-        pattern = _like_pattern(where.text)
-        # Flow names are matched once in the small flows table, not once per run.
-        matching_flows = select(flows.c.id).where(_contains(conn, flows.c.name, pattern))
-        clauses.append(
-            or_(
-                _contains(conn, flow_runs.c.name, pattern),
-                flow_runs.c.flow_id.in_(matching_flows.scalar_subquery()),
-                flow_runs.c.id == where.text,
-            )
-        )
+        clauses.append(run_search.text_matches(conn, where.text))
     return clauses
 
 

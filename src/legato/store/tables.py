@@ -190,6 +190,8 @@ flow_runs = Table(
     # Added by revision 0011: free text over run names scans this index alone (newest
     # first, no table lookups) instead of every row.
     Index(None, "created", "id", "name"),
+    # Revision 0013 adds a substring index of names that exists on one dialect each (pg_trgm
+    # GIN, FTS5 trigram table): see legato.store.run_search.
 )
 
 deployments = Table(

@@ -17,6 +17,7 @@ from sqlalchemy import text
 from legato.errors import ConfigError
 from legato.store import migrate
 from legato.store.database import Database
+from legato.store.run_search import SEARCH_OBJECTS
 from legato.store.tables import metadata
 
 
@@ -45,12 +46,19 @@ def test_empty_database_needs_an_upgrade_and_then_does_not(empty_url: str) -> No
         db.dispose()
 
 
+def _not_search_index(name: str | None, _kind: str, _parents: object) -> bool:
+    # The runs search index of revision 0013 exists on one dialect each (and FTS5 adds its
+    # own shadow tables), so tables.py does not describe it; run_search names it.
+    return not any((name or "").startswith(prefix) for prefix in SEARCH_OBJECTS)
+
+
 def test_migrations_build_exactly_the_schema_in_tables_py(empty_url: str) -> None:
     migrate.upgrade(empty_url)
     db = Database(empty_url)
     try:
         with db.reading() as conn:
-            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            opts = {"compare_type": True, "include_name": _not_search_index}
+            context = MigrationContext.configure(conn, opts=opts)
             assert compare_metadata(context, metadata) == []
     finally:
         db.dispose()
