@@ -27,6 +27,7 @@ from legato.sdk.flows import Flow, flow
 from legato.sdk.pauses import pause_flow_run, suspend_flow_run
 from legato.sdk.runtime import retry_flow_run
 from legato.sdk.tasks import Task, task
+from legato.sdk.vault import Secret, Variable
 
 __version__ = "0.1.0"
 
@@ -46,8 +47,10 @@ __all__ = [
     "Flow",
     "LegatoFuture",
     "LegatoFutureList",
+    "Secret",
     "State",
     "Task",
+    "Variable",
     "__version__",
     "allow_failure",
     "create_link_artifact",

@@ -25,12 +25,14 @@ from legato.core.records import (
 )
 from legato.core.states import StateType as S
 from legato.errors import BackendUnavailable, Conflict, NotFound, StateTransitionError
+from legato.orchestration.keyring import Keyring
 from legato.orchestration.local import LocalBackend
 from legato.store.database import Database
 
 from .event_contract import EventContract
 from .lease_contract import LeaseContract
 from .pause_contract import PauseContract
+from .vault_contract import CONTRACT_KEY, VaultContract
 
 T0 = datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
 
@@ -98,7 +100,7 @@ def completed_task(flow_run_id: str, key: str, **kw: object) -> tuple[TaskRunRow
     return row, chain(row.id, S.PENDING, S.RUNNING, S.COMPLETED, at=row.created)
 
 
-class BackendContract(LeaseContract, PauseContract, EventContract):
+class BackendContract(LeaseContract, PauseContract, EventContract, VaultContract):
     """Tests every Backend must pass; subclasses provide the `backend` fixture."""
 
     @pytest.fixture
@@ -641,7 +643,8 @@ class BackendContract(LeaseContract, PauseContract, EventContract):
 class TestSQLiteBackend(BackendContract):
     @pytest.fixture
     def backend(self, sqlite_url: str, clock: FakeClock) -> Iterator[Backend]:
-        backend = LocalBackend(Database(sqlite_url), clock=clock)
+        backend = LocalBackend(Database(sqlite_url), clock=clock,
+                               keyring=Keyring([CONTRACT_KEY]))
         yield backend
         backend.close()
 
@@ -650,6 +653,7 @@ class TestSQLiteBackend(BackendContract):
 class TestPostgresBackend(BackendContract):
     @pytest.fixture
     def backend(self, postgres_url: str, clock: FakeClock) -> Iterator[Backend]:
-        backend = LocalBackend(Database(postgres_url), clock=clock)
+        backend = LocalBackend(Database(postgres_url), clock=clock,
+                               keyring=Keyring([CONTRACT_KEY]))
         yield backend
         backend.close()

@@ -12,11 +12,13 @@ import pytest
 from legato._clock import FakeClock
 from legato.client.http import HttpBackend
 from legato.core.backend import Backend
+from legato.orchestration.keyring import Keyring
 from legato.orchestration.local import LocalBackend
 from legato.store.database import Database
 
 from .live_server import ServerThread
 from .test_backend_contract import BackendContract
+from .vault_contract import CONTRACT_KEY
 
 
 @pytest.fixture(scope="class")
@@ -28,7 +30,7 @@ def api_server() -> Iterator[ServerThread]:
 
 
 def serve_over_http(server: ServerThread, url: str, clock: FakeClock) -> Iterator[Backend]:
-    local = LocalBackend(Database(url), clock=clock)
+    local = LocalBackend(Database(url), clock=clock, keyring=Keyring([CONTRACT_KEY]))
     server.app.state.backend = local
     remote = HttpBackend(server.url, timeout=30)
     try:

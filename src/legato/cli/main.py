@@ -55,6 +55,8 @@ LAZY_COMMANDS: dict[str, Callable[[], click.Command]] = {
     "users": _attr("accounts", "users_group"),
     "tokens": _attr("accounts", "tokens_group"),
     "audit": _attr("audit", "audit_group"),
+    "secrets": _attr("vault", "secrets_group"),
+    "variables": _attr("vault", "variables_group"),
 }
 
 

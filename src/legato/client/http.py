@@ -16,6 +16,7 @@ from legato._clock import SYSTEM_CLOCK, Clock
 from legato.client.http_events import HttpEvents
 from legato.client.http_pauses import HttpPauses
 from legato.client.http_sync import HttpSync
+from legato.client.http_vault import HttpVault
 from legato.client.session import ApiSession, Params
 from legato.core.ids import new_id
 from legato.core.records import (
@@ -100,7 +101,7 @@ def _check_page(limit: int, offset: int, what: str) -> None:
         raise ParameterError(f"{what} got limit={limit}, offset={offset}; both must be 0 or more.")
 
 
-class HttpBackend(HttpPauses, HttpEvents, HttpSync):
+class HttpBackend(HttpPauses, HttpEvents, HttpSync, HttpVault):
     """The Backend protocol spoken to a Legato server over HTTP.
 
     >>> backend = HttpBackend("http://127.0.0.1:4200")

@@ -21,6 +21,7 @@ from legato.core.records import (
     TaskRunRecord,
     WriteBatch,
 )
+from legato.core.secrets import SecretInfo, VariableRecord
 from legato.core.states import StateType
 from legato.core.workers import Claim, WorkerRecord
 
@@ -210,6 +211,44 @@ class Backend(Protocol):
         offset: int = 0,
     ) -> list[EventRecord]:
         """Events newest first, by exact name or name prefix, occurred in [since, until)."""
+        ...
+
+    # -- secrets and variables ---------------------------------------------------------------
+    def read_secret(self, name: str) -> str:
+        """The decrypted value of a secret; NotFound when absent, ConfigError when the
+        configured keys cannot decrypt it."""
+        ...
+
+    def write_secret(self, name: str, value: str, *, overwrite: bool = True) -> SecretInfo:
+        """Store a secret's value encrypted (Conflict when it exists and not `overwrite`)."""
+        ...
+
+    def read_secret_info(self, name: str) -> SecretInfo:
+        """A secret's name and dates (never its value); NotFound when absent."""
+        ...
+
+    def list_secrets(self, *, limit: int = 500, offset: int = 0) -> list[SecretInfo]:
+        """Secrets by name, without values, one page at a time."""
+        ...
+
+    def delete_secret(self, name: str) -> None:
+        """Drop a secret; NotFound when absent."""
+        ...
+
+    def read_variable(self, name: str) -> VariableRecord:
+        """A variable with its JSON value; NotFound when absent."""
+        ...
+
+    def write_variable(self, name: str, value: Any, *, overwrite: bool = True) -> VariableRecord:
+        """Store a variable's JSON value (Conflict when it exists and not `overwrite`)."""
+        ...
+
+    def list_variables(self, *, limit: int = 500, offset: int = 0) -> list[VariableRecord]:
+        """Variables by name, one page at a time."""
+        ...
+
+    def delete_variable(self, name: str) -> None:
+        """Drop a variable; NotFound when absent."""
         ...
 
     def close(self) -> None:

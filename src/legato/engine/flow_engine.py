@@ -29,6 +29,7 @@ from legato.engine.context import (
 )
 from legato.engine.futures import LegatoFuture
 from legato.engine.inputs import collect_futures, resolve
+from legato.engine.masking import mask
 from legato.engine.recorder import Recorder
 from legato.engine.results import ResultWriter
 from legato.engine.specs import FlowSpec, TaskSpec
@@ -311,7 +312,8 @@ class FlowRunner:
         assert self.ctx is not None
         run_id = self.ctx.flow_run.id
         try:
-            self.backend.set_flow_run_state(run_id, outcome.state, message=outcome.message,
+            message = mask(outcome.message) if outcome.message else outcome.message
+            self.backend.set_flow_run_state(run_id, outcome.state, message=message,
                                             result=ref, epoch=self.epoch)
         except StateTransitionError:
             # A paused run cancelled by request is CANCELLED before its process notices.

@@ -24,6 +24,7 @@ from legato.core.records import (
     TaskRunRow,
     WriteBatch,
 )
+from legato.engine.masking import mask
 from legato.errors import BackendUnavailable, StaleEpoch, StateTransitionError
 
 _log = logging.getLogger("legato.engine.recorder")
@@ -252,5 +253,5 @@ def _row(change: tuple[Any, ...], is_new: bool) -> TaskRunRow:
     (run, state, _, message, now, _, attempts, start_time, end_time, result, cache_key,
      child_flow_run_id, _) = change
     return TaskRunRow(run.id, run.flow.flow_run.id, run.key, run.spec.name, run.map_index, state,
-                      message, attempts, run.created, now, start_time, end_time, result,
+                      mask(message) if message else message, attempts, run.created, now, start_time, end_time, result,
                       cache_key, child_flow_run_id, is_new)

@@ -13,11 +13,13 @@ from typing import Any
 
 from legato.core.records import LogRow
 from legato.engine.context import FlowRunContext, TaskRunContext, current_flow_run, current_task_run
+from legato.engine.masking import mask, masking_active
 from legato.errors import LegatoError
 
 _setup_lock = threading.Lock()
 _configured = False
 _original_print = builtins.print
+RUN_LOGGERS = ("legato.runs.flow", "legato.runs.task")
 
 
 class RunLogger(logging.LoggerAdapter[logging.Logger]):
@@ -52,8 +54,30 @@ class RecorderHandler(logging.Handler):
             message = str(record.msg)
         flow.recorder.log(LogRow(
             flow.flow_run.id, getattr(record, "legato_task_run_id", None), record.levelno,
-            record.name, message, datetime.fromtimestamp(record.created, UTC),
+            record.name, mask(message), datetime.fromtimestamp(record.created, UTC),
         ))
+
+
+class MaskSecrets(logging.Filter):
+    """Masks loaded secret values in run log records where they are made, so that every
+    handler (ours, the root logger's, a worker's) sees the masked text."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not masking_active():
+            return True
+        try:
+            message = record.getMessage()
+        except Exception:  # a bad format string is left for the handler to report
+            return True
+        masked = mask(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = mask(logging.Formatter().formatException(record.exc_info))
+        return True
+
+
+_MASK_FILTER = MaskSecrets()
 
 
 class _ConsoleFormatter(logging.Formatter):
@@ -61,7 +85,7 @@ class _ConsoleFormatter(logging.Formatter):
         name = getattr(record, "legato_run_name", None)
         prefix = f"{name} | " if name else ""
         record.legato_prefix = prefix
-        return super().format(record)
+        return mask(super().format(record))
 
 
 def configure() -> None:
@@ -73,6 +97,9 @@ def configure() -> None:
         if _configured:
             return
         runs = logging.getLogger("legato.runs")
+        # Filters run only on the logger a record is made on, not on its parents.
+        for name in RUN_LOGGERS:
+            logging.getLogger(name).addFilter(_MASK_FILTER)
         runs.setLevel(logging.DEBUG)
         store_handler = RecorderHandler()
         store_handler.setFormatter(logging.Formatter("%(message)s"))

@@ -21,14 +21,17 @@ from legato.core.records import (
     TaskRunRecord,
     WriteBatch,
 )
+from legato.core.secrets import SecretInfo, VariableRecord
 from legato.core.states import StateType
 from legato.core.sync import DEFAULT_SYNC_LEASE_SECONDS, SyncGrant
 from legato.core.workers import Claim, WorkerRecord
 from legato.errors import BackendUnavailable, ParameterError
 from legato.orchestration import sync
+from legato.orchestration.keyring import Keyring
 from legato.orchestration.leases import LeaseService
 from legato.orchestration.pauses import PauseService
 from legato.orchestration.service import OrchestrationService, flow_run_not_found
+from legato.orchestration.vault import Vault
 from legato.settings import Settings
 from legato.store import cache, event_log, events, flows, logs, migrate, runs, taskruns
 from legato.store.database import Connection, Database, ensure_sqlite_directory, safe_url
@@ -47,12 +50,16 @@ class LocalBackend:
     >>> backend = LocalBackend(Database("sqlite:////tmp/legato.db"))  # schema already upgraded
     """
 
-    def __init__(self, db: Database, *, clock: Clock = SYSTEM_CLOCK) -> None:
+    def __init__(
+        self, db: Database, *, clock: Clock = SYSTEM_CLOCK, keyring: Keyring | None = None
+    ) -> None:
         self.db = db
         self.clock = clock
         self.service = OrchestrationService(db, clock)
         self.leases = LeaseService(self.service)
         self.pauses = PauseService(self.service)
+        # Without a keyring, secrets fail with an error naming LEGATO_SECRET_KEY(S).
+        self.vault = Vault(db, clock, keyring or Keyring())
         self._closed = False
 
     def __repr__(self) -> str:
@@ -268,6 +275,42 @@ class LocalBackend:
         self._check_open()
         sync.release(self.db, holder_id)
 
+    def read_secret(self, name: str) -> str:
+        self._check_open()
+        return self.vault.read_secret(name)
+
+    def write_secret(self, name: str, value: str, *, overwrite: bool = True) -> SecretInfo:
+        self._check_open()
+        return self.vault.write_secret(name, value, overwrite=overwrite)
+
+    def read_secret_info(self, name: str) -> SecretInfo:
+        self._check_open()
+        return self.vault.read_secret_info(name)
+
+    def list_secrets(self, *, limit: int = 500, offset: int = 0) -> list[SecretInfo]:
+        self._check_open()
+        return self.vault.list_secrets(limit=limit, offset=offset)
+
+    def delete_secret(self, name: str) -> None:
+        self._check_open()
+        self.vault.delete_secret(name)
+
+    def read_variable(self, name: str) -> VariableRecord:
+        self._check_open()
+        return self.vault.read_variable(name)
+
+    def write_variable(self, name: str, value: Any, *, overwrite: bool = True) -> VariableRecord:
+        self._check_open()
+        return self.vault.write_variable(name, value, overwrite=overwrite)
+
+    def list_variables(self, *, limit: int = 500, offset: int = 0) -> list[VariableRecord]:
+        self._check_open()
+        return self.vault.list_variables(limit=limit, offset=offset)
+
+    def delete_variable(self, name: str) -> None:
+        self._check_open()
+        self.vault.delete_variable(name)
+
     def close(self) -> None:
         self._closed = True
         self.db.dispose()
@@ -276,7 +319,7 @@ class LocalBackend:
 def create_local_backend(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> LocalBackend:
     """A LocalBackend on `settings.database_url`, with the schema upgraded if needed.
 
-    Creates the SQLite file's directory on first use.
+    Creates the SQLite file's directory on first use. Secrets use the settings' keys.
 
     >>> backend = create_local_backend(Settings.from_env({"LEGATO_HOME": "/tmp/lg"}))
     """
@@ -288,4 +331,4 @@ def create_local_backend(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> 
     except BaseException:
         db.dispose()
         raise
-    return LocalBackend(db, clock=clock)
+    return LocalBackend(db, clock=clock, keyring=Keyring.from_settings(settings))

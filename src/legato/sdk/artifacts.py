@@ -10,6 +10,7 @@ from typing import Any
 from legato.core.ids import new_id
 from legato.core.records import ArtifactRow
 from legato.engine.context import current_flow_run, current_task_run
+from legato.engine.masking import mask_json
 from legato.errors import DefinitionError, ParameterError
 
 KEY_PATTERN = re.compile(r"^[a-z0-9-]{1,255}$")
@@ -63,7 +64,7 @@ def _record(kind: str, data: Any, key: str | None, description: str | None) -> s
             key=key,
             kind=kind,
             description=description,
-            data=data,
+            data=mask_json(data),
             created=flow.clock.now(),
         )
     )

@@ -30,9 +30,10 @@ from legato.core.workers import Claim, WorkerRecord
 from legato.errors import Conflict, NotFound, StaleEpoch, StateTransitionError
 from legato.testing.memory_events import InMemoryEvents
 from legato.testing.memory_pauses import InMemoryPauses
+from legato.testing.memory_vault import InMemoryVault
 
 
-class InMemoryBackend(InMemoryPauses, InMemoryEvents):
+class InMemoryBackend(InMemoryPauses, InMemoryEvents, InMemoryVault):
     """A Backend kept in memory; thread-safe; `writes` counts committed batches."""
 
     def __init__(self, clock: Clock = SYSTEM_CLOCK) -> None:
@@ -54,6 +55,7 @@ class InMemoryBackend(InMemoryPauses, InMemoryEvents):
         self.run_inputs: dict[tuple[str, str], RunInputRecord] = {}
         self.emitted: list[EventRecord] = []
         self.artifacts: list[ArtifactRow] = []
+        self._init_vault()
 
     def register_flow_version(self, flow_name: str, source: str, source_hash: str,
                               entrypoint: str | None) -> str:

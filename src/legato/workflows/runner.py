@@ -32,6 +32,7 @@ from legato.workflows.images import ImageMap
 from legato.workflows.nodes import NodePool, NodeResult, failure_record, node_key
 from legato.workflows.scratch import DEFAULT_PREFIXES
 from legato.workflows.sync import Synchronizer
+from legato.workflows.vault_refs import fill_parameters, vault_scope
 
 # Container fields that only a pod honours (the template's own are in model.POD_FIELDS).
 CONTAINER_POD_FIELDS = frozenset({
@@ -81,6 +82,8 @@ class WorkflowRun:
         self.hooks_fired: set[str] = set()
         self.environment = dict(os.environ)
         self.artifacts: ArtifactStore | None = None
+        # The run's parameters with {{secrets.X}} / {{variables.X}} filled in.
+        self.parameters: dict[str, str] = dict(options.parameters)
 
     # -- the whole workflow ---------------------------------------------------------------
     def execute(self) -> dict[str, Any]:
@@ -94,6 +97,14 @@ class WorkflowRun:
         if self.spec.active_deadline_seconds is not None:
             self.deadline_at = flow.clock.monotonic() + float(self.spec.active_deadline_seconds)
         self.globals = self._global_scope(flow)
+        raws = [self.manifest.raw, *(m.raw for m in self.options.templates.values())]
+        vault = vault_scope(raws, self.options.parameters, flow.backend,
+                            f"workflow {self.manifest.name!r}")
+        if vault:
+            self.globals.update(vault)
+            self.parameters = fill_parameters(self.options.parameters, vault)
+            for name, value in self.parameters.items():
+                self.globals[f"workflow.parameters.{name}"] = value
         entry = self.options.entrypoint or self.spec.entrypoint
         if not entry or entry not in self.templates:
             raise ManifestError(f"workflow {self.manifest.name!r}: entrypoint {entry!r} is not a "
@@ -127,7 +138,7 @@ class WorkflowRun:
         del self.globals["workflow.status"]
         # As in Argo, the workflow's arguments are the entrypoint template's inputs.
         artifacts = {a.name: a.from_ for a in self.spec.arguments.artifacts if a.from_}
-        root = self.invoke(self.templates[entry], self.options.parameters, artifacts,
+        root = self.invoke(self.templates[entry], self.parameters, artifacts,
                            self.manifest.name)
         if flow.cancel_event.is_set():
             raise CancelledRun(f"workflow {self.manifest.name!r} was cancelled")

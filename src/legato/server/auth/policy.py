@@ -121,6 +121,17 @@ ROUTE_RULES: dict[tuple[str, str], Rule] = {
     ("GET", f"{_P}/notifications"): VIEW,  # URLs are shown masked
     ("POST", f"{_P}/notifications"): Rule(Role.ADMIN, "notification.create"),
     ("DELETE", f"{_P}/notifications/{{rule_id}}"): Rule(Role.ADMIN, "notification.delete"),
+    # secrets and variables (ADR 0021): values are written by operators and read back only
+    # through .../value, by operators (flow runs and workers hold operator tokens), audited
+    ("GET", f"{_P}/secrets"): VIEW,  # names and dates only
+    ("GET", f"{_P}/secrets/{{name}}"): VIEW,
+    ("PUT", f"{_P}/secrets/{{name}}"): _operate("secret.set"),
+    ("DELETE", f"{_P}/secrets/{{name}}"): _operate("secret.delete"),
+    ("POST", f"{_P}/secrets/{{name}}/value"): _operate("secret.read"),
+    ("GET", f"{_P}/variables"): VIEW,
+    ("GET", f"{_P}/variables/{{name}}"): VIEW,
+    ("PUT", f"{_P}/variables/{{name}}"): _operate("variable.set"),
+    ("DELETE", f"{_P}/variables/{{name}}"): _operate("variable.delete"),
     # administration: users, tokens and the audit log
     ("GET", f"{_P}/users"): ADMIN,
     ("POST", f"{_P}/users"): ADMIN,
