@@ -124,6 +124,10 @@ def test_a_run_shows_the_source_of_the_version_it_ran(page: Page, ui_server: UiS
     source = page.get_by_test_id("version-source")
     expect(source).to_have_attribute("data-kind", "source")
     expect(source.get_by_test_id("source-code")).to_contain_text("def pipeline(workdir: str = \"\", n: int = 3) -> int:")
+    # coloured as Python: the decorator and the keywords
+    code = source.get_by_test_id("source-code")
+    expect(code.locator(".tok-dec", has_text="@flow").first).to_be_visible()
+    expect(code.locator(".tok-kw", has_text=re.compile("^def$")).first).to_be_visible()
 
 
 def test_a_yaml_run_and_its_deployment_show_the_manifest_graph_and_logs(
@@ -148,6 +152,7 @@ def test_a_yaml_run_and_its_deployment_show_the_manifest_graph_and_logs(
     expect(source).to_contain_text("ui-manifest.yaml")
     expect(source.get_by_test_id("source-code").locator("tr")).to_have_count(len(YAML_WORKFLOW.splitlines()))
     expect(source).to_contain_text("value: manifest-marker")
+    expect(source.locator(".tok-key", has_text=re.compile("^generateName$"))).to_have_count(1)
 
     page.goto(f"/deployments/{deployment}")
     page.get_by_role("tab", name="Manifest").click()

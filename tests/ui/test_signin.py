@@ -162,6 +162,9 @@ def test_a_viewer_sees_runs_but_no_actions_and_the_api_refuses_them(
         run_id,
     )
     assert status[0] == 403 and "needs operator" in status[1], status
+    page.goto("/runs")
+    expect(page.get_by_test_id("runs-table")).to_contain_text("held-run")
+    expect(page.get_by_role("button", name="Delete")).to_have_count(0)
     page.goto("/work-queues")
     expect(page.get_by_test_id("queues-table")).to_be_visible()
     page.goto("/concurrency-limits")

@@ -101,7 +101,7 @@ export function DeploymentDetail({ id, showForm }: { id: string; showForm: boole
   const recent = [...(runs.data?.items ?? [])].reverse().slice(0, 20);
   return (
     <div className="page">
-      <div className="crumbs"><Link to="/deployments">Deployments</Link></div>
+      <div className="crumbs"><Link to="/deployments">Deployments</Link> · flow <Link to={`/flows/${encodeURIComponent(d.flow_name)}`}>{d.flow_name}</Link></div>
       <h1>{d.flow_name}/{d.name} {d.paused ? <span className="badge" style={{ background: "#8b8d98" }}>PAUSED</span> : null}</h1>
       {d.description ? <p>{d.description}</p> : null}
       <p className="muted">{scheduleText(d)} · queue {d.work_queue} · entrypoint {d.entrypoint}{d.version ? ` · version ${d.version}` : ""}</p>

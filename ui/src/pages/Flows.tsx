@@ -6,6 +6,7 @@ import { Loading, ProblemBox, Section, StateBadge, Tabs } from "../components/co
 import { api, type StateName } from "../lib/api";
 import { isManifest } from "../lib/diff";
 import { formatTime } from "../lib/format";
+import { languageOf } from "../lib/highlight";
 import { usePoll } from "../lib/hooks";
 import { Link, navigate, setQuery, useLocation } from "../lib/router";
 
@@ -144,7 +145,7 @@ export function VersionSource({ versionId, compact = false }: { versionId: strin
         {compact ? <Link to={versionPath(v.flow_name, v.id)}><code>{short(v.source_hash)}</code></Link> : <code>{short(v.source_hash)}</code>}
         {" "}· registered {formatTime(v.created)}
       </p>
-      <CodeView source={v.source} label={kind} />
+      <CodeView source={v.source} label={kind} language={languageOf(v.entrypoint)} />
     </div>
   );
 }
@@ -196,7 +197,7 @@ export function VersionDiff({ name }: { name: string }) {
       />
       <ProblemBox error={diff.error} onRetry={diff.reload} />
       {!diff.data && !diff.error ? <Loading what="diff" /> : null}
-      {diff.data ? <DiffView text={diff.data.diff} view={view} /> : null}
+      {diff.data ? <DiffView text={diff.data.diff} view={view} language={languageOf(versions.data?.items.find((v) => v.id === to)?.entrypoint)} /> : null}
     </div>
   );
 }

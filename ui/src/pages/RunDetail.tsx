@@ -70,7 +70,7 @@ export function RunDetail({ runId }: { runId: string }) {
     <div className="page">
       <div className="page-head">
         <div>
-          <div className="crumbs"><Link to="/runs">Runs</Link> / {r.flow_name}</div>
+          <div className="crumbs"><Link to="/runs">Runs</Link> / <Link to={`/flows/${encodeURIComponent(r.flow_name)}`}>{r.flow_name}</Link></div>
           <h1>
             {r.name} <StateBadge state={r.state} />
           </h1>

@@ -6,6 +6,7 @@ import { api, ApiError, type FlowRun, type Page } from "../lib/api";
 import { durationOf, formatDuration, formatTime } from "../lib/format";
 import { usePoll } from "../lib/hooks";
 import { Link, setQuery, useLocation } from "../lib/router";
+import { useCan } from "../lib/session";
 import { ALL_STATES } from "../lib/states";
 
 const PAGE = 50;
@@ -31,6 +32,7 @@ export function Runs() {
   );
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [bulkError, setBulkError] = useState<ApiError | null>(null);
+  const canOperate = useCan("operator");
   const [bulkNote, setBulkNote] = useState<string | null>(null);
   const items = runs.data?.items ?? [];
 
@@ -87,12 +89,14 @@ export function Runs() {
           ))}
         </div>
       </form>
+      {canOperate ? (
       <div className="toolbar">
         <span className="muted">{selected.size} selected</span>
         <button disabled={!selected.size} onClick={() => bulk("cancel")}>Cancel</button>
         <button disabled={!selected.size} onClick={() => bulk("retry")}>Retry</button>
         <button disabled={!selected.size} className="danger" onClick={() => bulk("delete")}>Delete</button>
       </div>
+      ) : null}
       <ProblemBox error={bulkError} />
       {bulkNote ? <div className="notice" role="status">{bulkNote}</div> : null}
       <ProblemBox error={runs.error} onRetry={runs.reload} />
