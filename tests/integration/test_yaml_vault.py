@@ -37,10 +37,10 @@ spec:
         image: busybox
         command: [sh, -c]
         args: ['echo "greeting {{variables.greeting}} in {{inputs.parameters.region}}";
-                echo "token $API_TOKEN"; test ${#API_TOKEN} -eq %d']
+                echo "token $API_TOKEN"; test ${#API_TOKEN} -eq TOKEN_LENGTH']
         env:
           - {name: API_TOKEN, value: "{{secrets.api-token}}"}
-""" % len(TOKEN)
+""".replace("TOKEN_LENGTH", str(len(TOKEN)))
 
 IN_SOURCE = """
 apiVersion: argoproj.io/v1alpha1

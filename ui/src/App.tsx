@@ -9,6 +9,7 @@ import { DeploymentDetail, Deployments } from "./pages/Deployments";
 import { RunDetail } from "./pages/RunDetail";
 import { SessionBadge } from "./pages/SignIn";
 import { Runs } from "./pages/Runs";
+import { Secrets, Variables } from "./pages/Vault";
 import { Workers } from "./pages/Workers";
 
 type Theme = "light" | "dark";
@@ -26,6 +27,8 @@ const NAV: [string, string, string][] = [
   ["/workers", "Workers", "w"],
   ["/compare", "Compare", "c"],
   ...OPS_NAV,
+  ["/variables", "Variables", "v"],
+  ["/secrets", "Secrets", "s"],
 ];
 
 function route(path: string): ReactNode {
@@ -40,6 +43,8 @@ function route(path: string): ReactNode {
   if ((m = match("/deployments/:id/run", path))) return <DeploymentDetail key={m.id} id={m.id} showForm />;
   if (path === "/workers") return <Workers />;
   if (path === "/compare") return <Compare />;
+  if (path === "/variables") return <Variables />;
+  if (path === "/secrets") return <Secrets />;
   return (
     <div className="page">
       <h1>Page not found</h1>
