@@ -10,11 +10,13 @@ from typing import Any
 import click
 import orjson
 
-from legato.client.deploy import DeployOptions, ScheduleOptions, deploy_flow
+from legato.client.deploy import DeployOptions, ScheduleOptions, default_api_url, deploy_flow
+from legato.client.workflow_templates import TemplatesClient
 from legato.errors import DefinitionError, ManifestError, ParameterError, UserCodeError
 from legato.manifests.project import read_project
 from legato.schemas.deployments import DeploymentModel
 from legato.sdk import runtime
+from legato.settings import Settings
 from legato.workflows.cron import deployment_fields
 from legato.workflows.flow import load_yaml_flow
 
@@ -119,7 +121,11 @@ def deploy_command(
     extra: dict[str, Any] = {}
     with cli_errors():
         if yaml_file:
-            flow: Any = load_yaml_flow(os.path.abspath(entrypoint))
+            # templateRefs found in no file come from the server's registered templates, and
+            # are pinned into the deployment's flow version with their version
+            with TemplatesClient(default_api_url(api_url),
+                                 api_key=Settings.from_env().api_key) as registered:
+                flow: Any = load_yaml_flow(os.path.abspath(entrypoint), backend=registered)
             extra = deployment_fields(flow.manifest)
             if cron or interval or rrule:
                 extra.pop("schedules", None)  # flags given on the command line win

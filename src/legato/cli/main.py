@@ -52,6 +52,7 @@ LAZY_COMMANDS: dict[str, Callable[[], click.Command]] = {
     "triggers": _attr("triggers", "triggers_group"),
     "notifications": _attr("notifications", "notifications_group"),
     "validate": _attr("validate", "validate_command"),
+    "templates": _attr("templates", "templates_group"),
     "users": _attr("accounts", "users_group"),
     "tokens": _attr("accounts", "tokens_group"),
     "audit": _attr("audit", "audit_group"),

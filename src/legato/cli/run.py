@@ -78,14 +78,16 @@ def run_command(entrypoint: str, params: tuple[str, ...], template: str | None,
     if (template or template_files) and not yaml_file:
         raise click.UsageError("--entrypoint and --templates apply to YAML workflows only.")
     with cli_errors():
+        backend = runtime.get_backend()
         if yaml_file:
+            # templateRefs found in no file come from the templates registered with the
+            # server (or the local store) that the backend reaches
             flow: Any = load_yaml_flow(
                 os.path.abspath(entrypoint) + (f":{template}" if template else ""),
-                templates=template_files)
+                templates=template_files, backend=backend)
         else:
             flow = runtime.load_flow(entrypoint)
         parameters = parse_params(params, string_parameters(flow.parameters))
-        backend = runtime.get_backend()
     label = str(getattr(flow, "name", None) or entrypoint.rpartition(":")[2])
     status = execute(
         lambda on_start: runtime.run_flow(flow, parameters, on_start=on_start),

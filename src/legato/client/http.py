@@ -18,6 +18,7 @@ from legato.client.http_pauses import HttpPauses
 from legato.client.http_sync import HttpSync
 from legato.client.http_vault import HttpVault
 from legato.client.session import ApiSession, Params
+from legato.client.workflow_templates import HttpTemplates
 from legato.core.ids import new_id
 from legato.core.records import (
     FlowRunRecord,
@@ -101,7 +102,7 @@ def _check_page(limit: int, offset: int, what: str) -> None:
         raise ParameterError(f"{what} got limit={limit}, offset={offset}; both must be 0 or more.")
 
 
-class HttpBackend(HttpPauses, HttpEvents, HttpSync, HttpVault):
+class HttpBackend(HttpPauses, HttpEvents, HttpSync, HttpVault, HttpTemplates):
     """The Backend protocol spoken to a Legato server over HTTP.
 
     >>> backend = HttpBackend("http://127.0.0.1:4200")

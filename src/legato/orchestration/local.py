@@ -25,8 +25,9 @@ from legato.core.secrets import SecretInfo, VariableRecord
 from legato.core.states import StateType
 from legato.core.sync import DEFAULT_SYNC_LEASE_SECONDS, SyncGrant
 from legato.core.workers import Claim, WorkerRecord
+from legato.core.workflow_templates import WorkflowTemplateRecord
 from legato.errors import BackendUnavailable, ParameterError
-from legato.orchestration import sync
+from legato.orchestration import sync, workflow_templates
 from legato.orchestration.keyring import Keyring
 from legato.orchestration.leases import LeaseService
 from legato.orchestration.pauses import PauseService
@@ -310,6 +311,11 @@ class LocalBackend:
     def delete_variable(self, name: str) -> None:
         self._check_open()
         self.vault.delete_variable(name)
+
+    def read_workflow_template(self, name: str, *,
+                               cluster_scope: bool = False) -> WorkflowTemplateRecord | None:
+        self._check_open()
+        return workflow_templates.read_template(self.db, name, cluster_scope=cluster_scope)
 
     def close(self) -> None:
         self._closed = True

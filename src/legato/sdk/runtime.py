@@ -194,8 +194,9 @@ def _load_for_retry(
             except NotFound:
                 version = None
         if version is not None and version.source:
-            return load_pinned_flow(record.entrypoint, version.source, version.source_hash)
-    return load_flow(record.entrypoint)
+            return load_pinned_flow(record.entrypoint, version.source, version.source_hash,
+                                    backend=backend)
+    return load_flow(record.entrypoint, backend=backend)
 
 
 def is_yaml_entrypoint(entrypoint: str) -> bool:
@@ -218,13 +219,15 @@ def _is_path(target: str) -> bool:
     return target.endswith(".py") or os.sep in target or target.startswith(".")
 
 
-def load_flow(entrypoint: str) -> Flow[Any, Any]:
+def load_flow(entrypoint: str, *, backend: Backend | None = None) -> Flow[Any, Any]:
     """Load the Flow named by "path/to/file.py:flow_name" or "package.module:flow_name"
-    (or a YAML workflow: "path/to/workflow.yaml[:template]").
+    (or a YAML workflow: "path/to/workflow.yaml[:template]", whose templateRefs may be
+    resolved through `backend`'s registered templates).
 
     Raises UserCodeError naming the file or flow and the fix."""
     if is_yaml_entrypoint(entrypoint):
-        return plugins.load_object(YAML_LOADER)(entrypoint)  # type: ignore[no-any-return]
+        return plugins.load_object(YAML_LOADER)(  # type: ignore[no-any-return]
+            entrypoint, backend=backend)
     target, name = _split_entrypoint(entrypoint)
     if _is_path(target):
         path = os.path.abspath(target)
@@ -248,10 +251,14 @@ def load_flow(entrypoint: str) -> Flow[Any, Any]:
     return _pick_flow(module, name, origin, f"{path}:{name}" if _is_path(target) else entrypoint)
 
 
-def load_pinned_flow(entrypoint: str, source: str, source_hash: str) -> Flow[Any, Any]:
-    """Load a flow from the source text a run was pinned to (not today's file)."""
+def load_pinned_flow(entrypoint: str, source: str, source_hash: str, *,
+                     backend: Backend | None = None) -> Flow[Any, Any]:
+    """Load a flow from the source text a run was pinned to (not today's file). A YAML
+    source missing a template its templateRefs name gets it from `backend`'s registered
+    templates (a deployment made before it was registered)."""
     if is_yaml_entrypoint(entrypoint):
-        return plugins.load_object(YAML_LOADER)(entrypoint, source)  # type: ignore[no-any-return]
+        return plugins.load_object(YAML_LOADER)(  # type: ignore[no-any-return]
+            entrypoint, source, backend=backend)
     target, name = _split_entrypoint(entrypoint)
     path = os.path.abspath(target) if _is_path(target) else f"<pinned {target}>"
     module = _exec_module(path, source, pinned=True, digest=source_hash)

@@ -39,6 +39,7 @@ from legato.server.routes.pauses import router as pauses_router
 from legato.server.routes.sync import router as sync_router
 from legato.server.routes.vault import router as vault_router
 from legato.server.routes.workers import router as workers_router
+from legato.server.routes.workflow_templates import router as templates_router
 from legato.server.ui import STATIC_DIR, install_ui
 from legato.store.database import Database
 
@@ -88,6 +89,7 @@ def create_app(
     app.include_router(limits_router, prefix=API_PREFIX, responses=PROBLEMS)
     app.include_router(sync_router, prefix=API_PREFIX, responses=PROBLEMS)
     app.include_router(vault_router, prefix=API_PREFIX, responses=PROBLEMS)
+    app.include_router(templates_router, prefix=API_PREFIX, responses=PROBLEMS)
     app.include_router(auth_routes.router, prefix=API_PREFIX, responses=PROBLEMS)
     app.include_router(admin_routes.router, prefix=API_PREFIX, responses=PROBLEMS)
     if ui_dir is not None:

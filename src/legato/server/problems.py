@@ -89,6 +89,12 @@ def from_legato_error(request: Request, error: LegatoError) -> ProblemResponse:
                 extra["errors"] = [
                     ProblemFieldError(field=field, detail=detail) for field, detail in error.errors
                 ]
+            if isinstance(error, ManifestError) and error.problems:
+                # one entry per problem: the place (file:line:col) and what to fix
+                extra["errors"] = [
+                    ProblemFieldError(field=where, detail=detail or where)
+                    for where, _, detail in (p.partition(": ") for p in error.problems)
+                ]
             if isinstance(error, TooManyAttempts):
                 extra["retry_after"] = error.retry_after
             refused = getattr(error, "refused", None)

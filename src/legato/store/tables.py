@@ -570,3 +570,18 @@ variables = Table(
     Column("created", UTCDateTime, nullable=False),
     Column("updated", UTCDateTime, nullable=False),
 )
+
+# Added by revision 0014: Argo WorkflowTemplates and ClusterWorkflowTemplates registered with
+# the server for templateRef (the manifest text they were applied from, versioned).
+workflow_templates = Table(
+    "workflow_templates",
+    metadata,
+    Column("kind", String(32), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("source", Text, nullable=False),
+    Column("source_hash", String(64), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("created", UTCDateTime, nullable=False),
+    Column("updated", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("kind", "name"),
+)

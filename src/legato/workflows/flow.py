@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from legato.core.retry import RetryPolicy
+from legato.core.workflow_templates import TEMPLATE_KINDS, WorkflowTemplateSource
 from legato.engine.specs import FlowSpec
 from legato.errors import ManifestError, ParameterError, UserCodeError
 from legato.manifests.argo.build import build_manifest
@@ -29,7 +30,6 @@ from legato.workflows.runner import RunOptions, WorkflowRun
 
 YAML_SUFFIXES = (".yaml", ".yml")
 RUNNABLE = ("Workflow", "CronWorkflow", "WorkflowTemplate", "ClusterWorkflowTemplate")
-TEMPLATE_KINDS = ("WorkflowTemplate", "ClusterWorkflowTemplate")
 
 
 def split_entrypoint(entrypoint: str) -> tuple[str, str | None]:
@@ -256,45 +256,72 @@ def _referenced(manifests: Iterable[Manifest]) -> set[tuple[str, bool]]:
     return found
 
 
-def _with_neighbours(text: str, path: str, given: Sequence[str]) -> str:
-    """The text plus the files beside the workflow that hold templates it refers to (as
-    `legato validate` finds them), so the pinned source is complete."""
+def _complete(text: str, path: str, given: Sequence[str], *, nearby: bool,
+              remote: WorkflowTemplateSource | None) -> str:
+    """The text plus the templates it refers to that it does not hold: from the files beside
+    the workflow (as `legato validate` finds them, with `nearby`), then from the templates
+    registered with the server (`remote`), each appended with its version, so the pinned
+    source is complete and later changes on the server do not alter this version's runs."""
     documents, _ = load_text(text, path)
     manifests = [m for m in map(build_manifest, documents) if m is not None]
-    resolver = LocalTemplateResolver(manifests, search_dirs=[Path(path).resolve().parent])
+    resolver = LocalTemplateResolver(manifests, search_dirs=[Path(path).resolve().parent]
+                                     if nearby else [])
     resolver.skip_files(given)
-    have = {m.name for m in manifests if m.kind in TEMPLATE_KINDS}
+    have = {(m.name, m.kind == TEMPLATE_KINDS[1]) for m in manifests if m.kind in TEMPLATE_KINDS}
     files: list[str] = []
+    fetched: dict[str, str] = {}  # source hash -> the text appended for it
     wanted = _referenced(manifests)
     for _ in range(20):  # templates may refer to templates; bounded against cycles
-        extra = [resolver.find(name, cluster) for name, cluster in wanted if name not in have]
-        new = [m for m in extra if m is not None and m.file not in files]
+        new: list[Manifest] = []
+        for name, cluster in sorted(wanted - have):
+            found = resolver.find(name, cluster)
+            if found is not None and found.file not in given:
+                have.add((name, cluster))
+                new.append(found)
+                if found.file not in files:
+                    files.append(found.file)
+                continue
+            record = remote.read_workflow_template(name, cluster_scope=cluster) \
+                if remote is not None and found is None else None
+            if record is None:
+                continue
+            have.add((name, cluster))
+            if record.source_hash not in fetched:
+                fetched[record.source_hash] = (
+                    f"# {record.kind} {record.name} version {record.version} "
+                    f"(sha256 {record.source_hash[:12]}), registered with the server\n"
+                    + record.source.rstrip("\n"))
+                docs, _ = load_text(record.source, f"<{record.kind} {record.name}>")
+                new.extend(m for m in map(build_manifest, docs) if m is not None)
         if not new:
             break
-        for manifest in new:
-            have.add(manifest.name)
-            if manifest.file not in files and manifest.file not in given:
-                files.append(manifest.file)
+        have.update((m.name, m.kind == TEMPLATE_KINDS[1]) for m in new
+                    if m.kind in TEMPLATE_KINDS)
         wanted = _referenced(new)
-    if not files:
+    extra = [Path(f).read_text(encoding="utf-8").rstrip("\n") for f in files]
+    extra += list(fetched.values())
+    if not extra:
         return text
-    return text.rstrip("\n") + "\n---\n" + "\n---\n".join(
-        Path(f).read_text(encoding="utf-8").rstrip("\n") for f in files) + "\n"
+    return text.rstrip("\n") + "\n---\n" + "\n---\n".join(extra) + "\n"
 
 
 def load_yaml_flow(entrypoint: str, source: str | None = None, *,
-                   templates: Sequence[str] = (), settings: Settings | None = None) -> YamlFlow:
+                   templates: Sequence[str] = (), settings: Settings | None = None,
+                   backend: object | None = None) -> YamlFlow:
     """The YamlFlow of `wf.yaml[:TEMPLATE]`: from `source` (a run's pinned text) or the file
-    (plus template files), validated before anything runs.
+    (plus template files), validated before anything runs. A templateRef found in no file is
+    looked up among the templates registered with the server when `backend` can read them
+    (`core.workflow_templates.WorkflowTemplateSource`).
 
     >>> flow = load_yaml_flow("examples/yaml/hello-world.yaml")  # doctest: +SKIP
     """
     path, template = split_entrypoint(entrypoint)
+    remote = backend if isinstance(backend, WorkflowTemplateSource) else None
     if source is None:
         text = read_sources(path, templates)
-        text = _with_neighbours(text, path, [path, *templates])
+        text = _complete(text, path, [path, *templates], nearby=True, remote=remote)
     else:
-        text = source
+        text = _complete(source, path, [path], nearby=False, remote=remote) if remote else source
     manifests = load_manifests_text(text, path)
     registry = {m.name: m for m in manifests if m.kind in TEMPLATE_KINDS}
     runnable = [m for m in manifests if m.kind in ("Workflow", "CronWorkflow")] or \

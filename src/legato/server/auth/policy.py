@@ -117,6 +117,12 @@ ROUTE_RULES: dict[tuple[str, str], Rule] = {
     ("POST", f"{_P}/sync/acquire"): OPERATE,
     ("POST", f"{_P}/sync/renew"): OPERATE,
     ("DELETE", f"{_P}/sync/holders/{{holder_id}}"): OPERATE,
+    # Argo WorkflowTemplates registered for templateRef
+    ("GET", f"{_P}/workflow-templates"): VIEW,
+    ("GET", f"{_P}/workflow-templates/{{name}}"): VIEW,
+    ("POST", f"{_P}/workflow-templates"): _operate("workflow-template.create"),
+    ("PUT", f"{_P}/workflow-templates"): _operate("workflow-template.apply"),
+    ("DELETE", f"{_P}/workflow-templates/{{name}}"): _operate("workflow-template.delete"),
     # notification rules hold credentials in their URLs: admins change them
     ("GET", f"{_P}/notifications"): VIEW,  # URLs are shown masked
     ("POST", f"{_P}/notifications"): Rule(Role.ADMIN, "notification.create"),
