@@ -86,3 +86,9 @@ export async function signOut(): Promise<void> {
   pending = Promise.resolve(null);
   publish(null);
 }
+
+/** Where to go after signing in: only a path of this site, never another origin. */
+export function safeNext(next: string | null): string {
+  if (!next || !next.startsWith("/") || next.startsWith("//") || next.startsWith("/\\") || next.startsWith("/signin")) return "/";
+  return next;
+}

@@ -4,13 +4,7 @@ import { useState, type FormEvent } from "react";
 import { ProblemBox } from "../components/common";
 import { ApiError } from "../lib/api";
 import { navigate, useLocation } from "../lib/router";
-import { isAnonymous, signIn, signOut, useSession } from "../lib/session";
-
-/** Only a path of this site: never send people to another origin after signing in. */
-export function safeNext(next: string | null): string {
-  if (!next || !next.startsWith("/") || next.startsWith("//") || next.startsWith("/\\") || next.startsWith("/signin")) return "/";
-  return next;
-}
+import { isAnonymous, safeNext, signIn, signOut, useSession } from "../lib/session";
 
 export function SignIn() {
   const { query } = useLocation();
