@@ -3,6 +3,7 @@
 import { useEffect, useState, type ReactNode } from "react";
 import { Link, match, navigate, useLocation } from "./lib/router";
 import { OPS_NAV, opsRoute } from "./opsRoutes";
+import { VIEW_NAV, viewRoute } from "./viewRoutes";
 import { Compare } from "./pages/Compare";
 import { Dashboard } from "./pages/Dashboard";
 import { DeploymentDetail, Deployments } from "./pages/Deployments";
@@ -29,12 +30,15 @@ const NAV: [string, string, string][] = [
   ...OPS_NAV,
   ["/variables", "Variables", "v"],
   ["/secrets", "Secrets", "s"],
+  ...VIEW_NAV,
 ];
 
 function route(path: string): ReactNode {
   let m: Record<string, string> | null;
   const ops = opsRoute(path);
   if (ops) return ops;
+  const view = viewRoute(path);
+  if (view) return view;
   if (path === "/" || path === "/dashboard") return <Dashboard />;
   if (path === "/runs") return <Runs />;
   if ((m = match("/runs/:id", path))) return <RunDetail key={m.id} runId={m.id} />;

@@ -5,8 +5,9 @@ versions, and each work queue's backlog. Aggregates are grouped in SQL so a year
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Connection, func, select
 
@@ -14,10 +15,10 @@ from legato.core.deployments import DEFAULT_WORK_QUEUE
 from legato.core.states import StateType
 from legato.store.tables import deployments, flow_runs, flow_versions, flows
 
-Bucket = Literal["hour", "day"]
+Bucket = Literal["minute", "hour", "day"]
 RUNNING = (StateType.PENDING, StateType.RUNNING, StateType.CANCELLING, StateType.PAUSED)
 FAILING = (StateType.FAILED, StateType.CRASHED)
-_PREFIX = {"hour": 13, "day": 10}
+_PREFIX = {"minute": 16, "hour": 13, "day": 10}
 
 _BRIEF = (
     flow_runs.c.id,
@@ -61,7 +62,7 @@ def _bucket_start(value: Any) -> datetime:
     text = str(value)
     if len(text) == 10:
         return datetime.fromisoformat(text).replace(tzinfo=UTC)
-    return datetime.fromisoformat(f"{text}:00").replace(tzinfo=UTC)
+    return datetime.fromisoformat(f"{text}:00" if len(text) == 13 else text).replace(tzinfo=UTC)
 
 
 def counts_over_time(
@@ -111,34 +112,70 @@ def dashboard_runs(conn: Connection, since: datetime, limit: int) -> dict[str, A
     }
 
 
-def runs_per_day(
-    conn: Connection, since: datetime, until: datetime, deployment_id: str | None
-) -> list[dict[str, Any]]:
-    """Runs created in [since, until) per UTC day and state (days without runs left out)."""
-    day = _bucket(conn, "day").label("day")
-    query = select(day, flow_runs.c.state, func.count()).where(
-        flow_runs.c.created >= since, flow_runs.c.created < until
-    )
+def _scoped(query: Any, deployment_id: str | None, flow_name: str | None) -> Any:
     if deployment_id is not None:
         query = query.where(flow_runs.c.deployment_id == deployment_id)
+    if flow_name is not None:
+        query = query.where(
+            flow_runs.c.flow_id == select(flows.c.id).where(flows.c.name == flow_name).scalar_subquery()
+        )
+    return query
+
+
+def _whole_hours(zone: ZoneInfo, since: datetime, until: datetime) -> bool:
+    """Whether the zone's UTC offset is a whole number of hours at every transition in range
+    (then UTC hours map onto its days; 30- and 45-minute zones need minutes)."""
+    moment = since
+    while moment < until:
+        offset = moment.astimezone(zone).utcoffset()
+        if offset is None or offset.total_seconds() % 3600:
+            return False
+        moment += timedelta(days=7)
+    return True
+
+
+def runs_per_day(
+    conn: Connection, since: datetime, until: datetime, deployment_id: str | None,
+    flow_name: str | None = None, zone: ZoneInfo | None = None,
+) -> list[dict[str, Any]]:
+    """Runs created in [since, until) per day of `zone` (UTC by default) and state, days
+    without runs left out. Other zones are grouped by UTC hour (or minute, for zones a
+    fraction of an hour off UTC) in SQL and moved onto their local day here."""
+    local = zone if zone is not None and zone.key != "UTC" else None
+    fine: Bucket = (
+        "day" if local is None else "hour" if _whole_hours(local, since, until) else "minute"
+    )
+    slot = _bucket(conn, fine).label("slot")
+    query = _scoped(
+        select(slot, flow_runs.c.state, func.count()).where(
+            flow_runs.c.created >= since, flow_runs.c.created < until
+        ),
+        deployment_id, flow_name,
+    )
     days: dict[date, dict[str, int]] = {}
-    for value, state, count in conn.execute(query.group_by(day, flow_runs.c.state)):
-        days.setdefault(_bucket_start(value).date(), {})[state] = count
+    for value, state, count in conn.execute(query.group_by(slot, flow_runs.c.state)):
+        start = _bucket_start(value)
+        day = start.astimezone(local).date() if local is not None else start.date()
+        counts = days.setdefault(day, {})
+        counts[state] = counts.get(state, 0) + count
     return [{"date": moment.isoformat(), "counts": days[moment]} for moment in sorted(days)]
 
 
 def scheduled_per_day(
-    conn: Connection, since: datetime, deployment_id: str | None
+    conn: Connection, since: datetime, deployment_id: str | None,
+    flow_name: str | None = None, zone: ZoneInfo | None = None,
 ) -> list[dict[str, Any]]:
-    """SCHEDULED runs per UTC day of their slot from `since` on."""
-    query = select(flow_runs.c.scheduled_time).where(
-        flow_runs.c.state == StateType.SCHEDULED.value, flow_runs.c.scheduled_time >= since
+    """SCHEDULED runs per day (of `zone`, UTC by default) of their slot from `since` on."""
+    query = _scoped(
+        select(flow_runs.c.scheduled_time).where(
+            flow_runs.c.state == StateType.SCHEDULED.value, flow_runs.c.scheduled_time >= since
+        ),
+        deployment_id, flow_name,
     )
-    if deployment_id is not None:
-        query = query.where(flow_runs.c.deployment_id == deployment_id)
     days: dict[date, int] = {}
     for (moment,) in conn.execute(query):
-        days[moment.date()] = days.get(moment.date(), 0) + 1
+        day = (moment.astimezone(zone) if zone is not None else moment).date()
+        days[day] = days.get(day, 0) + 1
     return [{"date": day.isoformat(), "n": days[day]} for day in sorted(days)]
 
 

@@ -61,6 +61,26 @@ def test_grid_of_an_unknown_deployment_is_a_404(views: Views) -> None:
     assert views.api.get("/api/v1/deployments/nope/grid").status_code == 404
 
 
+def test_flow_grid_lines_up_runs_of_the_flow_with_or_without_deployment(views: Views) -> None:
+    by_hand = add_run(views.backend, flow_name="etl")
+    add_tasks(views.backend, by_hand, [("a-0", S.COMPLETED, 1.5)])
+    views.clock.advance(60)
+    other = add_run(views.backend, flow_name="report")
+    add_tasks(views.backend, other, [("r-0", S.COMPLETED, 1.0)])
+    deployment_id = create_deployment(views)
+    views.clock.advance(60)
+    deployed = run_deployment(views, deployment_id)
+    add_tasks(views.backend, deployed, [("b-1", S.FAILED, 0.25), ("a-0", S.COMPLETED, 2.0)])
+    grid = views.get_json("/flows/etl/grid")
+    assert [r["id"] for r in grid["runs"]] == [by_hand, deployed]
+    assert grid["tasks"] == ["a-0", "b-1"]
+    assert grid["cells"] == [[["COMPLETED", 1.5], None], [["COMPLETED", 2.0], ["FAILED", 0.25]]]
+    assert views.get_json("/flows/etl/grid", runs=1)["runs"][0]["id"] == deployed
+    missing = views.api.get("/api/v1/flows/nope/grid")
+    assert missing.status_code == 404
+    assert "flow 'nope' does not exist" in missing.json()["detail"]
+
+
 def test_compare_lines_up_parameters_and_task_durations(views: Views) -> None:
     first = add_run(views.backend, parameters={"n": 1, "mode": "fast"})
     second = add_run(views.backend, parameters={"n": 2}, state=S.FAILED)

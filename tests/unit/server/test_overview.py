@@ -59,6 +59,43 @@ def test_calendar_counts_runs_per_day_of_the_year(views: Views) -> None:
     assert calendar["upcoming"] == []
 
 
+def test_calendar_days_follow_the_zone_asked_for_and_the_flow_or_deployment(
+    views: Views,
+) -> None:
+    # T0 is 2026-03-01 12:00 UTC: 18:20 UTC is already 2 March in Kathmandu (UTC+05:45),
+    # 04:30 UTC is still 28 February in New York.
+    add_run(views.backend, created=T0 + timedelta(hours=6, minutes=20))
+    add_run(views.backend, created=T0 - timedelta(hours=7, minutes=30), state=S.FAILED)
+    add_run(views.backend, created=T0, flow_name="report")
+    by_day = {
+        tz: {d["date"]: d["counts"] for d in views.get_json("/calendar", year=2026, tz=tz)["days"]}
+        for tz in ("UTC", "Asia/Kathmandu", "America/New_York")
+    }
+    assert by_day["UTC"] == {"2026-03-01": {"COMPLETED": 2, "FAILED": 1}}
+    assert by_day["Asia/Kathmandu"] == {
+        "2026-03-01": {"COMPLETED": 1, "FAILED": 1}, "2026-03-02": {"COMPLETED": 1}
+    }
+    assert by_day["America/New_York"] == {
+        "2026-02-28": {"FAILED": 1}, "2026-03-01": {"COMPLETED": 2}
+    }
+    etl = views.get_json("/calendar", year=2026, flow_name="etl", tz="Asia/Kathmandu")
+    assert etl["time_zone"] == "Asia/Kathmandu"
+    assert [d["date"] for d in etl["days"]] == ["2026-03-01", "2026-03-02"]
+    assert views.get_json("/calendar", year=2026, flow_name="nope")["days"] == []
+    bad = views.api.get("/api/v1/calendar", params={"tz": "Mars/Olympus"})
+    assert bad.status_code == 422
+    assert "tz='Mars/Olympus'" in bad.json()["detail"]
+
+
+def test_calendar_year_runs_from_local_new_year_to_new_year(views: Views) -> None:
+    # 2026-12-31 20:00 UTC is already 2027 in Tokyo.
+    add_run(views.backend, created=T0.replace(month=12, day=31, hour=20))
+    assert views.get_json("/calendar", year=2026, tz="Asia/Tokyo")["days"] == []
+    assert views.get_json("/calendar", year=2027, tz="Asia/Tokyo")["days"] == [
+        {"date": "2027-01-01", "counts": {"COMPLETED": 1}}
+    ]
+
+
 def test_flows_versions_and_their_diff(views: Views) -> None:
     sources = ["def f():\n    return 1\n", "def f():\n    return 2\n"]
     ids = [

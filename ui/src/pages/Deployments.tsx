@@ -105,6 +105,12 @@ export function DeploymentDetail({ id, showForm }: { id: string; showForm: boole
       <h1>{d.flow_name}/{d.name} {d.paused ? <span className="badge" style={{ background: "#8b8d98" }}>PAUSED</span> : null}</h1>
       {d.description ? <p>{d.description}</p> : null}
       <p className="muted">{scheduleText(d)} · queue {d.work_queue} · entrypoint {d.entrypoint}{d.version ? ` · version ${d.version}` : ""}</p>
+      <nav className="view-links" aria-label="Views">
+        <Link to={`/deployments/${id}/grid`} className="tab">Grid</Link>
+        <Link to={`/deployments/${id}/calendar`} className="tab">Calendar</Link>
+        <Link to={`/deployments/${id}/durations`} className="tab">Task durations</Link>
+        <Link to={`/flows/${encodeURIComponent(d.flow_name)}/grid`} className="tab">Grid of flow {d.flow_name}</Link>
+      </nav>
       <Tabs<"overview" | "source">
         tabs={[["overview", "Overview"], ["source", isManifest(d.entrypoint) ? "Manifest" : "Source"]]}
         active={tab}

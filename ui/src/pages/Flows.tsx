@@ -80,6 +80,12 @@ export function FlowDetail({ name }: { name: string }) {
     <div className="page">
       <div className="crumbs"><Link to="/flows">Flows</Link></div>
       <h1>{name}</h1>
+      <nav className="view-links" aria-label="Views">
+        <Link to={`/flows/${encodeURIComponent(name)}/grid`} className="tab">Grid</Link>
+        <Link to={`/flows/${encodeURIComponent(name)}/calendar`} className="tab">Calendar</Link>
+        <Link to={`/flows/${encodeURIComponent(name)}/durations`} className="tab">Task durations</Link>
+        <Link to={`/runs?flow_name=${encodeURIComponent(name)}`} className="tab">Runs</Link>
+      </nav>
       <ProblemBox error={versions.error} onRetry={versions.reload} />
       {!versions.data && !versions.error ? <Loading what="versions" /> : null}
       {versions.data ? (

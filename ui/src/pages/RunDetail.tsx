@@ -2,7 +2,7 @@
 // operator takes (cancel, retry from failure, retry a task and downstream, resume with input,
 // mark a task succeeded or failed; hidden from roles that may not) and the source or YAML
 // manifest of the version it ran. Polls while the run is not final.
-import { useMemo, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { GraphCanvas } from "../components/GraphCanvas";
 import { Gantt } from "../components/Gantt";
 import { Logs } from "../components/Logs";
@@ -35,6 +35,12 @@ export function RunDetail({ runId }: { runId: string }) {
   const tasks = graph.data?.tasks ?? [];
   const model = useMemo(() => buildGraph(tasks, graph.data?.edges ?? [], expanded), [graph.data, expanded, tasks]);
   const selectedTask = tasks.find((t) => t.id === taskParam) ?? null;
+  // Links from the grid and duration views name a task by key (?task_key=): select its run.
+  const taskKeyParam = query.get("task_key");
+  useEffect(() => {
+    const found = taskKeyParam ? tasks.find((t) => t.task_key === taskKeyParam) : undefined;
+    if (found) setQuery({ task: found.id, task_key: null });
+  }, [taskKeyParam, tasks]);
   const canOperate = useCan("operator");
 
   const act = async (label: string, call: () => Promise<unknown>) => {

@@ -61,6 +61,7 @@ ROUTE_RULES: dict[tuple[str, str], Rule] = {
     ("GET", f"{_P}/flow-runs/compare"): VIEW,
     ("GET", f"{_P}/flow-runs/{{flow_run_id}}/graph"): VIEW,
     ("GET", f"{_P}/deployments/{{deployment_id}}/grid"): VIEW,
+    ("GET", f"{_P}/flows/{{flow_name}}/grid"): VIEW,
     ("GET", f"{_P}/task-durations"): VIEW,
     ("POST", f"{_P}/cache-entries"): OPERATE,
     # pauses: the flow's process pauses and expires, people resume

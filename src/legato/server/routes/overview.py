@@ -6,6 +6,7 @@ from __future__ import annotations
 import difflib
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import orjson
 from fastapi import APIRouter, Path, Query, Request, Response
@@ -73,24 +74,41 @@ def read_dashboard(
     return _json(document)
 
 
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ParameterError(
+            f"query parameter tz={name!r} is not a time zone this server knows; pass an IANA "
+            "name such as UTC or Europe/Berlin.",
+            [("tz", "unknown time zone")],
+        ) from None
+
+
 @router.get("/calendar")
 def read_calendar(
     request: Request,
     db: DatabaseDep,
     year: Annotated[int | None, Query(ge=1970, le=9998, description="default: this year")] = None,
     deployment_id: Annotated[str | None, Query(pattern=ID_PATTERN, max_length=MAX_ID)] = None,
+    flow_name: Annotated[str | None, Query(min_length=1, max_length=MAX_NAME)] = None,
+    tz: Annotated[str, Query(min_length=1, max_length=64, description="IANA zone of the days")]
+    = "UTC",
 ) -> Response:
-    """Runs per UTC day and state over a year, and SCHEDULED runs per day from now on."""
+    """Runs per day (of `tz`) and state over a year, and SCHEDULED runs per day from now on,
+    of a deployment, a flow or every run."""
+    zone = _zone(tz)
     clock: Clock = request.app.state.clock
     now = clock.now()
-    chosen = year or now.year
-    start = datetime(chosen, 1, 1, tzinfo=UTC)
-    end = datetime(chosen + 1, 1, 1, tzinfo=UTC)
+    chosen = year or now.astimezone(zone).year
+    start = datetime(chosen, 1, 1, tzinfo=zone).astimezone(UTC)
+    end = datetime(chosen + 1, 1, 1, tzinfo=zone).astimezone(UTC)
     with db.reading() as conn:
         document = {
             "year": chosen,
-            "days": overview.runs_per_day(conn, start, end, deployment_id),
-            "upcoming": overview.scheduled_per_day(conn, now, deployment_id),
+            "time_zone": zone.key,
+            "days": overview.runs_per_day(conn, start, end, deployment_id, flow_name, zone),
+            "upcoming": overview.scheduled_per_day(conn, now, deployment_id, flow_name, zone),
         }
     return _json(document)
 

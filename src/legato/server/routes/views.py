@@ -69,6 +69,22 @@ def read_grid(
         return _json(run_views.grid(conn, columns))
 
 
+@router.get("/flows/{flow_name}/grid", response_model=GridModel, responses=NOT_FOUND)
+def read_flow_grid(
+    flow_name: Annotated[str, Path(min_length=1, max_length=MAX_NAME)],
+    db: DatabaseDep,
+    runs_: Annotated[int, Query(alias="runs", ge=1, le=MAX_GRID_RUNS)] = 100,
+) -> Response:
+    """The flow's newest `runs` runs (any deployment or none; oldest first) x their task keys."""
+    with db.reading() as conn:
+        if not run_views.flow_exists(conn, flow_name):
+            raise NotFound(
+                f"flow {flow_name!r} does not exist; check the name (GET /api/v1/flows)."
+            )
+        columns = run_views.recent_runs(conn, deployment_id=None, flow_name=flow_name, limit=runs_)
+        return _json(run_views.grid(conn, columns))
+
+
 @router.get("/task-durations", response_model=TaskDurationsModel)
 def read_task_durations(
     db: DatabaseDep,
