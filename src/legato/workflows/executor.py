@@ -60,20 +60,23 @@ def build_argv(spec: ProcessSpec, toolbox: Toolbox, scratch: Scratch) -> list[st
     return toolbox.resolve(words, spec.image)
 
 
-def build_env(spec: ProcessSpec, scratch: Scratch, base: Mapping[str, str]) -> dict[str, str]:
+def build_env(spec: ProcessSpec, scratch: Scratch,
+              base: Mapping[bytes, bytes]) -> dict[bytes, bytes]:
+    """The step's environment as bytes: the run's environment (encoded once per run, not
+    once per variable per step by subprocess), TMPDIR, and the manifest's `env`."""
     env = dict(base)
-    env["TMPDIR"] = "/tmp" if "/tmp" in scratch.mounted else str(scratch.root)
+    env[b"TMPDIR"] = os.fsencode("/tmp" if "/tmp" in scratch.mounted else str(scratch.root))
     for name, value in spec.env.items():
-        env[name] = scratch.rewrite(value)
+        env[os.fsencode(name)] = os.fsencode(scratch.rewrite(value))
     return env
 
 
 def run_process(spec: ProcessSpec, toolbox: Toolbox, scratch: Scratch, log: LogLine, *,
                 timeout: float | None = None, cancel: threading.Event | None = None,
-                base_env: Mapping[str, str] | None = None) -> ProcessResult:
+                base_env: Mapping[bytes, bytes] | None = None) -> ProcessResult:
     """Run the step to its end; stdout and stderr lines go to `log` as they come."""
     argv = build_argv(spec, toolbox, scratch)
-    env = build_env(spec, scratch, os.environ if base_env is None else base_env)
+    env = build_env(spec, scratch, os.environb if base_env is None else base_env)
     cwd = scratch.path(spec.working_dir) if spec.working_dir else scratch.root
     scratch.ensure()
     if cwd != scratch.root:

@@ -61,8 +61,9 @@ class LeafCall:
     cancel: threading.Event
     clock: Clock
     mounts: frozenset[str] = frozenset()
-    # The process environment as the run started (reading os.environ decodes every value).
-    environment: Mapping[str, str] | None = None
+    # The process environment as the run started, as bytes (reading os.environ decodes
+    # every value, and subprocess would encode each again per step).
+    environment: Mapping[bytes, bytes] | None = None
     first_start: float | None = None
     attempt_seconds: list[float] = field(default_factory=list)
 

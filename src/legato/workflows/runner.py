@@ -80,7 +80,7 @@ class WorkflowRun:
         self.pool = NodePool()
         self.mounts: frozenset[str] = frozenset()
         self.hooks_fired: set[str] = set()
-        self.environment = dict(os.environ)
+        self.environment = dict(os.environb)
         self.artifacts: ArtifactStore | None = None
         # The run's parameters with {{secrets.X}} / {{variables.X}} filled in.
         self.parameters: dict[str, str] = dict(options.parameters)
