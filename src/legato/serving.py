@@ -38,8 +38,10 @@ def serve(
     stop: threading.Event | None = None,
     on_ready: Callable[[str, list[DeploymentModel]], None] | None = None,
 ) -> None:
-    """Deploy `targets` (flows, or `flow.to_deployment(...)`) to work queue `queue` and
-    execute their runs here, each in a subprocess, until SIGINT/SIGTERM (or `stop` is set).
+    """Deploy `targets` (flows, or `flow.to_deployment(...)`) to work queue `queue` (or
+    each target's own `work_queue`) and execute their runs here, each in a subprocess,
+    until SIGINT/SIGTERM (or `stop` is set). A target's triggers, priority, max_active_runs
+    (concurrency_limit) and timeout are deployed with it, as `legato deploy` does.
 
     >>> legato.serve(etl.to_deployment("nightly", cron="0 2 * * *"), report)  # doctest: +SKIP
     """
@@ -49,11 +51,13 @@ def serve(
     settings = Settings.from_env()
     stop = stop or threading.Event()
     key = settings.api_key
+    # The worker claims from every queue a target is deployed to, in the order first named.
+    queues = list(dict.fromkeys(d.work_queue or queue for d in deployments))
     with _server(settings, api_url) as url, DeploymentsClient(url, api_key=key) as client:
         served = [deploy_flow(d.flow, _options(d, queue), client)[0] for d in deployments]
         backend = HttpBackend(url, api_key=key)
         try:
-            worker = Worker(backend, f"serve-{socket.gethostname()}-{os.getpid()}", [queue],
+            worker = Worker(backend, f"serve-{socket.gethostname()}-{os.getpid()}", queues,
                             limit, SubprocessLauncher({"LEGATO_API_URL": url}),
                             poll_seconds=poll_seconds)
             (on_ready or print_ready)(url, served)
@@ -84,10 +88,15 @@ def _options(target: FlowDeployment, queue: str) -> DeployOptions:
         name=target.name,
         schedule=ScheduleOptions(target.cron, target.interval, target.rrule, target.timezone),
         parameters=dict(target.parameters),
-        work_queue=queue,
+        work_queue=target.work_queue or queue,
         tags=target.tags,
         paused=target.paused,
         description=target.description,
+        crash_retries=target.crash_retries,
+        priority=target.priority,
+        max_active_runs=target.max_active_runs,
+        run_timeout_seconds=target.run_timeout_seconds,
+        triggers=target.triggers,
     )
 
 

@@ -25,6 +25,7 @@ from legato.core.records import (
 )
 from legato.core.states import StateType as S
 from legato.errors import BackendUnavailable, Conflict, NotFound, StateTransitionError
+from legato.orchestration import limits
 from legato.orchestration.keyring import Keyring
 from legato.orchestration.local import LocalBackend
 from legato.store.database import Database
@@ -32,6 +33,7 @@ from legato.store.database import Database
 from .event_contract import EventContract
 from .lease_contract import LeaseContract
 from .pause_contract import PauseContract
+from .task_slot_contract import SetLimit, TaskSlotContract
 from .vault_contract import CONTRACT_KEY, VaultContract
 
 T0 = datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
@@ -100,7 +102,8 @@ def completed_task(flow_run_id: str, key: str, **kw: object) -> tuple[TaskRunRow
     return row, chain(row.id, S.PENDING, S.RUNNING, S.COMPLETED, at=row.created)
 
 
-class BackendContract(LeaseContract, PauseContract, EventContract, VaultContract):
+class BackendContract(LeaseContract, PauseContract, EventContract, VaultContract,
+                      TaskSlotContract):
     """Tests every Backend must pass; subclasses provide the `backend` fixture."""
 
     @pytest.fixture
@@ -110,6 +113,12 @@ class BackendContract(LeaseContract, PauseContract, EventContract, VaultContract
     @pytest.fixture
     def backend(self, clock: FakeClock) -> Iterator[Backend]:
         raise NotImplementedError("subclasses provide a backend")
+
+    @pytest.fixture
+    def set_limit(self, backend: Backend, clock: FakeClock) -> SetLimit:
+        assert isinstance(backend, LocalBackend)
+        return lambda tag, limit: limits.set_concurrency_limit(backend.db, tag, limit,
+                                                               now=clock.now())
 
     @pytest.fixture
     def flow_run(self, backend: Backend) -> FlowRunRecord:

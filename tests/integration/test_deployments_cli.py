@@ -3,6 +3,7 @@ real API server in a thread (uvicorn on an ephemeral port over a SQLite LocalBac
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,8 +13,14 @@ import pytest
 from click.testing import CliRunner, Result
 
 from legato.cli.main import cli
+from legato.client.deployments import DeploymentsClient
+from legato.client.http import HttpBackend
+from legato.core.workers import WorkerRecord
+from legato.errors import DefinitionError
 from legato.orchestration.local import create_local_backend
+from legato.schemas.deployments import DeploymentModel
 from legato.sdk import runtime
+from legato.serving import serve
 from legato.settings import Settings
 
 from .live_server import ServerThread
@@ -177,3 +184,64 @@ def test_a_deployment_may_leave_required_parameters_to_each_run(
     assert "n" in missing.output and "required" in missing.output
     run = as_json(server, "deployments", "run", "needs/open", "-p", "n=3")
     assert run["parameters"] == {"n": 3}
+
+
+def test_flow_deploy_takes_the_concurrency_queue_and_trigger_options(
+    server: ServerThread,
+) -> None:
+    hello = runtime.load_flow(HELLO)
+    deployment = hello.deploy(
+        "bounded", work_queue="etl", priority=7, concurrency_limit=2, run_timeout_seconds=90,
+        crash_retries=1, description="nightly load", triggers=[{"event": "orders.loaded"}],
+        api_url=server.url)
+    assert (deployment.work_queue, deployment.priority, deployment.max_active_runs,
+            deployment.run_timeout_seconds, deployment.crash_retries,
+            deployment.description) == ("etl", 7, 2, 90, 1, "nightly load")
+    with DeploymentsClient(server.url) as client:
+        [trigger] = client.list_triggers(deployment.id)
+    assert trigger.trigger["event"] == "orders.loaded"
+
+
+def test_serve_deploys_each_targets_queue_triggers_and_limits(server: ServerThread) -> None:
+    hello = runtime.load_flow(HELLO)
+    stop = threading.Event()
+    served: list[DeploymentModel] = []
+    workers: list[WorkerRecord] = []
+
+    def stop_once_registered() -> None:
+        backend = HttpBackend(server.url)
+        try:
+            for _ in range(600):  # the worker registers at its first claim
+                workers.extend(backend.list_workers())
+                if workers or stop.wait(0.05):
+                    break
+        finally:
+            backend.close()
+            stop.set()
+
+    def ready(url: str, deployments: list[DeploymentModel]) -> None:
+        served.extend(deployments)
+        threading.Thread(target=stop_once_registered, daemon=True).start()
+
+    target = hello.to_deployment(
+        "limited", work_queue="etl", priority=-3, max_active_runs=1, run_timeout_seconds=30,
+        tags=["db"], triggers=[{"flow": "upstream"}])
+    serve(target, hello.to_deployment("plain"), api_url=server.url, stop=stop, on_ready=ready)
+    limited, plain = served
+    assert (limited.work_queue, limited.priority, limited.max_active_runs,
+            limited.run_timeout_seconds, limited.tags) == ("etl", -3, 1, 30, ("db",))
+    assert (plain.work_queue, plain.priority, plain.max_active_runs) == ("serve", 0, None)
+    with DeploymentsClient(server.url) as client:
+        assert [t.trigger["flow"] for t in client.list_triggers(limited.id)] == ["upstream"]
+        assert client.list_triggers(plain.id) == []
+    assert [worker.queues for worker in workers] == [("etl", "serve")]
+
+
+def test_deployment_options_that_contradict_each_other_are_refused_before_sending() -> None:
+    hello = runtime.load_flow(HELLO)
+    with pytest.raises(DefinitionError, match="give one of them"):
+        hello.to_deployment("x", max_active_runs=1, concurrency_limit=2)
+    with pytest.raises(DefinitionError, match="list of triggers"):
+        hello.to_deployment("x", triggers={"flow": "etl"})  # type: ignore[dict-item]
+    with pytest.raises(DefinitionError, match="as a dict"):
+        hello.deploy("x", triggers=["flow=etl"], api_url="http://127.0.0.1:9")  # type: ignore[list-item]

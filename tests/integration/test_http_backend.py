@@ -12,11 +12,13 @@ import pytest
 from legato._clock import FakeClock
 from legato.client.http import HttpBackend
 from legato.core.backend import Backend
+from legato.orchestration import limits
 from legato.orchestration.keyring import Keyring
 from legato.orchestration.local import LocalBackend
 from legato.store.database import Database
 
 from .live_server import ServerThread
+from .task_slot_contract import SetLimit
 from .test_backend_contract import BackendContract
 from .vault_contract import CONTRACT_KEY
 
@@ -41,7 +43,15 @@ def serve_over_http(server: ServerThread, url: str, clock: FakeClock) -> Iterato
         local.close()
 
 
-class TestHttpBackend(BackendContract):
+class OverHttp(BackendContract):
+    @pytest.fixture
+    def set_limit(self, api_server: ServerThread, clock: FakeClock) -> SetLimit:
+        local = api_server.app.state.backend
+        return lambda tag, limit: limits.set_concurrency_limit(local.db, tag, limit,
+                                                               now=clock.now())
+
+
+class TestHttpBackend(OverHttp):
     @pytest.fixture
     def backend(
         self, api_server: ServerThread, sqlite_url: str, clock: FakeClock
@@ -50,7 +60,7 @@ class TestHttpBackend(BackendContract):
 
 
 @pytest.mark.postgres
-class TestHttpBackendOnPostgres(BackendContract):
+class TestHttpBackendOnPostgres(OverHttp):
     @pytest.fixture
     def backend(
         self, api_server: ServerThread, postgres_url: str, clock: FakeClock

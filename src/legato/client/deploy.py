@@ -17,6 +17,7 @@ from legato.schemas.deployments import (
     DeploymentUpdateBody,
     ScheduleBody,
 )
+from legato.sdk.deployment_targets import active_runs_limit, trigger_list
 from legato.sdk.flows import Flow
 from legato.settings import Settings
 from legato.workflows.flow import YamlFlow
@@ -151,13 +152,20 @@ def deploy(
     run_timeout_seconds: float | None = None,
     api_url: str | None = None,
     triggers: Iterable[Mapping[str, Any]] | None = None,
+    concurrency_limit: int | None = None,
+    description: str | None = None,
 ) -> DeploymentModel:
     """Deploy `flow` to the server at `api_url` (default LEGATO_API_URL); return the deployment.
+    The options are those of `legato deploy`; `concurrency_limit` is another name for
+    `max_active_runs`.
 
     >>> deploy(hello, "every-minute", cron="* * * * *", parameters={"name": "Ada"})
     """
     if isinstance(tags, str):
         raise ConfigError(f"deploy got tags={tags!r}; pass a list of tags such as ['etl'].")
+    where = f"deployment {name!r} of flow {getattr(flow, 'name', flow)!r}"
+    max_active_runs = active_runs_limit(where, max_active_runs, concurrency_limit)
+    found_triggers = trigger_list(where, triggers)
     options = DeployOptions(
         name=name,
         schedule=ScheduleOptions(cron, interval, rrule, timezone),
@@ -169,7 +177,8 @@ def deploy(
         priority=priority,
         max_active_runs=max_active_runs,
         run_timeout_seconds=run_timeout_seconds,
-        triggers=None if triggers is None else tuple(triggers),
+        description=description,
+        triggers=found_triggers,
     )
     api_key = Settings.from_env().api_key
     with DeploymentsClient(default_api_url(api_url), api_key=api_key) as client:

@@ -20,6 +20,7 @@ from legato.client.http_vault import HttpVault
 from legato.client.session import ApiSession, Params
 from legato.client.workflow_templates import HttpTemplates
 from legato.core.ids import new_id
+from legato.core.limits import TaskSlotGrant
 from legato.core.records import (
     FlowRunRecord,
     FlowVersionRecord,
@@ -48,6 +49,14 @@ from legato.schemas.api import (
     StateEventPage,
     TaskRunCountsModel,
     TaskRunPage,
+)
+from legato.schemas.limits import (
+    MAX_SLOT_WAIT_SECONDS,
+    LimitedTagsModel,
+    TaskSlotBody,
+    TaskSlotGrantModel,
+    TaskSlotRenewBody,
+    TaskSlotRenewModel,
 )
 from legato.schemas.records import (
     FlowRunModel,
@@ -406,6 +415,40 @@ class HttpBackend(HttpPauses, HttpEvents, HttpSync, HttpVault, HttpTemplates):
         path = f"/flow-runs/{_segment(flow_run_id)}/lease/heartbeat"
         what = f"lease heartbeat of flow run {flow_run_id}"
         return self._post_for(path, body, LeaseModel, idempotent=True, what=what).expires_at
+
+    # -- task-run concurrency slots ---------------------------------------------------
+    def limited_tags(self) -> frozenset[str]:
+        return frozenset(self._get("/task-slots/limited-tags", LimitedTagsModel).tags)
+
+    def acquire_task_slots(
+        self,
+        task_run_id: str,
+        flow_run_id: str,
+        tags: Sequence[str],
+        *,
+        lease_seconds: float,
+        wait_seconds: float = 0.0,
+    ) -> TaskSlotGrant:
+        def body() -> TaskSlotBody:
+            return TaskSlotBody(task_run_id=task_run_id, flow_run_id=flow_run_id,
+                                tags=list(tags), lease_seconds=lease_seconds,
+                                wait_seconds=min(wait_seconds, MAX_SLOT_WAIT_SECONDS))
+
+        # Idempotent: asking again for slots the task run holds is granted again.
+        what = f"task slots of task run {task_run_id}"
+        grant = self._post_for("/task-slots", body, TaskSlotGrantModel, idempotent=True,
+                               what=what)
+        return TaskSlotGrant(grant.acquired, tuple(grant.blocked_by))
+
+    def renew_task_slots(self, task_run_ids: Sequence[str], *, lease_seconds: float) -> int:
+        def body() -> TaskSlotRenewBody:
+            return TaskSlotRenewBody(task_run_ids=list(task_run_ids), lease_seconds=lease_seconds)
+
+        return self._post_for("/task-slots/renew", body, TaskSlotRenewModel, idempotent=True,
+                              what="task slot renewal").renewed
+
+    def release_task_slots(self, task_run_id: str) -> None:
+        self.session.request("DELETE", f"/task-slots/{_segment(task_run_id)}", idempotent=True)
 
     def close(self) -> None:
         self.session.close()

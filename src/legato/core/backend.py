@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
 from legato.core.events import EventRecord, NewEvent
+from legato.core.limits import TaskSlotGrant
 from legato.core.pauses import PauseRequest, RunInputRecord
 from legato.core.records import (
     FlowRunRecord,
@@ -192,6 +193,37 @@ class Backend(Protocol):
 
     def read_run_input(self, flow_run_id: str, key: str | None = None) -> RunInputRecord | None:
         """A run's pause point by key, or (no key) the one it waits at now; None if absent."""
+        ...
+
+    # -- task-run concurrency slots (leases timed by the backend's own clock) -------------
+    def limited_tags(self) -> frozenset[str]:
+        """Every tag that has a concurrency limit; task runs carrying none of them need no
+        slot."""
+        ...
+
+    def acquire_task_slots(
+        self,
+        task_run_id: str,
+        flow_run_id: str,
+        tags: Sequence[str],
+        *,
+        lease_seconds: float,
+        wait_seconds: float = 0.0,
+    ) -> TaskSlotGrant:
+        """Take one slot of every limited tag in `tags` for a task run about to be RUNNING,
+        all or none, leased for `lease_seconds`. When a limit is full, wait up to
+        `wait_seconds` for a slot to be freed; not acquired then names the full tags.
+        Asking again for slots already held is granted and extends them."""
+        ...
+
+    def renew_task_slots(self, task_run_ids: Sequence[str], *, lease_seconds: float) -> int:
+        """Extend the unexpired slots of these task runs to now + lease_seconds; how many
+        slots were extended (an expired slot stays expired: another task run may hold its
+        place)."""
+        ...
+
+    def release_task_slots(self, task_run_id: str) -> None:
+        """Free a task run's slots and wake task runs waiting for them."""
         ...
 
     # -- events ----------------------------------------------------------------------------

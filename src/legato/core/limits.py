@@ -64,6 +64,25 @@ def tag_key(tag: str) -> str:
     return f"tag:{tag}"
 
 
+def task_tag_key(tag: str) -> str:
+    """The slot key a task run carrying `tag` holds while RUNNING; task runs and flow runs
+    count separately against a tag's limit, so a flow run never waits on its own tasks."""
+    return f"task-tag:{tag}"
+
+
+@dataclass(frozen=True, slots=True)
+class TaskSlotGrant:
+    """The answer to a task run asking for slots: acquired (one slot of every limited tag,
+    all or none), or not, with the tags whose limit was full.
+
+    >>> TaskSlotGrant(False, ("db",)).acquired
+    False
+    """
+
+    acquired: bool
+    blocked_by: tuple[str, ...] = ()
+
+
 def deployment_key(deployment_id: str) -> str:
     """The slot key of a deployment's max_active_runs."""
     return f"deployment:{deployment_id}"

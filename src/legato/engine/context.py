@@ -15,6 +15,7 @@ from legato.core.records import TaskRunRecord
 from legato.engine.recorder import Recorder
 from legato.engine.results import ResultWriter
 from legato.engine.specs import FlowSpec, TaskSpec
+from legato.engine.task_slots import TaskSlots
 
 # Flow runs executing in this process, by id(context), so a cancel request from outside
 # (a worker's signal to the run's process) reaches each of them.
@@ -80,6 +81,8 @@ class FlowRunContext:
     flow_run: FlowRunInfo
     task_runner: Any
     log_prints: bool
+    # Shared with subflows: task-level concurrency slots (see legato.engine.task_slots).
+    task_slots: TaskSlots
     # Task runs of earlier attempts of this flow run, by task key (resume).
     previous: dict[str, TaskRunRecord] = field(default_factory=dict)
     cancel_event: threading.Event = field(default_factory=threading.Event)

@@ -36,6 +36,7 @@ from legato.engine.specs import FlowSpec, TaskSpec
 from legato.engine.states import State
 from legato.engine.task_engine import TaskRun, previous_by_key
 from legato.engine.task_runners import ThreadPoolTaskRunner
+from legato.engine.task_slots import TaskSlots
 from legato.errors import CancelledRun, LegatoError, ResultError, StateTransitionError, Suspended
 
 _log = logging.getLogger("legato.runs.flow")
@@ -137,6 +138,7 @@ class FlowRunner:
         self.ctx = FlowRunContext(
             backend=self.backend, recorder=recorder, results=self.results, clock=self.clock,
             spec=self.spec, flow_run=info, task_runner=runner, log_prints=self.spec.log_prints,
+            task_slots=parent.task_slots if parent else TaskSlots(self.backend, self.clock),
             parent=parent,
         )
         track_flow_run(self.ctx)
@@ -300,6 +302,7 @@ class FlowRunner:
         finally:
             if self._owns_recorder:
                 ctx.recorder.close()
+                ctx.task_slots.close()
         state = State(outcome.state, message=outcome.message, data=outcome.value,
                       exception=outcome.exception, flow_run_id=ctx.flow_run.id,
                       timestamp=self.clock.now())

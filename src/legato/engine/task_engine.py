@@ -188,59 +188,77 @@ class TaskRun:
             task_run_ctx.reset(t_token)
 
     def _attempts(self, ctx: TaskRunContext, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-        spec, flow = self.spec, self.flow
+        flow = self.flow
+        # Only tags that have a concurrency limit cost anything (a cached set lookup).
+        limited = flow.task_slots.limited(self.spec.tags) if self.spec.tags else None
         while True:
-            self.attempts += 1
-            ctx.task_run.attempts = self.attempts
-            now = flow.clock.now()
-            if self.start_time is None:
-                self.start_time = now
-            self.emit(S.RUNNING, None, now)
+            if limited:
+                flow.task_slots.acquire(self.id, flow.flow_run.id, limited,
+                                        f"task run {self.key}", flow.cancel_event)
             try:
-                value = self._call(ctx, args, kwargs)
-            except (CancelledRun, KeyboardInterrupt, SystemExit):
-                raise
-            except BaseException as exc:
-                user_code.trim_traceback(exc)
-                message = f"{type(exc).__name__}: {exc}"
-                if self._should_retry(ctx, exc, message):
-                    delay = spec.retry.delay_before(self.attempts + 1)
-                    self.emit(S.AWAITING_RETRY, f"attempt {self.attempts} failed ({message}); "
-                                                f"retrying in {delay:g} s")
-                    _run_logger(ctx).warning("attempt %d failed: %s; retrying in %g s",
-                                             self.attempts, message, delay)
-                    if delay > 0:
-                        flow.clock.sleep(delay)
-                    if flow.cancel_event.is_set():
-                        raise CancelledRun() from None
-                    continue
-                _run_logger(ctx).error("failed after %d attempt(s): %s", self.attempts, message,
-                                       exc_info=(type(exc), exc, exc.__traceback__))
-                self._end(S.FAILED, message, exc, ctx)
+                delay = self._attempt(ctx, args, kwargs)
+            finally:
+                if limited:
+                    flow.task_slots.release(self.id)
+            if delay is None:
                 return
-            if spec.persist_result is not False:
-                try:
-                    self.result_ref = flow.results.write(value, f"{flow.flow_run.id}/{self.id}")
-                except LegatoError as exc:
-                    if spec.persist_result:
-                        self._end(S.FAILED, str(exc), exc, ctx)
-                        return
-                    _run_logger(ctx).warning(
-                        "result kept in memory only, a resumed run will execute this task "
-                        "again: %s", exc)
-            self.end_time = now = flow.clock.now()
-            self.emit(S.COMPLETED, None, now)
-            if spec.produces:
-                _announce_assets(ctx, self.id, now)
-            if self.cache_key is not None and self.result_ref is not None:
-                expires = (self.end_time + spec.cache_expiration) if spec.cache_expiration else None
-                flow.backend.write_cache(self.cache_key, self.result_ref, expires)
-            state = State(S.COMPLETED, data=value, flow_run_id=flow.flow_run.id,
-                          task_run_id=self.id, timestamp=self.end_time)
-            if spec.on_completion:
-                _run_hooks(spec.on_completion, spec.owner, ctx.task_run, state, self.key)
-            self._finish(state)
-            return
+            if delay > 0:
+                flow.clock.sleep(delay)
+            if flow.cancel_event.is_set():
+                raise CancelledRun() from None
+
+    def _attempt(self, ctx: TaskRunContext, args: tuple[Any, ...],
+                 kwargs: dict[str, Any]) -> float | None:
+        """One attempt, RUNNING to its outcome: the delay before the next attempt when it
+        is to be retried, else None (the task run is final)."""
+        spec, flow = self.spec, self.flow
+        self.attempts += 1
+        ctx.task_run.attempts = self.attempts
+        now = flow.clock.now()
+        if self.start_time is None:
+            self.start_time = now
+        self.emit(S.RUNNING, None, now)
+        try:
+            value = self._call(ctx, args, kwargs)
+        except (CancelledRun, KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:
+            user_code.trim_traceback(exc)
+            message = f"{type(exc).__name__}: {exc}"
+            if self._should_retry(ctx, exc, message):
+                delay = spec.retry.delay_before(self.attempts + 1)
+                self.emit(S.AWAITING_RETRY, f"attempt {self.attempts} failed ({message}); "
+                                            f"retrying in {delay:g} s")
+                _run_logger(ctx).warning("attempt %d failed: %s; retrying in %g s",
+                                         self.attempts, message, delay)
+                return delay
+            _run_logger(ctx).error("failed after %d attempt(s): %s", self.attempts, message,
+                                   exc_info=(type(exc), exc, exc.__traceback__))
+            self._end(S.FAILED, message, exc, ctx)
+            return None
+        if spec.persist_result is not False:
+            try:
+                self.result_ref = flow.results.write(value, f"{flow.flow_run.id}/{self.id}")
+            except LegatoError as exc:
+                if spec.persist_result:
+                    self._end(S.FAILED, str(exc), exc, ctx)
+                    return None
+                _run_logger(ctx).warning(
+                    "result kept in memory only, a resumed run will execute this task "
+                    "again: %s", exc)
+        self.end_time = now = flow.clock.now()
+        self.emit(S.COMPLETED, None, now)
+        if spec.produces:
+            _announce_assets(ctx, self.id, now)
+        if self.cache_key is not None and self.result_ref is not None:
+            expires = (self.end_time + spec.cache_expiration) if spec.cache_expiration else None
+            flow.backend.write_cache(self.cache_key, self.result_ref, expires)
+        state = State(S.COMPLETED, data=value, flow_run_id=flow.flow_run.id,
+                      task_run_id=self.id, timestamp=self.end_time)
+        if spec.on_completion:
+            _run_hooks(spec.on_completion, spec.owner, ctx.task_run, state, self.key)
+        self._finish(state)
+        return None
 
     def _call(self, ctx: TaskRunContext, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         spec = self.spec

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 from legato._clock import SYSTEM_CLOCK, Clock
 from legato.core.events import EventRecord, NewEvent
+from legato.core.limits import TaskSlotGrant
 from legato.core.pauses import PauseRequest, RunInputRecord
 from legato.core.records import (
     FlowRunRecord,
@@ -32,6 +33,7 @@ from legato.orchestration.keyring import Keyring
 from legato.orchestration.leases import LeaseService
 from legato.orchestration.pauses import PauseService
 from legato.orchestration.service import OrchestrationService, flow_run_not_found
+from legato.orchestration.task_slots import TaskSlotService
 from legato.orchestration.vault import Vault
 from legato.settings import Settings
 from legato.store import cache, event_log, events, flows, logs, migrate, runs, taskruns
@@ -61,6 +63,7 @@ class LocalBackend:
         self.pauses = PauseService(self.service)
         # Without a keyring, secrets fail with an error naming LEGATO_SECRET_KEY(S).
         self.vault = Vault(db, clock, keyring or Keyring())
+        self.task_slots = TaskSlotService(db, clock)
         self._closed = False
 
     def __repr__(self) -> str:
@@ -236,6 +239,31 @@ class LocalBackend:
     def read_run_input(self, flow_run_id: str, key: str | None = None) -> RunInputRecord | None:
         self._check_open()
         return self.pauses.read_run_input(flow_run_id, key)
+
+    def limited_tags(self) -> frozenset[str]:
+        self._check_open()
+        return self.task_slots.limited_tags()
+
+    def acquire_task_slots(
+        self,
+        task_run_id: str,
+        flow_run_id: str,
+        tags: Sequence[str],
+        *,
+        lease_seconds: float,
+        wait_seconds: float = 0.0,
+    ) -> TaskSlotGrant:
+        self._check_open()
+        return self.task_slots.acquire(task_run_id, flow_run_id, tags,
+                                       lease_seconds=lease_seconds, wait_seconds=wait_seconds)
+
+    def renew_task_slots(self, task_run_ids: Sequence[str], *, lease_seconds: float) -> int:
+        self._check_open()
+        return self.task_slots.renew(task_run_ids, lease_seconds=lease_seconds)
+
+    def release_task_slots(self, task_run_id: str) -> None:
+        self._check_open()
+        self.task_slots.release(task_run_id)
 
     def emit_event(self, event: NewEvent) -> EventRecord:
         self._check_open()

@@ -122,3 +122,45 @@ class ConcurrencyLimitList(WireModel):
     """Every concurrency limit, by tag."""
 
     items: list[ConcurrencyLimitModel]
+
+
+# -- task-run slots ---------------------------------------------------------------------
+# A waiting acquire answers well within the client's request timeout.
+MAX_SLOT_WAIT_SECONDS = 20.0
+MAX_SLOT_LEASE_SECONDS = 86_400.0
+MAX_SLOT_TAGS = 100
+MAX_RENEW = 10_000
+
+
+class LimitedTagsModel(WireModel):
+    """Every tag that has a concurrency limit."""
+
+    tags: list[Name]
+
+
+class TaskSlotBody(WireModel):
+    """A task run about to be RUNNING asks for a slot of each limited tag it carries."""
+
+    task_run_id: Id
+    flow_run_id: Id
+    tags: list[Name] = Field(max_length=MAX_SLOT_TAGS)
+    lease_seconds: float = Field(gt=0, le=MAX_SLOT_LEASE_SECONDS)
+    wait_seconds: float = Field(default=0.0, ge=0, le=MAX_SLOT_WAIT_SECONDS)
+
+
+class TaskSlotGrantModel(WireModel):
+    """Acquired (every limited tag's slot), or not with the tags whose limit was full."""
+
+    acquired: bool
+    blocked_by: list[Name] = Field(default_factory=list)
+
+
+class TaskSlotRenewBody(WireModel):
+    """Task runs still RUNNING extend their slots."""
+
+    task_run_ids: list[Id] = Field(max_length=MAX_RENEW)
+    lease_seconds: float = Field(gt=0, le=MAX_SLOT_LEASE_SECONDS)
+
+
+class TaskSlotRenewModel(WireModel):
+    renewed: int

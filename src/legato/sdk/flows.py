@@ -20,7 +20,7 @@ from legato.engine.specs import FlowSpec, Hook
 from legato.engine.task_runners import TaskRunner
 from legato.errors import DefinitionError
 from legato.sdk import runtime
-from legato.sdk.deployment_targets import FlowDeployment
+from legato.sdk.deployment_targets import FlowDeployment, active_runs_limit, trigger_list
 from legato.sdk.parameters import ParameterSchema
 from legato.sdk.tasks import _check_hooks, _check_timeout
 
@@ -143,23 +143,30 @@ class Flow(Generic[P, R]):
         paused: bool = False,
         priority: int = 0,
         max_active_runs: int | None = None,
+        concurrency_limit: int | None = None,
         run_timeout_seconds: float | None = None,
+        crash_retries: int = 0,
+        description: str | None = None,
         api_url: str | None = None,
         triggers: Iterable[dict[str, Any]] | None = None,
     ) -> Any:
-        """Deploy this flow to a server (LEGATO_API_URL unless `api_url`); see legato.deploy.
-        `triggers` (dicts such as `{"flow": "etl"}` or `{"event": "orders.*"}`) replace the
-        deployment's triggers when given.
+        """Deploy this flow to a server (LEGATO_API_URL unless `api_url`) with the options
+        of `legato deploy`; see legato.deploy. `concurrency_limit` is another name for
+        `max_active_runs`. `triggers` (dicts such as `{"flow": "etl"}` or
+        `{"event": "orders.*"}`) replace the deployment's triggers when given.
 
         >>> hello.deploy("every-minute", cron="* * * * *", parameters={"name": "Ada"})
         """
+        where = f"deployment {name!r} of flow {self.name!r}"
         # sdk sits below client in the layers, so the client's deploy is looked up by name.
         deploy = plugins.load_object(DEPLOY_FUNCTION)
         return deploy(
             self, name, cron=cron, interval=interval, rrule=rrule, timezone=timezone,
             parameters=parameters, work_queue=work_queue, tags=tags, paused=paused,
-            priority=priority, max_active_runs=max_active_runs,
-            run_timeout_seconds=run_timeout_seconds, api_url=api_url, triggers=triggers,
+            priority=priority,
+            max_active_runs=active_runs_limit(where, max_active_runs, concurrency_limit),
+            run_timeout_seconds=run_timeout_seconds, crash_retries=crash_retries,
+            description=description, api_url=api_url, triggers=trigger_list(where, triggers),
         )
 
     def to_deployment(
@@ -174,13 +181,31 @@ class Flow(Generic[P, R]):
         tags: Iterable[str] = (),
         paused: bool = False,
         description: str | None = None,
+        work_queue: str | None = None,
+        priority: int = 0,
+        max_active_runs: int | None = None,
+        concurrency_limit: int | None = None,
+        run_timeout_seconds: float | None = None,
+        crash_retries: int = 0,
+        triggers: Iterable[dict[str, Any]] | None = None,
     ) -> FlowDeployment:
-        """This flow with deployment options, for `legato.serve` (name: the flow's name).
+        """This flow with deployment options, for `legato.serve` (name: the flow's name;
+        work_queue: the queue `serve` listens to). The options are those of `deploy`.
 
         >>> legato.serve(etl.to_deployment("nightly", cron="0 2 * * *"), report)  # doctest: +SKIP
         """
-        return FlowDeployment(self, name or self.name, cron, interval, rrule, timezone,
-                              dict(parameters or {}), tuple(tags), paused, description)
+        name = name or self.name
+        where = f"deployment {name!r} of flow {self.name!r}"
+        if isinstance(tags, str):
+            raise DefinitionError(f"{where} got tags={tags!r}; pass a list of tags such as "
+                                  "['etl'].")
+        return FlowDeployment(
+            self, name, cron, interval, rrule, timezone, dict(parameters or {}), tuple(tags),
+            paused, description, work_queue=work_queue, priority=priority,
+            max_active_runs=active_runs_limit(where, max_active_runs, concurrency_limit),
+            run_timeout_seconds=run_timeout_seconds, crash_retries=crash_retries,
+            triggers=trigger_list(where, triggers),
+        )
 
     @overload
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R: ...

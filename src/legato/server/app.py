@@ -37,6 +37,7 @@ from legato.server.routes import (
 from legato.server.routes.limits import router as limits_router
 from legato.server.routes.pauses import router as pauses_router
 from legato.server.routes.sync import router as sync_router
+from legato.server.routes.task_slots import router as task_slots_router
 from legato.server.routes.vault import router as vault_router
 from legato.server.routes.workers import router as workers_router
 from legato.server.routes.workflow_templates import router as templates_router
@@ -90,6 +91,7 @@ def create_app(
     app.include_router(sync_router, prefix=API_PREFIX, responses=PROBLEMS)
     app.include_router(vault_router, prefix=API_PREFIX, responses=PROBLEMS)
     app.include_router(templates_router, prefix=API_PREFIX, responses=PROBLEMS)
+    app.include_router(task_slots_router, prefix=API_PREFIX, responses=PROBLEMS)
     app.include_router(auth_routes.router, prefix=API_PREFIX, responses=PROBLEMS)
     app.include_router(admin_routes.router, prefix=API_PREFIX, responses=PROBLEMS)
     if ui_dir is not None:

@@ -42,10 +42,12 @@ def acquire(
 
 
 def renew(conn: Connection, flow_run_id: str, expires_at: datetime) -> None:
-    """Extend every slot of a run along with its lease."""
+    """Extend every slot a run holds itself along with its lease (its task runs' slots
+    are leases of their own, renewed by the engine)."""
     conn.execute(
         update(concurrency_slots)
         .where(concurrency_slots.c.flow_run_id == flow_run_id)
+        .where(concurrency_slots.c.holder_id == flow_run_id)
         .values(expires_at=expires_at)
     )
 

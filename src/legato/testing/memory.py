@@ -30,10 +30,11 @@ from legato.core.workers import Claim, WorkerRecord
 from legato.errors import Conflict, NotFound, StaleEpoch, StateTransitionError
 from legato.testing.memory_events import InMemoryEvents
 from legato.testing.memory_pauses import InMemoryPauses
+from legato.testing.memory_slots import InMemoryTaskSlots
 from legato.testing.memory_vault import InMemoryVault
 
 
-class InMemoryBackend(InMemoryPauses, InMemoryEvents, InMemoryVault):
+class InMemoryBackend(InMemoryPauses, InMemoryEvents, InMemoryVault, InMemoryTaskSlots):
     """A Backend kept in memory; thread-safe; `writes` counts committed batches."""
 
     def __init__(self, clock: Clock = SYSTEM_CLOCK) -> None:
@@ -56,6 +57,8 @@ class InMemoryBackend(InMemoryPauses, InMemoryEvents, InMemoryVault):
         self.emitted: list[EventRecord] = []
         self.artifacts: list[ArtifactRow] = []
         self._init_vault()
+        self.task_limits: dict[str, int] = {}
+        self.task_slots: dict[str, tuple[frozenset[str], datetime]] = {}
 
     def register_flow_version(self, flow_name: str, source: str, source_hash: str,
                               entrypoint: str | None) -> str:

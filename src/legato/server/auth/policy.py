@@ -87,6 +87,11 @@ ROUTE_RULES: dict[tuple[str, str], Rule] = {
     ("POST", f"{_P}/workers/{{worker_id}}/heartbeat"): OPERATE,
     ("POST", f"{_P}/workers/{{worker_id}}/claims"): OPERATE,
     ("POST", f"{_P}/flow-runs/{{flow_run_id}}/lease/heartbeat"): OPERATE,
+    # task-run concurrency slots, taken by the engine of flows running against the server
+    ("GET", f"{_P}/task-slots/limited-tags"): VIEW,
+    ("POST", f"{_P}/task-slots"): OPERATE,
+    ("POST", f"{_P}/task-slots/renew"): OPERATE,
+    ("DELETE", f"{_P}/task-slots/{{task_run_id}}"): OPERATE,
     # run actions and read views of the UI
     ("DELETE", f"{_P}/flow-runs/{{flow_run_id}}"): _operate("flow-run.delete"),
     ("POST", f"{_P}/flow-runs/bulk"): _operate("flow-run.bulk"),
