@@ -232,3 +232,16 @@ def test_a_run_with_a_server_configured_resolves_templates_over_http(
         remote.close()
     assert "# WorkflowTemplate shared version 1" in flow.spec().source
     assert _run(flow, backend) == ["remote Ada"]
+
+
+def test_validate_finds_templates_registered_with_the_server(
+        server: ServerThread, backend: LocalBackend, tmp_path: Path) -> None:
+    path = tmp_path / "uses-shared.yaml"
+    path.write_text(WORKFLOW, encoding="utf-8")
+    missing = CliRunner().invoke(cli, ["validate", str(path), "--api-url", server.url])
+    assert missing.exit_code == 2 and "shared" in missing.output
+    door.apply_templates(backend.db, template("hello"), "t.yaml", now=backend.clock.now(),
+                         replace=True)
+    found = CliRunner().invoke(cli, ["validate", str(path), "--api-url", server.url])
+    assert found.exit_code == 0, found.output
+    assert found.output.startswith("ok: 1 workflow")

@@ -10,21 +10,78 @@ from pathlib import Path
 
 import click
 
+from legato.errors import LegatoError
 from legato.manifests.argo import validate_files
+from legato.manifests.argo.build import build_manifest
+from legato.manifests.argo.loader import load_text
+from legato.manifests.argo.model import Manifest
+from legato.settings import Settings
 
 from .errors import EXIT_USAGE
+
+
+class RegisteredTemplates:
+    """The templates registered with a server, asked only when a templateRef names one that
+    no file holds; an unreachable server counts as knowing none (noted once on stderr)."""
+
+    def __init__(self, api_url: str) -> None:
+        self.api_url = api_url
+        self.found: dict[tuple[str, bool], Manifest | None] = {}
+        self.failed = False
+
+    def find(self, name: str, cluster_scope: bool) -> Manifest | None:
+        key = (name, cluster_scope)
+        if key not in self.found:
+            self.found[key] = self._fetch(name, cluster_scope)
+        return self.found[key]
+
+    def _fetch(self, name: str, cluster_scope: bool) -> Manifest | None:
+        # Imported on a miss only: `legato validate` stays quick to start.
+        from legato.client.workflow_templates import TemplatesClient
+
+        try:
+            with TemplatesClient(self.api_url, api_key=Settings.from_env().api_key) as client:
+                record = client.read_workflow_template(name, cluster_scope=cluster_scope)
+        except LegatoError as exc:
+            self._note(exc)
+            return None
+        if record is None:
+            return None
+        documents, _ = load_text(record.source, f"<{record.kind} {record.name}>")
+        return next((m for m in map(build_manifest, documents) if m is not None
+                     and m.kind == record.kind and m.name == name), None)
+
+    def names(self, cluster_scope: bool) -> list[str]:
+        from legato.client.workflow_templates import TemplatesClient
+
+        try:
+            with TemplatesClient(self.api_url, api_key=Settings.from_env().api_key) as client:
+                return [t.name for t in client.list_all(cluster_scope=cluster_scope)]
+        except LegatoError as exc:
+            self._note(exc)
+            return []
+
+    def _note(self, error: LegatoError) -> None:
+        if not self.failed:
+            self.failed = True
+            click.echo(f"note: registered templates were not checked: {error}", err=True)
 
 
 @click.command("validate")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
-def validate_command(files: tuple[Path, ...], as_json: bool) -> None:
+@click.option("--api-url", default=None, metavar="URL",
+              help="Also look templateRefs up among the templates registered with this server "
+                   "(default LEGATO_API_URL, if set).")
+def validate_command(files: tuple[Path, ...], as_json: bool, api_url: str | None) -> None:
     """Check Argo Workflow, WorkflowTemplate and CronWorkflow manifests without running them.
 
     A folder stands for its YAML files. Templates named by templateRef are looked up in the
-    given files, then in the other YAML files next to each workflow.
+    given files, then among the templates registered with the server (when --api-url or
+    LEGATO_API_URL is given), then in the other YAML files next to each workflow.
     """
-    checked = validate_files(files)
+    server = api_url or Settings.from_env().api_url
+    checked = validate_files(files, RegisteredTemplates(server) if server else None)
     kinds = Counter(m.kind for m in checked.manifests)
     if as_json:
         # plain json, not .output: this command stays quick to start (no rich import)
