@@ -6,14 +6,16 @@ One server serves a whole test class; each test swaps in its own LocalBackend.""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 
 from legato._clock import FakeClock
 from legato.client.http import HttpBackend
 from legato.core.backend import Backend
+from legato.errors import ConfigError
 from legato.orchestration import limits
-from legato.orchestration.keyring import Keyring
+from legato.orchestration.keyring import Keyring, new_key
 from legato.orchestration.local import LocalBackend
 from legato.store.database import Database
 
@@ -66,3 +68,16 @@ class TestHttpBackendOnPostgres(OverHttp):
         self, api_server: ServerThread, postgres_url: str, clock: FakeClock
     ) -> Iterator[Backend]:
         yield from serve_over_http(api_server, postgres_url, clock)
+
+
+def test_secret_the_server_cannot_decrypt_is_a_config_error_naming_the_setting(
+    api_server: ServerThread, sqlite_url: str
+) -> None:
+    clock = FakeClock(datetime(2026, 3, 1, tzinfo=UTC))
+    writer = LocalBackend(Database(sqlite_url), clock=clock, keyring=Keyring([new_key()]))
+    writer.write_secret("db", "value-under-another-key")
+    writer.close()
+    for backend in serve_over_http(api_server, sqlite_url, clock):
+        with pytest.raises(ConfigError, match="LEGATO_SECRET_KEY") as caught:
+            backend.read_secret("db")
+        assert "value-under-another-key" not in str(caught.value)

@@ -9,6 +9,7 @@ import orjson
 
 from legato.errors import (
     BackendUnavailable,
+    ConfigError,
     Conflict,
     LegatoError,
     NotFound,
@@ -32,6 +33,7 @@ _BY_SLUG: dict[str, type[LegatoError]] = {
     "backend-unavailable": BackendUnavailable,
     "unauthenticated": Unauthenticated,
     "forbidden": PermissionDenied,
+    "server-config": ConfigError,
 }
 _BY_STATUS: dict[int, type[LegatoError]] = {
     400: ParameterError,

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from legato.core.records import LogRow
+from legato.engine.masking import mask
 from legato.engine.specs import TaskSpec
 from legato.errors import DefinitionError, TaskTimeoutError
 
@@ -203,7 +204,9 @@ class _ShippedLogs(logging.Handler):
         self.records: list[tuple[int, str, str, float]] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.records.append((record.levelno, record.name, self.format(record), record.created))
+        # Secrets loaded in this worker process are known here only: mask before shipping.
+        self.records.append((record.levelno, record.name, mask(self.format(record)),
+                             record.created))
 
 
 def run_shipped_attempt(payload: bytes) -> bytes:

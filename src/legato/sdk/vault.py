@@ -18,7 +18,9 @@ _MISSING: Any = object()
 
 def _backend() -> Backend:
     flow = current_flow_run()
-    return flow.backend if flow is not None else runtime.get_backend()
+    # A task shipped to a process pool has a context without a backend: use the default.
+    backend: Backend | None = getattr(flow, "backend", None)
+    return backend if backend is not None else runtime.get_backend()
 
 
 class Secret:

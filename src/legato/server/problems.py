@@ -14,6 +14,7 @@ from starlette.responses import Response
 
 from legato.errors import (
     BackendUnavailable,
+    ConfigError,
     Conflict,
     DefinitionError,
     LegatoError,
@@ -46,6 +47,8 @@ ERROR_PROBLEMS: Sequence[tuple[type[LegatoError], int, str, str]] = (
     (Unauthenticated, 401, "unauthenticated", "Unauthenticated"),
     (PermissionDenied, 403, "forbidden", "Forbidden"),
     (TooManyAttempts, 429, "too-many-attempts", "Too many attempts"),
+    # The server's own settings are wrong (e.g. no key decrypts a secret): say which to fix.
+    (ConfigError, 500, "server-config", "Server misconfigured"),
 )
 
 
