@@ -131,7 +131,7 @@ def variables_group() -> None:
     """Variables: named JSON values flows read with Variable.get(NAME, default)."""
 
 
-def _parse_value(name: str, text: str, as_string: bool) -> Any:
+def _parse_value(text: str, as_string: bool) -> Any:
     if as_string:
         return text
     try:
@@ -156,7 +156,7 @@ def variables_set(name: str, value: str, as_string: bool, overwrite: bool) -> No
     """
     with cli_errors():
         record = runtime.get_backend().write_variable(
-            name, _parse_value(name, value, as_string), overwrite=overwrite)
+            name, _parse_value(value, as_string), overwrite=overwrite)
     click.echo(f"variable {record.name} = {json.dumps(record.value)}")
 
 
