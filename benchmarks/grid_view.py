@@ -155,12 +155,16 @@ def measure_api(client: httpx.Client, pid: int, samples: int) -> dict[str, Any]:
 
 def measure_browser(base: str, samples: int) -> dict[str, Any]:
     """Fresh page loads of the grid page: wall time from goto() to a click on a cell having
-    opened that task run, and the in-page time (performance.now) at which the grid was drawn."""
+    opened that task run; in-page times (performance.now, from navigation start) at which the
+    grid request left, its response arrived and the grid was drawn."""
     from playwright.sync_api import sync_playwright
 
     origin = base.removesuffix("/api/v1")
     url = f"{origin}/deployments/{DEPLOYMENT_ID}/grid"
-    interactive, drawn = [], []
+    interactive: list[float] = []
+    drawn: list[float] = []
+    request_start: list[float] = []
+    response_end: list[float] = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
                                              args=CHROMIUM_ARGS)
@@ -176,6 +180,10 @@ def measure_browser(base: str, samples: int) -> dict[str, Any]:
                 assert box is not None
                 layout = json.loads(canvas.get_attribute("data-layout") or "{}")
                 drawn_at = float(canvas.get_attribute("data-drawn") or "nan")
+                fetched = page.evaluate(
+                    "performance.getEntriesByType('resource').filter(e => e.name.includes('/grid'))"
+                    ".map(e => [e.startTime, e.responseEnd])[0]"
+                )
                 # the newest run's cell of the 10th task
                 x = layout["label"] + (RUNS - 0.5) * layout["cellWidth"]
                 y = layout["header"] + 9.5 * layout["rowHeight"]
@@ -186,10 +194,14 @@ def measure_browser(base: str, samples: int) -> dict[str, Any]:
                 if index:  # the first load warms the server and the browser's code cache
                     interactive.append(elapsed)
                     drawn.append(drawn_at)
+                    request_start.append(fetched[0])
+                    response_end.append(fetched[1])
         finally:
             browser.close()
     return {"interactive_p50_ms": round(statistics.median(interactive), 1),
             "interactive_max_ms": round(max(interactive), 1),
+            "grid_request_sent_p50_ms": round(statistics.median(request_start), 1),
+            "grid_response_received_p50_ms": round(statistics.median(response_end), 1),
             "drawn_in_page_p50_ms": round(statistics.median(drawn), 1)}
 
 

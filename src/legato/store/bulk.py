@@ -11,7 +11,17 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Column, ColumnElement, Connection, String, Table, any_, bindparam, exc
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Connection,
+    Select,
+    String,
+    Table,
+    any_,
+    bindparam,
+    exc,
+)
 from sqlalchemy.dialects import postgresql
 
 from legato.store.tables import NaiveDatetimeError
@@ -78,6 +88,32 @@ def membership(
         return
     for start in range(0, len(values), IN_CHUNK):
         yield column.in_(values[start : start + IN_CHUNK])
+
+
+def fetch_tuples(conn: Connection, statement: Select[Any]) -> list[Row]:
+    """Every row of `statement` as a plain tuple, fetched on the driver's cursor in the
+    caller's transaction. Skips SQLAlchemy's per-row result handling (a third to two thirds
+    of the cost of reading 50,000 short rows), so only for columns that need no result
+    processing: text, numbers, booleans, not timestamps or JSON."""
+    compiled = statement.compile(conn, compile_kwargs={"render_postcompile": True})
+    params = compiled.construct_params()
+    args: Any = (
+        [params[name] for name in compiled.positiontup or ()]
+        if compiled.positional else params
+    )
+    sql = str(compiled)
+    driver = conn.connection.driver_connection
+    assert driver is not None, "connection has no driver connection"
+    cursor = driver.cursor()
+    try:
+        cursor.execute(sql, args)
+        return list(cursor.fetchall())
+    except conn.dialect.loaded_dbapi.Error as error:
+        raise exc.DBAPIError.instance(
+            sql, None, error, conn.dialect.loaded_dbapi.Error, dialect=conn.dialect
+        ) from error
+    finally:
+        cursor.close()
 
 
 def _quoted(columns: Sequence[str]) -> str:

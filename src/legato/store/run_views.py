@@ -194,7 +194,7 @@ def _task_cells(
         if task_key is not None:
             query = query.where(task_runs.c.task_key == task_key)
         get = first_seen.get
-        for run_id, key, state, task_id, took in conn.execute(query).tuples().all():
+        for run_id, key, state, task_id, took in bulk.fetch_tuples(conn, query):
             by_run[run_id][key] = (state, took)
             seen = get(key)
             if seen is None or task_id < seen:

@@ -90,3 +90,18 @@ def test_bulk_timestamps_refuse_naive_datetimes(any_db: Database) -> None:
         ts = bulk.timestamp_writer(conn)
     with pytest.raises(ValueError, match="naive datetime"):
         ts(datetime(2026, 1, 1))
+
+
+def test_fetch_tuples_reads_what_sqlalchemy_reads_in_the_same_transaction(
+    any_db: Database,
+) -> None:
+    keys = [f"k{i}" for i in range(1200)]  # more than one SQLite IN chunk
+    with any_db.writing() as conn:
+        bulk.insert_rows(conn, cache, COLUMNS, _rows(any_db, keys))
+        wanted = [*keys[::2], "missing"]
+        got: list[tuple[object, ...]] = []
+        for where in bulk.membership(conn, cache.c.key, wanted):
+            query = select(cache.c.key, cache.c.storage).where(where, cache.c.serializer == "json")
+            got += bulk.fetch_tuples(conn, query)
+    assert sorted(got) == sorted((key, "inline") for key in keys[::2])
+    assert all(type(row) is tuple for row in got)
