@@ -14,6 +14,8 @@ from typing import Any
 import httpx
 from playwright.sync_api import Page, expect
 
+from legato.core.ids import new_id
+
 from .conftest import UiServer, _cli
 
 YAML_WORKFLOW = """\
@@ -111,6 +113,17 @@ def test_a_flow_version_shows_its_source_and_the_diff_to_another_unified_and_sid
     expect(code.locator("tr")).to_have_count(4)
     expect(code.locator("#L3")).to_contain_text("rows = clean(rows)")
 
+    # A run pinned to the old version links from its source to what changed since.
+    run = _post(ui_server, "/flow-runs", {
+        "id": new_id(), "flow_name": flow, "name": "pinned-run", "parameters": {},
+        "state": "COMPLETED", "created": "2026-01-01T00:00:00Z", "flow_version_id": old,
+    })
+    page.goto(f"/runs/{run['id']}?tab=source")
+    expect(page.get_by_test_id("source-code").locator("tr")).to_have_count(3)
+    page.get_by_role("link", name="see what changed").click()
+    expect(page).to_have_url(re.compile(rf"/flows/{flow}/diff\?from={old}&to={new}$"))
+    expect(page.get_by_test_id("diff").locator("tr.add")).to_have_count(2)
+
     page.goto(f"/flows/{flow}/diff?from={old}&to=0190a1b2-c3d4-7000-8000-000000000000")
     expect(page.get_by_role("alert")).to_contain_text("does not exist")
 
@@ -146,6 +159,8 @@ def test_a_yaml_run_and_its_deployment_show_the_manifest_graph_and_logs(
     page.get_by_role("tab", name="Logs").click()
     expect(page.get_by_test_id("log-lines")).to_contain_text("said after said manifest-marker")
     page.get_by_role("tab", name="Timeline").click()
+    expect(page.get_by_test_id("gantt").locator(".gantt-row")).to_have_count(2)
+    expect(page.get_by_test_id("gantt")).to_contain_text("ui-manifest.second: COMPLETED")
     page.get_by_role("tab", name="Manifest").click()
     source = page.get_by_test_id("version-source")
     expect(source).to_have_attribute("data-kind", "manifest")
@@ -197,11 +212,16 @@ def test_a_concurrency_limit_shows_the_run_holding_its_slot_and_its_limit_is_edi
     tag = f"uislot-{uuid.uuid4().hex[:6]}"
     page.goto("/concurrency-limits")
     form = page.get_by_role("form", name="New limit")
+    form.get_by_label("Tag").fill("bad/tag")
+    form.get_by_label("Limit").fill("1")
+    form.get_by_role("button", name="Set limit").click()
+    expect(page.get_by_role("alert")).to_contain_text("usable name")  # the problem's sentence
     form.get_by_label("Tag").fill(tag)
     form.get_by_label("Limit").fill("1")
     form.get_by_role("button", name="Set limit").click()
     row = page.locator(f"tr[data-tag='{tag}']")
     expect(row.get_by_test_id("slots")).to_contain_text("0 / 1")
+    expect(page.get_by_role("alert")).to_have_count(0)
 
     deployment = _deploy(ui_server, tmp_path, f"{ui_server.workdir.parent / 'flows.py'}:slow",
                          "--name", tag, "--tag", tag, "-p", "seconds=60")

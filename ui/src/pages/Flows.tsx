@@ -140,16 +140,23 @@ function VersionSelect({ items, value, onChange }: { items: VersionItem[]; value
 /** The source of one stored version (a YAML workflow's is its manifest), with a link to its page. */
 export function VersionSource({ versionId, compact = false }: { versionId: string; compact?: boolean }) {
   const version = usePoll(() => api.get<FlowVersion>(`/flow-versions/${versionId}`), [versionId]);
+  const flowName = version.data?.flow_name;
+  const newest = usePoll(
+    () => (flowName && compact ? api.get<{ items: VersionItem[] }>(`/flows/${encodeURIComponent(flowName)}/versions`, { limit: 1 }) : Promise.resolve({ items: [] })),
+    [flowName, compact],
+  );
   if (version.error) return <ProblemBox error={version.error} onRetry={version.reload} />;
   if (!version.data) return <Loading what="source" />;
   const v = version.data;
   const kind = isManifest(v.entrypoint) ? "Manifest" : "Source";
+  const latest = newest.data?.items[0];
   return (
     <div data-testid="version-source" data-kind={kind.toLowerCase()}>
       <p className="muted small">
         {kind} of <code>{v.entrypoint ?? v.flow_name}</code> · version{" "}
         {compact ? <Link to={versionPath(v.flow_name, v.id)}><code>{short(v.source_hash)}</code></Link> : <code>{short(v.source_hash)}</code>}
         {" "}· registered {formatTime(v.created)}
+        {latest && latest.id !== v.id ? <> · a newer version exists: <Link to={diffPath(v.flow_name, v.id, latest.id)}>see what changed</Link></> : null}
       </p>
       <CodeView source={v.source} label={kind} language={languageOf(v.entrypoint)} />
     </div>
