@@ -1,19 +1,33 @@
 """The secrets and variables API: a secret's value goes in and comes back only from its
 value endpoint (never from writes, listings or shows), variables keep JSON values, errors
-are problems naming the object, and stored rows hold ciphertext."""
+are problems naming the object, and stored rows hold ciphertext. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
+from legato.orchestration.keyring import Keyring, new_key
 from legato.orchestration.local import LocalBackend
+from legato.server.app import create_app
+from legato.store.database import Database
 from legato.store.tables import secrets
 from tests.unit.server.conftest import Api
 
 P = "/api/v1"
 VALUE = "pg-password-7Hq2!"
+
+
+@pytest.fixture
+def backend(any_db: Database) -> LocalBackend:
+    return LocalBackend(any_db, keyring=Keyring([new_key()]))
+
+
+@pytest.fixture
+def api(backend: LocalBackend) -> Api:
+    return Api(create_app(backend, ui_dir=None))
 
 
 def strings(document: Any) -> list[str]:
