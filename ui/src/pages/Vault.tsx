@@ -7,6 +7,7 @@ import { api, ApiError, fetchAll } from "../lib/api";
 import { formatTime } from "../lib/format";
 import { usePoll } from "../lib/hooks";
 import { roleNote, useSession } from "../lib/session";
+import { parseVariable, showVariable } from "../lib/variables";
 
 interface SecretInfo {
   name: string;
@@ -102,16 +103,7 @@ export function Secrets() {
   );
 }
 
-/** The text typed for a variable: JSON when it reads as JSON, else the text as a string. */
-export function parseVariable(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
-const shown = (value: unknown) => JSON.stringify(value);
+const shown = showVariable;
 
 export function Variables() {
   const variables = usePoll(() => fetchAll<Variable>("/variables"), [], 5000);
