@@ -20,6 +20,9 @@ from legato.manifests.argo.templating import substitute
 
 _lock = threading.Lock()
 _gates: dict[str, threading.BoundedSemaphore] = {}
+# Rung when a holder in this process lets go, so waiters here ask the store again at once
+# rather than at their next poll (waiters in other processes poll).
+_released = threading.Condition()
 # A semaphore's limit lives in a Kubernetes ConfigMap in Argo; here it is the concurrency
 # limit of tag `<configmap>.<key>` (legato concurrency-limits create), else
 # LEGATO_SEMAPHORE_<CONFIGMAP>_<KEY> (upper-cased, '-' and '.' as '_'), else 1.
@@ -106,7 +109,9 @@ class Synchronizer:
             if attempt == 0:
                 get_run_logger().info("%s waits for %s %r (%d of %d held)", where, kind, name,
                                       grant.holders, grant.limit)
-            if self.cancel.wait(_POLL[min(attempt, len(_POLL) - 1)]):
+            with _released:
+                _released.wait(_POLL[min(attempt, len(_POLL) - 1)])
+            if self.cancel.is_set():
                 raise CancelledRun(f"{where} was cancelled while waiting for {kind} {name!r}")
             attempt += 1
         self._track(holder)
@@ -120,6 +125,8 @@ class Synchronizer:
             except LegatoError as exc:  # the lease expires on its own
                 get_run_logger().warning("%s: releasing %s %r failed (%s); it frees when its "
                                          "lease expires", where, kind, name, exc)
+            with _released:
+                _released.notify_all()
 
     def _track(self, holder: str) -> None:
         with self._held_lock:
