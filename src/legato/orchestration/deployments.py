@@ -23,7 +23,7 @@ from legato.core.records import StateEvent
 from legato.core.states import StateType, check_transition
 from legato.errors import Conflict, NotFound, ParameterError
 from legato.orchestration.limits import adopt_deployment, drop_deployment_slots
-from legato.orchestration.run_events import RunChange, record_run_changes
+from legato.orchestration.run_events import Origin, RunChange, record_run_changes
 from legato.orchestration.service import Timing, timing_after
 from legato.store import deployments as store
 from legato.store import events, flows, schedules
@@ -195,6 +195,9 @@ class SlotRun:
     is_backfill: bool = False
     # None: the deployment's priority applies (read at claim time).
     priority: int | None = None
+    # Known to the scheduler already; when both are set, the run's event needs no lookup.
+    flow_name: str | None = None
+    deployment_name: str | None = None
 
 
 def insert_slot_runs(conn: Connection, slot_runs: Sequence[SlotRun], now: datetime) -> int:
@@ -229,18 +232,23 @@ def insert_slot_runs(conn: Connection, slot_runs: Sequence[SlotRun], now: dateti
             "idempotency_key": slot_run.idempotency_key,
             "is_backfill": slot_run.is_backfill,
             "late": False,
+            "lease_epoch": 0,
+            "crash_count": 0,
             "priority": slot_run.priority,
         })
     inserted = schedules.insert_runs_once(conn, rows)
-    firsts = [
-        StateEvent(row["id"], "flow", None, state, now, row["state_message"])
-        for row in rows
-        if row["id"] in inserted
-    ]
-    events.insert_events(conn, firsts)
+    new_rows = [row for row in rows if row["id"] in inserted]
+    events.insert_events(conn, [
+        StateEvent(row["id"], "flow", None, state, now, row["state_message"]) for row in new_rows
+    ], {})
+    origins: dict[str, Origin] = {
+        row["id"]: (slot_run.flow_name, slot_run.deployment_id, slot_run.deployment_name)
+        for row, slot_run in zip(rows, slot_runs, strict=True)
+        if row["id"] in inserted and slot_run.flow_name is not None
+        and slot_run.deployment_name is not None
+    }
     record_run_changes(conn, [
         RunChange(row["id"], row["name"], tuple(row["tags"]), None, state, row["state_message"])
-        for row in rows
-        if row["id"] in inserted
-    ], now)
+        for row in new_rows
+    ], now, origins=origins)
     return len(inserted)

@@ -5,7 +5,7 @@ free of extra writes); assets and custom events come through `store_event`."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -23,8 +23,9 @@ from legato.core.events import (
 from legato.core.ids import new_id
 from legato.core.records import FlowRunRecord
 from legato.core.states import StateType
-from legato.store import event_log, runs
+from legato.store import event_log
 from legato.store.database import Connection
+from legato.store.schedules import LateRun
 
 MAX_MESSAGE = 2000
 
@@ -74,14 +75,22 @@ def related_resources(change: RunChange, origin: Origin) -> list[str]:
 
 
 def record_run_changes(
-    conn: Connection, changes: Sequence[RunChange], now: datetime, *, name: str | None = None
+    conn: Connection,
+    changes: Sequence[RunChange],
+    now: datetime,
+    *,
+    name: str | None = None,
+    origins: Mapping[str, Origin] | None = None,
 ) -> None:
     """Append one event per change inside the caller's transaction (the runs must already be
     written there, so their deployments can be looked up). `name` overrides the event name
-    (the late flag is not a state of its own)."""
+    (the late flag is not a state of its own); `origins` the caller already knows are not
+    looked up again."""
     if not changes:
         return
-    origins = event_log.run_origins(conn, [c.flow_run_id for c in changes])
+    known = origins or {}
+    missing = [c.flow_run_id for c in changes if c.flow_run_id not in known]
+    origins = {**known, **event_log.run_origins(conn, missing)} if missing else known
     rows = []
     for change in changes:
         origin = origins.get(change.flow_run_id, ("", None, None))
@@ -119,11 +128,12 @@ def store_event(conn: Connection, event: NewEvent, now: datetime) -> EventRecord
     return stored
 
 
-def record_late_runs(conn: Connection, flow_run_ids: Sequence[str], now: datetime) -> None:
+def record_late_runs(conn: Connection, late: Sequence[LateRun], now: datetime) -> None:
     """A `legato.flow-run.late` event for each SCHEDULED run just flagged late."""
+    scheduled = StateType.SCHEDULED
     changes = [
-        RunChange(run.id, run.name, run.tags, run.state, run.state,
+        RunChange(run.id, run.name, run.tags, scheduled, scheduled,
                   "not started in time after its scheduled slot")
-        for run in runs.read_flow_runs(conn, flow_run_ids)
+        for run in late
     ]
     record_run_changes(conn, changes, now, name=FLOW_RUN_LATE)

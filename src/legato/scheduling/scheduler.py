@@ -10,19 +10,22 @@ from datetime import datetime, timedelta
 from legato._clock import SYSTEM_CLOCK, Clock
 from legato._logging import get_logger
 from legato.core.deployments import schedule_key
-from legato.core.schedules import CatchupPolicy
+from legato.core.schedules import CatchupPolicy, ScheduleSpec
 from legato.errors import ConfigError
 from legato.orchestration.deployments import SlotRun, insert_slot_runs
 from legato.orchestration.run_events import record_late_runs
 from legato.orchestration.service import OrchestrationService
 from legato.scheduling.catchup import SlotPlan, plan_slots
-from legato.scheduling.slots import compile_schedule, next_slot
+from legato.scheduling.slots import SlotSource, compile_schedule, next_slot
 from legato.store import schedules
 from legato.store.database import Connection, Database
 from legato.store.schedules import DueSchedule, ScheduleAdvance
 
 DEFAULT_LATE_AFTER_SECONDS = 60.0
 DEFAULT_BATCH_SIZE = 500
+_COMPILED_CACHE_SIZE = 10_000
+# Runs (and late flags) per write transaction at most, plus one schedule's catch-up.
+MAX_RUNS_PER_TRANSACTION = 2_000
 _log = get_logger("legato.scheduling.scheduler")
 
 
@@ -70,6 +73,7 @@ class Scheduler:
         self.lookahead = timedelta(seconds=lookahead_seconds)
         self.late_after = timedelta(seconds=late_after_seconds)
         self.batch_size = batch_size
+        self._sources: dict[ScheduleSpec, SlotSource] = {}
 
     def tick(self, now: datetime | None = None) -> TickResult:
         """Create the runs of every slot due by `now` (plus the lookahead), advance those
@@ -78,30 +82,52 @@ class Scheduler:
         until = now + self.lookahead
         totals = [0, 0, 0, 0]  # created, duplicates, skipped, errors
         handled = 0
+        finished = False
+        # One transaction per tick (a commit costs more than a batch's inserts), cut after
+        # MAX_RUNS_PER_TRANSACTION runs so that a long catch-up never holds SQLite's write
+        # lock for long. A schedule's runs and its advance always commit together; claimed
+        # schedules move past `until`, so a later batch never sees them again, and on
+        # PostgreSQL their row locks keep other schedulers off them until the commit.
+        while not finished:
+            with self.db.writing() as conn:
+                room = MAX_RUNS_PER_TRANSACTION
+                while room > 0:
+                    due = schedules.claim_due_schedules(conn, until, self.batch_size)
+                    counts, taken = self._handle(conn, due, until, now, room)
+                    totals = [a + b for a, b in zip(totals, counts, strict=True)]
+                    handled += taken
+                    room -= counts[0] + counts[1]
+                    if taken == len(due) and len(due) < self.batch_size:
+                        finished = True
+                        break
+        late = 0
         while True:
             with self.db.writing() as conn:
-                due = schedules.claim_due_schedules(conn, until, self.batch_size)
-                counts = self._handle(conn, due, until, now)
-            totals = [a + b for a, b in zip(totals, counts, strict=True)]
-            handled += len(due)
-            if len(due) < self.batch_size:
+                flagged = schedules.flag_late_runs(conn, now - self.late_after,
+                                                   MAX_RUNS_PER_TRANSACTION)
+                record_late_runs(conn, flagged, now)
+            late += len(flagged)
+            if len(flagged) < MAX_RUNS_PER_TRANSACTION:
                 break
-        with self.db.writing() as conn:
-            late = schedules.flag_late_runs(conn, now - self.late_after)
-            record_late_runs(conn, late, now)
         if late:
             _log.info("flagged %d scheduled runs late (not started %s after their slot)",
-                      len(late), self.late_after)
+                      late, self.late_after)
         created, duplicates, skipped, errors = totals
-        return TickResult(created, duplicates, skipped, len(late), errors, handled)
+        return TickResult(created, duplicates, skipped, late, errors, handled)
 
     def _handle(
-        self, conn: Connection, due: list[DueSchedule], until: datetime, now: datetime
-    ) -> list[int]:
+        self, conn: Connection, due: list[DueSchedule], until: datetime, now: datetime,
+        room: int,
+    ) -> tuple[list[int], int]:
+        """Plan and insert the runs of `due` schedules, stopping once `room` runs are
+        planned; return the counts and how many schedules were handled (the rest stay due)."""
         runs: list[SlotRun] = []
         advances: list[ScheduleAdvance] = []
-        skipped = errors = 0
+        skipped = errors = taken = 0
         for item in due:
+            if len(runs) >= room:
+                break
+            taken += 1
             try:
                 plan = self._plan(item, until)
             except Exception as error:  # Promise 6: one bad row never stops the tick
@@ -118,13 +144,22 @@ class Scheduler:
             advances.append(ScheduleAdvance(item.schedule_id, plan.next_slot, plan.next_slot))
         created = insert_slot_runs(conn, runs, now)
         schedules.advance_schedules(conn, advances, now)
-        return [created, len(runs) - created, skipped, errors]
+        return [created, len(runs) - created, skipped, errors], taken
 
-    @staticmethod
-    def _plan(item: DueSchedule, until: datetime) -> SlotPlan:
+    def _compile(self, spec: ScheduleSpec) -> SlotSource:
+        # Compiling checks the expression and costs more than planning a due slot; many
+        # schedules share an expression, and a spec is immutable.
+        source = self._sources.get(spec)
+        if source is None:
+            if len(self._sources) >= _COMPILED_CACHE_SIZE:
+                self._sources.clear()
+            source = self._sources[spec] = compile_schedule(spec)
+        return source
+
+    def _plan(self, item: DueSchedule, until: datetime) -> SlotPlan:
         if item.spec is None:
             raise ValueError(item.spec_error)
-        source = compile_schedule(item.spec)
+        source = self._compile(item.spec)
         first = item.next_slot or next_slot(source, item.due_at)
         if first is None:
             return SlotPlan((), 0, None)
@@ -163,4 +198,6 @@ def _slot_run(item: DueSchedule, slot: datetime) -> SlotRun:
             f"scheduled by schedule {item.schedule_id} of deployment "
             f"{item.deployment_name!r} for slot {slot.isoformat()}"
         ),
+        flow_name=item.flow_name,
+        deployment_name=item.deployment_name,
     )

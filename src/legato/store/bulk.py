@@ -142,21 +142,27 @@ SQLITE_MAX_VARIABLES = 32_000
 
 
 def _sqlite_multi_insert(conn: Connection, head: str, width: int, rows: Sequence[Row],
-                         tail: str) -> None:
+                         tail: str) -> list[Any]:
+    """Run the chunked INSERTs; with a RETURNING tail, the first returned column of each
+    row (else an empty list)."""
     per_statement = max(1, min(SQLITE_ROWS_PER_INSERT, SQLITE_MAX_VARIABLES // width))
     one = "(" + ", ".join("?" * width) + ")"
+    returned: list[Any] = []
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
         for start in range(0, len(rows), per_statement):
             part = rows[start : start + per_statement]
             values = [value for row in part for value in row]
             cursor.execute(head + ", ".join([one] * len(part)) + tail, values)
+            if "RETURNING" in tail:
+                returned.extend(row[0] for row in cursor.fetchall())
     except conn.dialect.loaded_dbapi.Error as error:
         raise exc.DBAPIError.instance(
             head, None, error, conn.dialect.loaded_dbapi.Error, dialect=conn.dialect
         ) from error
     finally:
         cursor.close()
+    return returned
 
 
 def insert_rows_ignoring_duplicates(
@@ -175,6 +181,31 @@ def insert_rows_ignoring_duplicates(
         return
     _sqlite_multi_insert(conn, f'INSERT INTO "{table.name}" ({names}) VALUES ', len(columns),
                          rows, " ON CONFLICT DO NOTHING")
+
+
+def insert_rows_returning_new(
+    conn: Connection,
+    table: Table,
+    columns: Sequence[str],
+    rows: Sequence[Row],
+    returning: str,
+) -> list[Any]:
+    """INSERT every row, skipping rows that collide with a unique key; return the
+    `returning` column of the rows actually inserted (one statement per chunk on SQLite,
+    COPY into a staging table and one INSERT ... SELECT on PostgreSQL)."""
+    if not rows:
+        return []
+    names = _quoted(columns)
+    if conn.dialect.name == "postgresql":
+        stage = _pg_stage(conn, table, columns, rows)
+        result = conn.exec_driver_sql(
+            f'INSERT INTO "{table.name}" ({names}) SELECT {names} FROM "{stage}" '
+            f'ON CONFLICT DO NOTHING RETURNING "{returning}"'
+        )
+        return [row[0] for row in result]
+    return _sqlite_multi_insert(conn, f'INSERT INTO "{table.name}" ({names}) VALUES ',
+                                len(columns), rows,
+                                f' ON CONFLICT DO NOTHING RETURNING "{returning}"')
 
 
 def update_rows(

@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, and_, bindparam, select, update
 
 from legato.core.schedules import CatchupPolicy, ScheduleSpec
 from legato.core.states import StateType
-from legato.store.database import insert_ignoring_duplicates
+from legato.store import bulk
 from legato.store.deployments import schedule_spec
 from legato.store.tables import deployments, flow_runs, flows, schedules
 from legato.store.wakeups import mark_claimable
@@ -128,25 +129,60 @@ def set_aside(conn: Connection, schedule_id: str, error: str, now: datetime) -> 
     )
 
 
+# The flow_runs columns a slot run is inserted with, in the order of insert_runs_once's rows.
+SLOT_RUN_COLUMNS = (
+    "id", "flow_id", "flow_version_id", "name", "parameters", "state", "state_message",
+    "created", "updated", "start_time", "end_time", "run_count", "entrypoint", "tags",
+    "parent_flow_run_id", "parent_task_run_id", "result_serializer", "result_storage",
+    "result_data", "result_path", "deployment_id", "schedule_id", "scheduled_time",
+    "idempotency_key", "is_backfill", "late", "lease_epoch", "crash_count", "priority",
+)
+
+
 def insert_runs_once(conn: Connection, rows: Sequence[dict[str, Any]]) -> set[str]:
-    """Insert flow-run rows, skipping any whose idempotency key is taken; return the ids
-    actually inserted."""
+    """Insert flow-run rows (keys: SLOT_RUN_COLUMNS), skipping any whose idempotency key is
+    taken, in one bulk statement per chunk; return the ids actually inserted."""
     if not rows:
         return set()
-    # executemany with RETURNING: SQLAlchemy batches it into multi-row INSERTs
-    # ("insertmanyvalues") from one cached compiled statement.
-    statement = insert_ignoring_duplicates(conn, flow_runs).returning(flow_runs.c.id)
-    inserted = set(conn.execute(statement, list(rows)).scalars())
+    # One conversion per distinct timestamp object: a tick stamps every row with one `now`.
+    ts = bulk.timestamp_writer(conn, {})
+    values = [
+        (
+            r["id"], r["flow_id"], r["flow_version_id"], r["name"], _json(r["parameters"]),
+            r["state"], r["state_message"], ts(r["created"]), ts(r["updated"]),
+            ts(r["start_time"]), ts(r["end_time"]), r["run_count"], r["entrypoint"],
+            _json(r["tags"]), r["parent_flow_run_id"], r["parent_task_run_id"],
+            r["result_serializer"], r["result_storage"], r["result_data"], r["result_path"],
+            r["deployment_id"], r["schedule_id"], ts(r["scheduled_time"]),
+            r["idempotency_key"], r["is_backfill"], r["late"], r["lease_epoch"],
+            r["crash_count"], r["priority"],
+        )
+        for r in rows
+    ]
+    inserted = set(bulk.insert_rows_returning_new(conn, flow_runs, SLOT_RUN_COLUMNS, values, "id"))
     if inserted:
         mark_claimable(conn)
     return inserted
 
 
-def flag_late_runs(conn: Connection, scheduled_before: datetime) -> list[str]:
-    """Mark SCHEDULED runs whose slot is older than `scheduled_before` as late (once each);
-    return their ids."""
-    statement = (
-        update(flow_runs)
+def _json(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+@dataclass(frozen=True, slots=True)
+class LateRun:
+    """A SCHEDULED run just flagged late, as its event needs it."""
+
+    id: str
+    name: str
+    tags: tuple[str, ...]
+
+
+def flag_late_runs(conn: Connection, scheduled_before: datetime, limit: int) -> list[LateRun]:
+    """Mark up to `limit` SCHEDULED runs whose slot is older than `scheduled_before` as late
+    (once each); return them."""
+    batch = (
+        select(flow_runs.c.id)
         .where(
             and_(
                 flow_runs.c.state == StateType.SCHEDULED.value,
@@ -154,7 +190,15 @@ def flag_late_runs(conn: Connection, scheduled_before: datetime) -> list[str]:
                 flow_runs.c.scheduled_time < scheduled_before,
             )
         )
-        .values(late=True)
-        .returning(flow_runs.c.id)
+        .limit(limit)
     )
-    return list(conn.execute(statement).scalars())
+    if conn.dialect.name == "postgresql":
+        # Two schedulers flagging at once: each takes rows the other has not locked.
+        batch = batch.with_for_update(skip_locked=True)
+    statement = (
+        update(flow_runs)
+        .where(flow_runs.c.id.in_(batch))
+        .values(late=True)
+        .returning(flow_runs.c.id, flow_runs.c.name, flow_runs.c.tags)
+    )
+    return [LateRun(row.id, row.name, tuple(row.tags or ())) for row in conn.execute(statement)]

@@ -178,7 +178,12 @@ def main(argv: Sequence[str]) -> int:
     # The worker's SIGINT (Ctrl-C in a terminal) reaches the whole process group; the
     # worker decides what happens to runs, so the warm parent ignores it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    return ForkServer(int(argv[0]), int(argv[1])).serve()
+    try:
+        return ForkServer(int(argv[0]), int(argv[1])).serve()
+    except BrokenPipeError:
+        # The worker is gone (it may stop before this parent is ready, e.g. refused by the
+        # server): there is nobody left to serve, and nothing to report.
+        return 0
 
 
 if __name__ == "__main__":

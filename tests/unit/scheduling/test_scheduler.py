@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 import threading
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -21,8 +22,11 @@ from legato.orchestration import deployments as door
 from legato.orchestration.local import LocalBackend
 from legato.orchestration.service import OrchestrationService
 from legato.scheduling import Scheduler, TickResult
+from legato.scheduling import scheduler as scheduler_module
 from legato.scheduling.deployments import create_deployment
 from legato.store.database import Database
+from legato.store.schedules import SLOT_RUN_COLUMNS
+from legato.store.tables import flow_runs
 
 T0 = datetime(2026, 1, 1, 10, 30, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -253,3 +257,33 @@ def test_run_ticks_until_stopped_and_survives_a_failed_tick(
     assert len(calls) == 2
     assert "scheduler tick failed" in caplog.text
     assert slots(db, deployment) == [datetime(2026, 1, 1, 11, tzinfo=UTC)]
+
+
+def test_a_catch_up_larger_than_one_transaction_commits_in_parts_and_loses_nothing(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(scheduler_module, "MAX_RUNS_PER_TRANSACTION", 7)
+    deployments = [deploy(db, f"d{i}", catchup=CatchupPolicy.ALL,
+                          catchup_window_seconds=86_400, catchup_max_runs=50) for i in range(3)]
+    commits: list[int] = []
+    writing = db.writing
+
+    def counting() -> Any:
+        commits.append(1)
+        return writing()
+
+    monkeypatch.setattr(db, "writing", counting)
+    result = Scheduler(db, batch_size=2).tick(T0 + 20 * HOUR)
+    assert (result.created, result.late, result.schedules) == (60, 60, 3)
+    assert len(commits) > 4, "the catch-up and the late flags were cut into transactions"
+    for deployment in deployments:
+        assert slots(db, deployment) == [datetime(2026, 1, 1, 11, tzinfo=UTC) + k * HOUR
+                                         for k in range(20)]
+    assert Scheduler(db).tick(T0 + 20 * HOUR) == TickResult()
+
+
+def test_slot_runs_insert_every_column_without_a_server_default() -> None:
+    needed = {column.name for column in flow_runs.columns
+              if not column.nullable and column.server_default is None}
+    assert needed <= set(SLOT_RUN_COLUMNS)
+    assert set(SLOT_RUN_COLUMNS) <= set(flow_runs.columns.keys())
