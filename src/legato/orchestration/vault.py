@@ -30,6 +30,12 @@ def variable_not_found(name: str) -> NotFound:
     )
 
 
+def _exists(kind: str, name: str) -> Conflict:
+    return Conflict(
+        f"{kind} {name!r} exists already; pass overwrite=True (--overwrite) to replace its value."
+    )
+
+
 def check_page(limit: int, offset: int, what: str) -> None:
     if limit < 0 or offset < 0:
         raise ParameterError(f"{what} got limit={limit}, offset={offset}; both must be 0 or more.")
@@ -56,12 +62,12 @@ class Vault:
         check_name("secret", name)
         token = self.keyring.encrypt(check_secret_value(name, value))
         with self.db.writing() as conn:
-            if not overwrite and vault.read_secret_info(conn, name) is not None:
-                raise Conflict(
-                    f"secret {name!r} exists already; pass overwrite=True (--overwrite) to "
-                    "replace its value."
-                )
-            vault.put_secret(conn, name, token, self.clock.now())
+            if overwrite:
+                vault.put_secret(conn, name, token, self.clock.now())
+            elif vault.read_secret_info(conn, name) is not None:
+                raise _exists("secret", name)
+            else:  # a concurrent insert of the same name fails on the key: never replaced
+                vault.insert_secret(conn, name, token, self.clock.now())
             info = vault.read_secret_info(conn, name)
         assert info is not None
         return info
@@ -108,15 +114,12 @@ class Vault:
         value = check_variable_value(name, value)
         now = self.clock.now()
         with self.db.writing() as conn:
-            if vault.read_variable(conn, name) is None:
+            if overwrite:
+                vault.put_variable(conn, name, value, now)
+            elif vault.read_variable(conn, name) is not None:
+                raise _exists("variable", name)
+            else:  # a concurrent insert of the same name fails on the key: never replaced
                 vault.insert_variable(conn, name, value, now)
-            elif not overwrite:
-                raise Conflict(
-                    f"variable {name!r} exists already; pass overwrite=True (--overwrite) to "
-                    "replace its value."
-                )
-            else:
-                vault.update_variable(conn, name, value, now)
             record = vault.read_variable(conn, name)
         assert record is not None
         return record

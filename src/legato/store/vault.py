@@ -41,6 +41,12 @@ def put_secret(conn: Connection, name: str, ciphertext: bytes, now: datetime) ->
     conn.execute(upsert(conn, secrets, "name", ["ciphertext", "updated"]), values)
 
 
+def insert_secret(conn: Connection, name: str, ciphertext: bytes, now: datetime) -> None:
+    """Create a secret; a stored one of that name is an IntegrityError (never replaced)."""
+    values = {"name": name, "ciphertext": ciphertext, "created": now, "updated": now}
+    conn.execute(secrets.insert(), values)
+
+
 def all_ciphertexts(conn: Connection) -> list[tuple[str, bytes]]:
     """Every secret's name and token (key rotation re-encrypts them all)."""
     rows = conn.execute(select(secrets.c.name, secrets.c.ciphertext).order_by(secrets.c.name))
@@ -78,12 +84,10 @@ def insert_variable(conn: Connection, name: str, value: Any, now: datetime) -> N
     )
 
 
-def update_variable(conn: Connection, name: str, value: Any, now: datetime) -> bool:
-    """Replace a variable's value; False when it is not stored."""
-    result = conn.execute(
-        update(variables).where(variables.c.name == name).values(value=value, updated=now)
-    )
-    return result.rowcount == 1
+def put_variable(conn: Connection, name: str, value: Any, now: datetime) -> None:
+    """Create a variable or replace its value (keeping its creation date), atomically."""
+    values = {"name": name, "value": value, "created": now, "updated": now}
+    conn.execute(upsert(conn, variables, "name", ["value", "updated"]), values)
 
 
 def delete_variable(conn: Connection, name: str) -> bool:

@@ -5,6 +5,7 @@ LEGATO_SECRET_KEY(S); the key file is made 0600 on first use. On SQLite and Post
 from __future__ import annotations
 
 import stat
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from cryptography.fernet import Fernet
 from sqlalchemy import select
 
 from legato._clock import FakeClock
-from legato.errors import ConfigError
+from legato.errors import ConfigError, Conflict
 from legato.orchestration.keyring import KEY_FILE_NAME, Keyring, new_key
 from legato.orchestration.local import create_local_backend
 from legato.orchestration.vault import Vault
@@ -127,3 +128,34 @@ def test_settings_keys_win_over_the_key_file(tmp_path: Path) -> None:
         assert Keyring([key]).decrypt("db", raw_rows(backend.db)["db"]) == VALUE
     finally:
         backend.close()
+
+
+def test_concurrent_writes_of_one_new_name_never_fail_or_replace_unasked(
+    any_db: Database,
+) -> None:
+    vault = Vault(any_db, FakeClock(T0), Keyring([new_key()]))
+    errors: list[BaseException] = []
+    refused: list[int] = []
+    start = threading.Barrier(8)
+
+    def write(i: int) -> None:
+        start.wait()
+        try:
+            vault.write_variable("shared", i)  # overwrite: an upsert, whoever comes first
+            vault.write_secret("shared", f"value-{i}")
+            vault.write_variable("first-only", i, overwrite=False)
+        except Conflict:
+            refused.append(i)
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=write, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(refused) == 7  # exactly one writer stored "first-only"
+    kept = vault.read_variable("first-only").value
+    assert kept not in refused
+    assert vault.read_secret("shared").startswith("value-")
