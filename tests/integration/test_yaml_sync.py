@@ -179,3 +179,64 @@ def test_two_processes_contending_for_one_mutex_never_overlap(tmp_path: Path,
         return
     for (_, end, _), (start, _, _) in itertools.pairwise(spans):
         assert end <= start, spans
+
+
+SEMAPHORE = """
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: limited}
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      steps:
+        - - {name: work, template: work, withItems: [1, 2, 3, 4, 5]}
+    - name: work
+      synchronization:
+        semaphore: {configMapKeyRef: {name: cfg, key: workers}}
+      script:
+        image: python:3.12
+        command: [python]
+        source: |
+          import json, os, time
+          start = time.time()
+          time.sleep(0.1)
+          with open(os.environ["TIMELINE"], "a") as out:
+              out.write(json.dumps([start, time.time()]) + "\\n")
+"""
+
+
+def test_a_semaphore_admits_as_many_steps_as_its_concurrency_limit(
+        local: LocalBackend, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from legato._clock import SYSTEM_CLOCK
+    from legato.sdk import runtime
+    from legato.settings import Settings
+    from legato.testing import legato_test_harness
+    from legato.workflows.flow import load_yaml_flow
+
+    backend = LocalBackend(local.db, clock=SYSTEM_CLOCK)  # leases expire in real time here
+    set_concurrency_limit(backend.db, "cfg.workers", 2, now=backend.clock.now())
+    timeline = Path("/dev/shm") / f"legato-semaphore-{os.getpid()}-{tmp_path.name}.jsonl"
+    monkeypatch.setenv("TIMELINE", str(timeline))
+    path = tmp_path / "limited.yaml"
+    path.write_text(SEMAPHORE, encoding="utf-8")
+    try:
+        with legato_test_harness(backend):
+            flow = load_yaml_flow(str(path), settings=Settings.from_env(
+                {"LEGATO_HOME": str(tmp_path / "home")}))
+            state = runtime.run_flow(flow, {})
+        assert state.type.value == "COMPLETED", state.message
+        assert state.flow_run_id is not None
+        logs = [r.message for r in backend.read_logs(state.flow_run_id)]
+        spans = [json.loads(line) for line in timeline.read_text().splitlines()]
+    finally:
+        timeline.unlink(missing_ok=True)
+    assert len(spans) == 5
+    events = sorted([(start, 1) for start, _ in spans] + [(end, -1) for _, end in spans])
+    running = peak = 0
+    for _, change in events:
+        running += change
+        peak = max(peak, running)
+    assert peak <= 2, spans
+    # Five steps started together: some waited, for a semaphore whose limit was read as 2.
+    assert any("waits for semaphore 'cfg.workers' (2 of 2 held)" in m for m in logs), logs
