@@ -14,6 +14,7 @@ from legato.orchestration.deployments import create_deployment
 from legato.scheduling import triggers
 from legato.scheduling.deployments import run_deployment
 
+from . import views_data
 from .conftest import VIEWS_T0 as T0
 from .conftest import Views
 from .views_data import add_run
@@ -85,6 +86,17 @@ def test_calendar_days_follow_the_zone_asked_for_and_the_flow_or_deployment(
     bad = views.api.get("/api/v1/calendar", params={"tz": "Mars/Olympus"})
     assert bad.status_code == 422
     assert "tz='Mars/Olympus'" in bad.json()["detail"]
+
+
+def test_calendar_upcoming_runs_fall_on_the_day_of_the_zone(views: Views) -> None:
+    deployment_id = views_data.create_deployment(views)
+    views.clock.advance(6 * 3600 + 20 * 60)  # 18:20 UTC: 00:05 the next day in Kathmandu
+    views_data.run_deployment(views, deployment_id)
+    utc = views.get_json("/calendar", deployment_id=deployment_id)
+    assert utc["upcoming"] == [{"date": "2026-03-01", "n": 1}]
+    local = views.get_json("/calendar", deployment_id=deployment_id, tz="Asia/Kathmandu")
+    assert local["upcoming"] == [{"date": "2026-03-02", "n": 1}]
+    assert views.get_json("/calendar", flow_name="other")["upcoming"] == []
 
 
 def test_calendar_year_runs_from_local_new_year_to_new_year(views: Views) -> None:

@@ -32,6 +32,13 @@ export function GridCanvas({ model, selected, onSelect, onOpen, onHover, onPickT
   const [scroll, setScroll] = useState({ x: 0, y: 0 });
   const [hover, setHover] = useState<Hit>(null);
   const [drawnAt, setDrawnAt] = useState<number | null>(null);
+  // The canvas reads the theme's colours when it draws: redraw when the theme changes.
+  const [theme, setTheme] = useState(document.documentElement.dataset.theme ?? "");
+  useEffect(() => {
+    const observer = new MutationObserver(() => setTheme(document.documentElement.dataset.theme ?? ""));
+    observer.observe(document.documentElement, { attributes: true, attributeFilter: ["data-theme"] });
+    return () => observer.disconnect();
+  }, []);
   const cols = model.runs.length;
   const rows = model.tasks.length;
   const cellWidth = fitCellWidth(width, LABEL, cols);
@@ -59,7 +66,7 @@ export function GridCanvas({ model, selected, onSelect, onOpen, onHover, onPickT
     });
     return () => cancelAnimationFrame(frame);
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [model, cellWidth, bars, scroll, width, viewHeight, selected, hover]);
+  }, [model, cellWidth, bars, scroll, width, viewHeight, selected, hover, theme]);
 
   // Keep the selection in view when it moves (keys, or a shared URL on load).
   useEffect(() => {
