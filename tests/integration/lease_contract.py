@@ -81,6 +81,27 @@ class LeaseContract:
         assert second.flow_run.id == newer
         assert backend.claim_flow_runs(worker.id, ["default"], 5, lease_seconds=LEASE) == []
 
+    def test_a_claim_that_starts_its_runs_moves_them_through_pending_to_running(
+        self, backend: Backend, clock: FakeClock
+    ) -> None:
+        worker = backend.register_worker("w1", ["default"])
+        run_id = scheduled_run(backend)
+        (claim,) = backend.claim_flow_runs(worker.id, ["default"], 1, lease_seconds=LEASE,
+                                           start=True)
+        assert claim.flow_run.state is S.RUNNING
+        assert claim.flow_run.run_count == 1
+        assert claim.flow_run.start_time == clock.now()
+        stored = backend.read_flow_run(run_id)
+        assert (stored.state, stored.run_count) == (S.RUNNING, 1)
+        events = backend.read_state_events(run_id)
+        assert [(e.from_state, e.to_state) for e in events[-2:]] == [
+            (S.SCHEDULED, S.PENDING), (S.PENDING, S.RUNNING)]
+        # The lease and its fencing hold as for any claim.
+        with pytest.raises(StaleEpoch):
+            backend.set_flow_run_state(run_id, S.COMPLETED, epoch=claim.epoch - 1)
+        backend.set_flow_run_state(run_id, S.COMPLETED, epoch=claim.epoch)
+        assert backend.read_flow_run(run_id).state is S.COMPLETED
+
     def test_claim_takes_only_scheduled_runs_of_the_given_queues(self, backend: Backend) -> None:
         worker = backend.register_worker("w1", ["gpu"])
         backend.create_flow_run(

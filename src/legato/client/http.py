@@ -392,10 +392,12 @@ class HttpBackend(HttpPauses, HttpEvents, HttpSync, HttpVault, HttpTemplates):
         *,
         lease_seconds: float,
         wait_seconds: float = 0.0,
+        start: bool = False,
     ) -> list[Claim]:
         def body() -> ClaimBody:
             return ClaimBody(queues=list(queues), limit=limit, lease_seconds=lease_seconds,
-                             wait_seconds=min(wait_seconds, MAX_CLAIM_WAIT_SECONDS))
+                             wait_seconds=min(wait_seconds, MAX_CLAIM_WAIT_SECONDS),
+                             start=start)
 
         if limit <= 0 or not queues:
             return []

@@ -155,11 +155,14 @@ class Backend(Protocol):
         *,
         lease_seconds: float,
         wait_seconds: float = 0.0,
+        start: bool = False,
     ) -> list[Claim]:
         """Claim up to `limit` due SCHEDULED runs of `queues` (runs without a deployment are
         in "default"), oldest first: each becomes PENDING, leased to the worker at a new
         epoch. Two claimers never get the same run. With `wait_seconds`, a claim that finds
-        nothing waits up to that long and returns as soon as a run becomes claimable."""
+        nothing waits up to that long and returns as soon as a run becomes claimable. With
+        `start`, each claimed run goes on to RUNNING in the same commit (its process then
+        begins without reporting RUNNING)."""
         ...
 
     def heartbeat_lease(

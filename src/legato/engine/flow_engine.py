@@ -85,6 +85,8 @@ class FlowRunner:
         self.parent_run: TaskRun | None = None
         self.reused: State | None = None
         self.attempt = 0
+        # Attempts of a resumed run before this one: task runs are only read when some ran.
+        self._earlier_attempts = 0
         self._token: Any = None
         self._owns_recorder = False
         self._gc_threshold: tuple[int, int, int] | None = None
@@ -144,7 +146,7 @@ class FlowRunner:
         track_flow_run(self.ctx)
         if recorder.fence is not None:
             recorder.on_fenced = self.ctx.cancel_event.set
-        if self.resume is not None and self.resume.run_count > 0:
+        if self.resume is not None and self._earlier_attempts > 0:
             # A run that never ran (a worker's first execution of a claimed run) has no task
             # runs to reuse; not asking saves a round trip on the way to the first line.
             self.ctx.previous = previous_by_key(self.backend.read_task_runs(record.id))
@@ -183,6 +185,11 @@ class FlowRunner:
 
     def _resume_run(self) -> FlowRunRecord:
         assert self.resume is not None
+        if self.resume.state is S.RUNNING and self.epoch is not None:
+            # A worker's claim started the run (ADR 0022); this attempt is counted already.
+            self._earlier_attempts = self.resume.run_count - 1
+            return self.resume
+        self._earlier_attempts = self.resume.run_count
         if self.resume.state not in (S.SCHEDULED, S.PENDING):
             self.backend.retry_flow_run(self.resume.id)
         return self.backend.set_flow_run_state(self.resume.id, S.RUNNING, epoch=self.epoch)

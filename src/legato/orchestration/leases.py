@@ -22,6 +22,8 @@ from legato.store.database import Connection
 ONLINE = "online"
 STOPPED = "stopped"
 CRASH_RETRY_MESSAGE = "rescheduled after its worker died (crash retry {n} of {of})"
+# The message of the RUNNING state a claim with start=True records.
+STARTED_MESSAGE = "started by its worker's claim"
 # How often a waiting claim looks again without a wake-up.
 RECHECK_SECONDS = 1.0
 
@@ -89,11 +91,15 @@ class LeaseService:
         limit: int,
         now: datetime,
         lease_seconds: float,
+        *,
+        start: bool = False,
     ) -> list[Claim]:
         """Move up to `limit` due SCHEDULED runs of `queues` to PENDING, each leased to the
         worker at a new epoch and holding a slot of every limit that applies to it; higher
         queue priority, then higher run priority, then oldest scheduled first. Concurrent
-        claimers never share a run nor overfill a limit."""
+        claimers never share a run nor overfill a limit. With `start`, each claimed run
+        goes on to RUNNING in the same transaction (the worker launches it at once, so its
+        process need not report RUNNING itself; ADR 0022)."""
         _check_lease_seconds(lease_seconds)
         if limit <= 0 or not queues:
             return []
@@ -111,6 +117,10 @@ class LeaseService:
                 record = self.service.transition(
                     conn, current, StateType.PENDING, message, None, False
                 )
+                if start:
+                    record = self.service.transition(
+                        conn, record, StateType.RUNNING, STARTED_MESSAGE, None, False
+                    )
                 epoch = leases.bump_epoch(conn, candidate.id)
                 timeout = candidate.run_timeout_seconds
                 timeout_at = None if timeout is None else now + timedelta(seconds=timeout)
@@ -127,6 +137,8 @@ class LeaseService:
         clock: Clock,
         lease_seconds: float,
         wait_seconds: float,
+        *,
+        start: bool = False,
     ) -> list[Claim]:
         """Claim like `claim_flow_runs` at `clock.now()`; when nothing is claimable, wait up
         to `wait_seconds` (real time) for a committed write that makes a run claimable and
@@ -135,7 +147,9 @@ class LeaseService:
         deadline = perf_seconds() + wait_seconds
         while True:
             seen = self.db.doorbell.generation
-            claims = self.claim_flow_runs(worker_id, queues, limit, clock.now(), lease_seconds)
+            claims = self.claim_flow_runs(
+                worker_id, queues, limit, clock.now(), lease_seconds, start=start
+            )
             remaining = deadline - perf_seconds()
             if claims or remaining <= 0:
                 return claims

@@ -204,10 +204,11 @@ class LocalBackend:
         *,
         lease_seconds: float,
         wait_seconds: float = 0.0,
+        start: bool = False,
     ) -> list[Claim]:
         self._check_open()
         return self.leases.claim_waiting(
-            worker_id, queues, limit, self.clock, lease_seconds, wait_seconds
+            worker_id, queues, limit, self.clock, lease_seconds, wait_seconds, start=start
         )
 
     def heartbeat_lease(

@@ -79,10 +79,16 @@ class ClaimBody(WireModel):
         default=0.0, ge=0, le=MAX_CLAIM_WAIT_SECONDS,
         description="When nothing is claimable, wait up to this long for a run (long poll).",
     )
+    start: bool = Field(
+        default=False,
+        description="Move each claimed run on to RUNNING in the same commit (the worker "
+                    "launches it at once).",
+    )
 
 
 class ClaimModel(WireModel):
-    """A claimed run (now PENDING), the epoch its writes must carry and the lease expiry."""
+    """A claimed run (now PENDING, or RUNNING when the claim asked to start it), the epoch
+    its writes must carry and the lease expiry."""
 
     flow_run: FlowRunModel
     epoch: int = Field(ge=0, le=MAX_INT)

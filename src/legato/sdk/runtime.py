@@ -159,19 +159,21 @@ def execute_flow_run(
     claimed: FlowRunRecord | None = None,
     version: FlowVersionRecord | None = None,
 ) -> State:
-    """Execute a flow run a worker claimed at `epoch` (PENDING or SCHEDULED) with its stored
-    parameters and pinned source; task runs with a committed result are reused, as in a
-    resume. Raises StaleEpoch once the run was taken from this holder. A worker that passes
-    the `claimed` record and the pinned `version` it already has saves the two reads.
+    """Execute a flow run a worker claimed at `epoch` (PENDING or SCHEDULED, or RUNNING when
+    the claim started it) with its stored parameters and pinned source; task runs with a
+    committed result are reused, as in a resume. Raises StaleEpoch once the run was taken
+    from this holder (every write is fenced by `epoch`). A worker that passes the `claimed`
+    record and the pinned `version` it already has saves the two reads.
 
     >>> state = execute_flow_run("0190...", epoch=1)  # doctest: +SKIP
     """
     backend = backend or get_backend()
     record = claimed if claimed is not None else backend.read_flow_run(flow_run_id)
-    if record.state not in (StateType.PENDING, StateType.SCHEDULED):
+    if record.state not in (StateType.PENDING, StateType.SCHEDULED, StateType.RUNNING):
         raise Conflict(
-            f"flow run {flow_run_id} is {record.state.value}, not PENDING or SCHEDULED; only a "
-            "claimed run can be executed — retry it (legato runs retry) to run it again."
+            f"flow run {flow_run_id} is {record.state.value}, not PENDING, SCHEDULED or "
+            "RUNNING; only a claimed run can be executed — retry it (legato runs retry) to run "
+            "it again."
         )
     flow = _load_for_retry(backend, record, version)
     values = flow.validate_parameters(dict(record.parameters))

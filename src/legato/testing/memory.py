@@ -266,18 +266,19 @@ class InMemoryBackend(InMemoryPauses, InMemoryEvents, InMemoryVault, InMemoryTas
             return sorted(self.workers.values(), key=lambda w: w.name)
 
     def claim_flow_runs(self, worker_id: str, queues: Sequence[str], limit: int, *,
-                        lease_seconds: float, wait_seconds: float = 0.0) -> list[Claim]:
+                        lease_seconds: float, wait_seconds: float = 0.0,
+                        start: bool = False) -> list[Claim]:
         deadline = perf_seconds() + wait_seconds
         with self._lock:
             while True:
-                claims = self._claim(worker_id, queues, limit, lease_seconds)
+                claims = self._claim(worker_id, queues, limit, lease_seconds, start)
                 remaining = deadline - perf_seconds()
                 if claims or remaining <= 0:
                     return claims
                 self._claimable.wait(remaining)
 
     def _claim(self, worker_id: str, queues: Sequence[str], limit: int,
-               lease_seconds: float) -> list[Claim]:
+               lease_seconds: float, start: bool) -> list[Claim]:
         with self._lock:
             worker = self.workers.get(worker_id)
             if worker is None:
@@ -291,6 +292,9 @@ class InMemoryBackend(InMemoryPauses, InMemoryEvents, InMemoryVault, InMemoryTas
             for run in due:
                 record = self.set_flow_run_state(run.id, StateType.PENDING,
                                                  message=f"claimed by worker {worker.name}")
+                if start:
+                    record = self.set_flow_run_state(run.id, StateType.RUNNING,
+                                                     message="started by its worker's claim")
                 epoch = self.epochs[run.id] = self.epochs.get(run.id, 0) + 1
                 self.leases[run.id] = (worker_id, epoch, expires)
                 claims.append(Claim(record, epoch, expires))

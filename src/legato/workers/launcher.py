@@ -44,6 +44,9 @@ class SubprocessLauncher:
     >>> SubprocessLauncher({"LEGATO_API_URL": "http://127.0.0.1:4200/api/v1"}).launch(run_id, 1)
     """
 
+    # Its process runs `legato.workers.execute`, which takes a run the claim started.
+    starts_claimed = True
+
     def __init__(self, env: Mapping[str, str] | None = None) -> None:
         self.env = dict(env or {})
 

@@ -184,6 +184,9 @@ class WarmLauncher:
     >>> child = launcher.launch(run_id, 1)  # doctest: +SKIP
     """
 
+    # Its children run `legato.workers.execute`, which takes a run the claim started.
+    starts_claimed = True
+
     def __init__(self, env: Mapping[str, str] | None = None) -> None:
         self.env = dict(env or {})
         self._parent: _Parent | None = None

@@ -89,6 +89,9 @@ class Worker:
         self.grace_seconds = grace_seconds
         self.cancel_grace_seconds = cancel_grace_seconds
         self.worker_id: str | None = None
+        # Launchers whose processes execute runs with `legato.workers.execute` accept a run
+        # that is RUNNING already, so the claim starts it and saves that process a round trip.
+        self.start_claimed = bool(getattr(self.launcher, "starts_claimed", False))
         self.running: dict[str, Running] = {}
         self._versions: dict[str, FlowVersionRecord] = {}
 
@@ -111,7 +114,7 @@ class Worker:
             return []
         claims = self.backend.claim_flow_runs(
             worker_id, self.queues, free, lease_seconds=self.lease_seconds,
-            wait_seconds=wait_seconds,
+            wait_seconds=wait_seconds, start=self.start_claimed,
         )
         for claim in claims:
             self._launch(claim)

@@ -12,6 +12,7 @@ from legato.core.backend import Backend
 from legato.core.ids import new_id
 from legato.core.records import FlowRunRecord, FlowVersionRecord, NewFlowRun, TaskRunRecord
 from legato.core.states import StateType as S
+from legato.core.workers import Claim
 from legato.errors import Conflict, StaleEpoch
 from legato.sdk import runtime
 from legato.testing import InMemoryBackend
@@ -79,6 +80,27 @@ def claim(backend: InMemoryBackend) -> int:
     worker = backend.register_worker("w1", ["default"])
     (got,) = backend.claim_flow_runs(worker.id, ["default"], 1, lease_seconds=30)
     return got.epoch
+
+
+def claim_started(backend: InMemoryBackend) -> Claim:
+    worker = backend.register_worker("w1", ["default"])
+    (got,) = backend.claim_flow_runs(worker.id, ["default"], 1, lease_seconds=30, start=True)
+    return got
+
+
+class StateChanges:
+    """A backend that notes the flow-run state changes the engine asks for."""
+
+    def __init__(self, backend: InMemoryBackend) -> None:
+        self.backend = backend
+        self.asked: list[S] = []
+
+    def set_flow_run_state(self, flow_run_id: str, state: S, **kwargs: Any) -> FlowRunRecord:
+        self.asked.append(state)
+        return self.backend.set_flow_run_state(flow_run_id, state, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.backend, name)
 
 
 def test_a_claimed_run_executes_to_its_final_state(
@@ -182,3 +204,47 @@ def test_a_run_started_with_its_claimed_record_and_version_reads_neither(
     assert reads.asked == []
     assert state.is_failed()  # CHAIN fails in its last task, after t1..t3 ran
     assert executions(log) == ["t1", "t2", "t3"]
+
+
+def test_a_run_its_claim_started_executes_without_reporting_running_again(
+    backend: InMemoryBackend, tmp_path: Path
+) -> None:
+    log = tmp_path / "log"
+    run_id = scheduled(backend, tmp_path, "chain", CHAIN, log)
+    got = claim_started(backend)
+    changes = StateChanges(backend)
+    state = runtime.execute_flow_run(run_id, epoch=got.epoch, backend=cast(Backend, changes),
+                                     claimed=got.flow_run)
+    assert state.is_failed()
+    assert changes.asked == [S.FAILED]
+    assert executions(log) == ["t1", "t2", "t3"]
+    states = [e.to_state for e in backend.read_state_events(run_id)]
+    assert states == [S.SCHEDULED, S.PENDING, S.RUNNING, S.FAILED]
+    assert backend.read_flow_run(run_id).run_count == 1
+
+
+def test_a_retried_run_its_claim_started_reuses_committed_task_results(
+    backend: InMemoryBackend, tmp_path: Path
+) -> None:
+    log = tmp_path / "log"
+    run_id = scheduled(backend, tmp_path, "chain", CHAIN, log)
+    first = claim_started(backend)
+    runtime.execute_flow_run(run_id, epoch=first.epoch, claimed=first.flow_run)
+    backend.retry_flow_run(run_id)
+    second = claim_started(backend)
+    assert second.flow_run.run_count == 2
+    state = runtime.execute_flow_run(run_id, epoch=second.epoch)
+    assert state.is_completed() and state.result() == 20
+    assert executions(log) == ["t1", "t2", "t3", "t3"]
+
+
+def test_a_run_its_claim_started_commits_nothing_with_a_stale_epoch(
+    backend: InMemoryBackend, tmp_path: Path
+) -> None:
+    log = tmp_path / "log"
+    run_id = scheduled(backend, tmp_path, "chain", CHAIN, log)
+    got = claim_started(backend)
+    with pytest.raises(StaleEpoch):
+        runtime.execute_flow_run(run_id, epoch=got.epoch - 1, claimed=got.flow_run)
+    assert backend.read_task_runs(run_id) == []
+    assert backend.read_flow_run(run_id).state is S.RUNNING

@@ -49,11 +49,12 @@ def worker_heartbeat(worker_id: WorkerId, body: WorkerHeartbeatBody, backend: Ba
 
 @router.post("/workers/{worker_id}/claims", response_model=ClaimList, responses=NOT_FOUND)
 def claim_flow_runs(worker_id: WorkerId, body: ClaimBody, backend: BackendDep) -> ClaimList:
-    """Claim up to `limit` due SCHEDULED runs of the queues; each becomes PENDING with a lease.
-    With `wait_seconds`, an empty claim waits that long for a run to become claimable."""
+    """Claim up to `limit` due SCHEDULED runs of the queues; each becomes PENDING with a lease
+    (RUNNING with `start`). With `wait_seconds`, an empty claim waits that long for a run to
+    become claimable."""
     claims = backend.claim_flow_runs(
         worker_id, body.queues, body.limit, lease_seconds=body.lease_seconds,
-        wait_seconds=body.wait_seconds,
+        wait_seconds=body.wait_seconds, start=body.start,
     )
     return ClaimList(items=[ClaimModel.from_record(claim) for claim in claims])
 
