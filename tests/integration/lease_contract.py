@@ -12,9 +12,17 @@ import pytest
 from legato._clock import FakeClock
 from legato.core.backend import Backend
 from legato.core.ids import new_id
-from legato.core.records import Fence, NewFlowRun, StateEvent, TaskRunRow, WriteBatch
+from legato.core.records import (
+    Fence,
+    FlowRunEnding,
+    NewFlowRun,
+    ResultRef,
+    StateEvent,
+    TaskRunRow,
+    WriteBatch,
+)
 from legato.core.states import StateType as S
-from legato.errors import NotFound, StaleEpoch
+from legato.errors import NotFound, StaleEpoch, StateTransitionError
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 LEASE = 30.0
@@ -212,3 +220,45 @@ class LeaseContract:
         row, events = completed_row(claim.flow_run.id)
         backend.write(WriteBatch([row], events))
         assert backend.set_flow_run_state(claim.flow_run.id, S.RUNNING).state is S.RUNNING
+
+    def test_a_write_batch_ending_its_run_commits_the_rows_and_the_final_state(
+        self, backend: Backend
+    ) -> None:
+        worker = backend.register_worker("w1", ["default"])
+        scheduled_run(backend)
+        (claim,) = backend.claim_flow_runs(worker.id, ["default"], 1, lease_seconds=LEASE,
+                                           start=True)
+        run_id = claim.flow_run.id
+        row, events = completed_row(run_id)
+        ending = FlowRunEnding(run_id, S.COMPLETED, None, ResultRef("json", "inline", b"7"))
+        backend.write(WriteBatch([row], events, fence=Fence(run_id, claim.epoch),
+                                 ending=ending))
+        stored = backend.read_flow_run(run_id)
+        assert (stored.state, stored.result) == (S.COMPLETED, ending.result)
+        assert [r.task_key for r in backend.read_task_runs(run_id)] == ["load-1"]
+        assert backend.read_state_events(run_id)[-1].to_state is S.COMPLETED
+        with pytest.raises(StaleEpoch):  # the terminal state released the lease
+            backend.heartbeat_lease(run_id, worker.id, claim.epoch, lease_seconds=LEASE)
+
+    def test_a_refused_ending_leaves_the_rest_of_its_batch_committed(
+        self, backend: Backend
+    ) -> None:
+        run_id = scheduled_run(backend)
+        backend.set_flow_run_state(run_id, S.RUNNING)
+        backend.set_flow_run_state(run_id, S.CANCELLED)
+        row, events = completed_row(run_id)
+        with pytest.raises(StateTransitionError, match=run_id):
+            backend.write(WriteBatch([row], events, ending=FlowRunEnding(run_id, S.COMPLETED)))
+        assert backend.read_flow_run(run_id).state is S.CANCELLED
+        assert [r.task_key for r in backend.read_task_runs(run_id)] == ["load-1"]
+
+    def test_a_stale_fence_keeps_the_ending_out_too(self, backend: Backend) -> None:
+        worker = backend.register_worker("w1", ["default"])
+        scheduled_run(backend)
+        (claim,) = backend.claim_flow_runs(worker.id, ["default"], 1, lease_seconds=LEASE,
+                                           start=True)
+        run_id = claim.flow_run.id
+        with pytest.raises(StaleEpoch):
+            backend.write(WriteBatch(fence=Fence(run_id, claim.epoch - 1),
+                                     ending=FlowRunEnding(run_id, S.COMPLETED)))
+        assert backend.read_flow_run(run_id).state is S.RUNNING

@@ -209,11 +209,23 @@ class Fence:
     epoch: int
 
 
+@dataclass(frozen=True, slots=True)
+class FlowRunEnding:
+    """A flow run's final state, committed after the rest of the write batch that carries
+    it: a run's last batch and its ending take one transaction instead of two."""
+
+    flow_run_id: str
+    state: StateType
+    message: str | None = None
+    result: ResultRef | None = None
+
+
 @dataclass(slots=True)
 class WriteBatch:
     """Everything the write-behind recorder commits in one transaction.
 
-    With a `fence`, nothing of the batch is stored unless the fence's epoch is current."""
+    With a `fence`, nothing of the batch is stored unless the fence's epoch is current. An
+    `ending` the state machine refuses is left out and reported like a refused task run."""
 
     task_runs: list[TaskRunRow] = field(default_factory=list)
     events: list[StateEvent] = field(default_factory=list)
@@ -221,6 +233,8 @@ class WriteBatch:
     edges: list[Edge] = field(default_factory=list)
     fence: Fence | None = None
     artifacts: list[ArtifactRow] = field(default_factory=list)
+    ending: FlowRunEnding | None = None
 
     def __bool__(self) -> bool:
-        return bool(self.task_runs or self.events or self.logs or self.edges or self.artifacts)
+        return bool(self.task_runs or self.events or self.logs or self.edges or self.artifacts
+                    or self.ending is not None)

@@ -15,7 +15,7 @@ from legato._clock import Clock
 from legato.core.backend import Backend
 from legato.core.ids import new_id
 from legato.core.names import run_name
-from legato.core.records import Fence, FlowRunRecord, NewFlowRun, ResultRef
+from legato.core.records import Fence, FlowRunEnding, FlowRunRecord, NewFlowRun, ResultRef
 from legato.core.retry import RetryPolicy
 from legato.core.states import SUCCESS_STATES, StateType
 from legato.engine import run_logging, user_code
@@ -303,9 +303,12 @@ class FlowRunner:
                 log.info("Finished in state COMPLETED")
             else:
                 log.info("Finished in state %s: %s", outcome.state.value, outcome.message)
-            ctx.recorder.flush()
-            if outcome.state is not S.PAUSED:
-                self._record_final_state(outcome, ref)
+            if self._owns_recorder and outcome.state is not S.PAUSED:
+                self._flush_with_ending(outcome, ref)
+            else:
+                ctx.recorder.flush()
+                if outcome.state is not S.PAUSED:
+                    self._record_final_state(outcome, ref)
         finally:
             if self._owns_recorder:
                 ctx.recorder.close()
@@ -317,6 +320,19 @@ class FlowRunner:
         if self.parent_run is not None:
             self._finish_parent_run(state, ref)
         return state
+
+    def _flush_with_ending(self, outcome: Outcome, ref: ResultRef | None) -> None:
+        """Commit the last writes and the final state in one batch (ADR 0022)."""
+        assert self.ctx is not None
+        run_id = self.ctx.flow_run.id
+        try:
+            self.ctx.recorder.flush(
+                ending=FlowRunEnding(run_id, outcome.state, outcome.message, ref))
+        except StateTransitionError:
+            # A task run or the ending was refused and the rest committed; settle the
+            # ending as a change of its own would.
+            if self.backend.read_flow_run(run_id).state is not outcome.state:
+                self._record_final_state(outcome, ref)
 
     def _record_final_state(self, outcome: Outcome, ref: ResultRef | None) -> None:
         assert self.ctx is not None

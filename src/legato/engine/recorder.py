@@ -19,6 +19,7 @@ from legato.core.records import (
     ArtifactRow,
     Edge,
     Fence,
+    FlowRunEnding,
     LogRow,
     StateEvent,
     TaskRunRow,
@@ -105,8 +106,15 @@ class Recorder:
         if self._thread is None:
             self._start()
 
-    def flush(self, timeout: float | None = None) -> None:
-        """Block until everything enqueued so far is committed; re-raise a write failure."""
+    def flush(self, timeout: float | None = None, *, ending: FlowRunEnding | None = None) -> None:
+        """Block until everything enqueued so far is committed; re-raise a write failure.
+        With `ending`, the flow run's final state goes last into the same batch (one commit
+        for both); a refusal of it, or of a task run in that batch, is raised as
+        StateTransitionError once the rest is committed."""
+        if ending is not None:
+            self._queue.put(ending)
+            if self._thread is None:
+                self._start()
         if self._thread is None:
             return
         marker = _Flush()
@@ -195,6 +203,7 @@ class Recorder:
         edges: list[Edge] = []
         artifacts: list[ArtifactRow] = []
         markers: list[_Flush] = []
+        ending: FlowRunEnding | None = None
         stop = False
         for item in items:
             if type(item) is tuple:
@@ -212,10 +221,12 @@ class Recorder:
                 markers.append(item)
             elif type(item) is ArtifactRow:
                 artifacts.append(item)
+            elif type(item) is FlowRunEnding:
+                ending = item
             else:
                 stop = True
         rows = [_row(item, is_new) for item, is_new in latest.values()]
-        batch = WriteBatch(rows, events, logs, edges, self.fence, artifacts)
+        batch = WriteBatch(rows, events, logs, edges, self.fence, artifacts, ending)
         return batch, markers, stop
 
     def _commit(self, batch: WriteBatch) -> None:
@@ -235,6 +246,8 @@ class Recorder:
                 # The rest of the batch is committed; a refused run keeps its stored state.
                 self.rejected.append(str(exc))
                 _log.warning("state change refused: %s", exc)
+                if batch.ending is not None:  # whoever ends the run decides what it means
+                    self._error = exc
                 return
             except BackendUnavailable as exc:
                 if delay is None:

@@ -20,7 +20,7 @@ from legato.core.records import (
     WriteBatch,
 )
 from legato.core.states import RETRYABLE_STATES, StateType, check_transition, is_terminal
-from legato.errors import Conflict, NotFound, StaleEpoch
+from legato.errors import Conflict, NotFound, ParameterError, StaleEpoch, StateTransitionError
 from legato.orchestration.batch import BatchPlan, BatchRefused, plan_batch
 from legato.orchestration.run_events import RunChange, record_run_changes, store_event
 from legato.store import artifacts, cache, events, flows, leases, logs, runs, slots, taskruns
@@ -248,8 +248,8 @@ class OrchestrationService:
         )
 
     def write(self, batch: WriteBatch) -> None:
-        """Commit a write batch; refused task runs are left out and reported afterwards
-        by raising BatchRefused (a StateTransitionError)."""
+        """Commit a write batch; refused task runs (and a refused ending) are left out and
+        reported afterwards by raising BatchRefused (a StateTransitionError)."""
         if not batch:
             return
         try:
@@ -266,6 +266,7 @@ class OrchestrationService:
 
     def _write(self, batch: WriteBatch, *, careful: bool) -> BatchPlan:
         with self.db.writing() as conn:
+            ending = self._lock_ending(conn, batch) if batch.ending is not None else None
             if batch.fence is not None:
                 check_epoch(conn, batch.fence.flow_run_id, batch.fence.epoch)
             rows: Sequence[TaskRunRow] = batch.task_runs
@@ -285,7 +286,39 @@ class OrchestrationService:
             logs.insert_logs(conn, batch.logs)
             taskruns.insert_edges(conn, batch.edges)
             artifacts.insert_artifacts(conn, batch.artifacts)
+            if ending is not None:
+                refusal = self._end(conn, ending, batch)
+                if refusal is not None:
+                    plan.refused[ending.id] = refusal
         return plan
+
+    @staticmethod
+    def _lock_ending(conn: Connection, batch: WriteBatch) -> FlowRunRecord:
+        """The run a batch ends, locked before its lease row as every state change does."""
+        assert batch.ending is not None
+        run_id = batch.ending.flow_run_id
+        if batch.fence is not None and batch.fence.flow_run_id != run_id:
+            raise ParameterError(
+                f"a write batch fenced for flow run {batch.fence.flow_run_id} ends flow run "
+                f"{run_id}; send the ending of another run in its own batch."
+            )
+        current = runs.read_flow_run(conn, run_id, for_update=True)
+        if current is None:
+            raise flow_run_not_found(run_id)
+        return current
+
+    def _end(self, conn: Connection, current: FlowRunRecord, batch: WriteBatch) -> str | None:
+        """Apply a batch's ending after the rest of it; the reason when refused."""
+        ending = batch.ending
+        assert ending is not None
+        try:
+            changed = self.transition(conn, current, ending.state, ending.message, ending.result,
+                                      False)
+        except StateTransitionError as error:
+            return str(error)
+        if batch.fence is not None and ending.state is StateType.CRASHED:
+            self._retry_crash(conn, changed)
+        return None
 
     @staticmethod
     def _precheck(

@@ -12,6 +12,7 @@ from legato.core.records import (
     ArtifactRow,
     Edge,
     Fence,
+    FlowRunEnding,
     FlowRunRecord,
     FlowVersionRecord,
     LogRecord,
@@ -367,9 +368,29 @@ class ArtifactModel(WireModel):
         return _build(ArtifactRow, self)
 
 
+class FlowRunEndingModel(WireModel):
+    """A flow run's final state, committed after the rest of its write batch."""
+
+    flow_run_id: Id
+    state: StateType
+    message: Text | None = None
+    result: ResultRefModel | None = None
+
+    @classmethod
+    def from_record(cls, ending: FlowRunEnding) -> FlowRunEndingModel:
+        result = None if ending.result is None else ResultRefModel.from_record(ending.result)
+        return cls(flow_run_id=ending.flow_run_id, state=ending.state, message=ending.message,
+                   result=result)
+
+    def to_record(self) -> FlowRunEnding:
+        result = None if self.result is None else self.result.to_record()
+        return FlowRunEnding(self.flow_run_id, self.state, self.message, result)
+
+
 class WriteBatchModel(WireModel):
     """Task-run snapshots, state events, logs and edges committed in one transaction;
-    with a `fence`, nothing is stored unless its epoch is the run's current one."""
+    with a `fence`, nothing is stored unless its epoch is the run's current one; with an
+    `ending`, the flow run's final state is committed last in the same transaction."""
 
     task_runs: list[TaskRunRowModel] = Field(default_factory=list, max_length=MAX_ITEMS)
     events: list[StateEventModel] = Field(default_factory=list, max_length=MAX_ITEMS)
@@ -377,6 +398,7 @@ class WriteBatchModel(WireModel):
     edges: list[EdgeModel] = Field(default_factory=list, max_length=MAX_ITEMS)
     fence: FenceModel | None = None
     artifacts: list[ArtifactModel] = Field(default_factory=list, max_length=MAX_ITEMS)
+    ending: FlowRunEndingModel | None = None
 
     @classmethod
     def from_record(cls, batch: WriteBatch) -> WriteBatchModel:
@@ -396,6 +418,7 @@ class WriteBatchModel(WireModel):
                 flow_run_id=batch.fence.flow_run_id, epoch=batch.fence.epoch
             ),
             artifacts=[ArtifactModel.from_record(row) for row in batch.artifacts],
+            ending=None if batch.ending is None else FlowRunEndingModel.from_record(batch.ending),
         )
 
     def to_record(self) -> WriteBatch:
@@ -406,4 +429,5 @@ class WriteBatchModel(WireModel):
             edges=[edge.to_record() for edge in self.edges],
             fence=None if self.fence is None else Fence(self.fence.flow_run_id, self.fence.epoch),
             artifacts=[row.to_record() for row in self.artifacts],
+            ending=None if self.ending is None else self.ending.to_record(),
         )

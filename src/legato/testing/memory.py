@@ -197,6 +197,13 @@ class InMemoryBackend(InMemoryPauses, InMemoryEvents, InMemoryVault, InMemoryTas
                 self.edges.add((edge.flow_run_id, edge.upstream_id, edge.downstream_id))
             known = {artifact.id for artifact in self.artifacts}
             self.artifacts += [a for a in batch.artifacts if a.id not in known]
+            ending = batch.ending
+            if ending is not None:
+                try:
+                    self.set_flow_run_state(ending.flow_run_id, ending.state,
+                                            message=ending.message, result=ending.result)
+                except StateTransitionError as exc:
+                    refused.append(str(exc))
             self.writes += 1
         if refused:
             raise StateTransitionError("; ".join(refused))
