@@ -13,6 +13,13 @@ from legato.errors import ParameterError
 
 # What a required parameter left out of a partial validation holds; never stored.
 _MISSING: Any = type("_Missing", (), {"__repr__": lambda self: "<missing>"})()
+# Annotations whose values pydantic returns unchanged when they already have exactly that
+# type: a flow whose parameters all have one of these (or none, or Any) and whose defaults
+# are immutable is validated without building a pydantic model, which costs milliseconds
+# in every fresh process (a worker's run).
+_SCALARS: frozenset[Any] = frozenset({str, int, float, bool})
+_IMMUTABLE_DEFAULTS = (str, int, float, bool, type(None))
+_EMPTY = inspect.Parameter.empty
 
 
 class ParameterSchema:
@@ -30,6 +37,7 @@ class ParameterSchema:
                                  for p in self.signature.parameters.values())
         self._model: Any = None
         self._partial_model: Any = None
+        self._scalars: dict[str, tuple[Any, Any]] | None | bool = False  # False: not looked yet
         self._lock = threading.Lock()
 
     def bind(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> dict[str, Any]:
@@ -100,6 +108,11 @@ class ParameterSchema:
             for name in extra:
                 errors.append((name, f"unknown parameter; {self.owner} takes "
                                      f"{', '.join(self.names) or 'no parameters'}"))
+        if not errors and not partial:
+            quick = self._validate_scalars(known)
+            if quick is not None:
+                quick.update(extra)
+                return quick
         model = self._pydantic_model(partial)
         try:
             instance = model.model_validate(known)
@@ -120,6 +133,46 @@ class ParameterSchema:
         if partial:
             result = {name: value for name, value in result.items() if value is not _MISSING}
         result.update(extra)
+        return result
+
+    def _scalar_fields(self) -> dict[str, tuple[Any, Any]] | None:
+        """Each parameter's (scalar type or None for "anything", default) when every one
+        qualifies for `_validate_scalars`, else None."""
+        if self._scalars is False:
+            hints = _type_hints(self.fn)
+            fields: dict[str, tuple[Any, Any]] | None = {}
+            for name in self.names:
+                annotation = hints.get(name, Any)
+                default = self.signature.parameters[name].default
+                kind = None if annotation is Any else annotation
+                if (kind is not None and kind not in _SCALARS) or (
+                        default is not _EMPTY and type(default) not in _IMMUTABLE_DEFAULTS):
+                    fields = None
+                    break
+                assert fields is not None
+                fields[name] = (kind, default)
+            self._scalars = fields
+        assert self._scalars is not True
+        return self._scalars
+
+    def _validate_scalars(self, known: Mapping[str, Any]) -> dict[str, Any] | None:
+        """What the pydantic model would return, when every value already has its exact
+        annotated type and every missing one has a default; None to ask the model (it
+        coerces, or reports the errors)."""
+        fields = self._scalar_fields()
+        if fields is None:
+            return None
+        result: dict[str, Any] = {}
+        for name, (kind, default) in fields.items():
+            if name in known:
+                value = known[name]
+                if kind is not None and type(value) is not kind:
+                    return None
+                result[name] = value
+            elif default is _EMPTY:
+                return None
+            else:
+                result[name] = default
         return result
 
     def json_schema(self) -> dict[str, Any]:

@@ -216,3 +216,54 @@ def test_an_unresolvable_annotation_leaves_the_other_parameters_validated() -> N
     with pytest.raises(ParameterError) as info:
         schema.validate({"n": "three", "amount": "anything goes"})
     assert [name for name, _ in info.value.errors] == ["n"]
+
+
+def scalars(name: str, count: int = 2, ratio: float = 0.5, dry: bool = False,
+            note=None) -> None:  # type: ignore[no-untyped-def]
+    ...
+
+
+@pytest.mark.parametrize("values", [
+    {"name": "a"},
+    {"name": "a", "count": 3, "ratio": 1.5, "dry": True, "note": [1, {"x": 2}]},
+    {"name": "", "note": None},
+])
+def test_values_of_their_exact_scalar_type_are_taken_without_building_a_model(
+    values: dict[str, Any]
+) -> None:
+    schema = ParameterSchema(scalars, "flow 'scalars'")
+    got = schema.validate(values)
+    assert schema._model is None
+    reference = ParameterSchema(scalars, "flow 'scalars'")
+    expected = dict(reference._pydantic_model().model_validate(values))
+    assert got == expected
+    assert [type(v) for v in got.values()] == [type(v) for v in expected.values()]
+
+
+@pytest.mark.parametrize(("values", "coerced"), [
+    ({"name": "a", "count": "3"}, {"count": 3}),
+    ({"name": "a", "ratio": 2}, {"ratio": 2.0}),
+    ({"name": "a", "dry": "true"}, {"dry": True}),
+])
+def test_values_that_need_coercion_still_go_through_the_model(
+    values: dict[str, Any], coerced: dict[str, Any]
+) -> None:
+    schema = ParameterSchema(scalars, "flow 'scalars'")
+    got = schema.validate(values)
+    assert schema._model is not None
+    assert {k: got[k] for k in coerced} == coerced
+    assert [type(got[k]) for k in coerced] == [type(v) for v in coerced.values()]
+
+
+def test_a_missing_or_wrong_scalar_is_reported_as_before() -> None:
+    schema = ParameterSchema(scalars, "flow 'scalars'")
+    with pytest.raises(ParameterError, match="name: Field required"):
+        schema.validate({"count": 1})
+    with pytest.raises(ParameterError, match="count: Input should be a valid integer"):
+        schema.validate({"name": "a", "count": "many"})
+
+
+def test_a_flow_with_a_non_scalar_parameter_always_uses_the_model() -> None:
+    schema = ParameterSchema(typed, "flow 'typed'")
+    schema.validate({**RAW, "n": 3})
+    assert schema._model is not None
