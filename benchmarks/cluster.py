@@ -104,6 +104,24 @@ class Cluster:
             deployment, _ = deploy_flow(flow, options, client)
         return deployment.id
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) used so far by the cluster's processes and the children
+        they waited for: the server, the workers, their warm parents and every run's
+        process. Each process leads its own session, so its group id is its pid (Linux)."""
+        groups = {process.pid for process in self.processes}
+        ticks = 0
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry.name}/stat", "rb") as fh:
+                    fields = fh.read().rsplit(b")", 1)[1].split()
+            except OSError:  # exited meanwhile
+                continue
+            if int(fields[2]) in groups:
+                ticks += sum(int(value) for value in fields[11:15])
+        return ticks / os.sysconf("SC_CLK_TCK")
+
     def close(self) -> None:
         for process in self.processes:
             if process.poll() is None:

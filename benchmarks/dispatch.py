@@ -103,8 +103,11 @@ def latency(db: str, launcher: str, runs: int) -> dict[str, Any]:
         deployment_id = cluster.deploy(DeployOptions("latency"))
         samples: list[float] = []
         api = HttpBackend(cluster.url)
+        cpu_start = 0.0
         with DeploymentsClient(cluster.url) as client:
             for i in range(WARMUP_RUNS + runs):
+                if i == WARMUP_RUNS:
+                    cpu_start = cluster.cpu_seconds()
                 out = Path(tmp) / f"started-{i}"
                 time.sleep(0.05)  # let the worker settle back into its long poll
                 sent = time.time()
@@ -115,13 +118,15 @@ def latency(db: str, launcher: str, runs: int) -> dict[str, Any]:
                     raise RuntimeError(f"flow run {run.id} ended {state.value}")
                 if i >= WARMUP_RUNS:
                     samples.append((started - sent) * 1000)
+        cpu_ms = (cluster.cpu_seconds() - cpu_start) / runs * 1000
         api.close()
     p50, p99 = statistics.median(samples), percentile(samples, 99)
     t50, t99 = LATENCY_TARGETS[launcher]
     ok = p50 <= t50 and (t99 is None or p99 <= t99)
     log(f"  latency {db} {launcher}: p50 {p50:.1f} ms, p99 {p99:.1f} ms "
-        f"(n={len(samples)}) {'PASS' if ok else 'FAIL'}")
+        f"(n={len(samples)}), CPU {cpu_ms:.1f} ms/run {'PASS' if ok else 'FAIL'}")
     return {"db": db, "launcher": launcher, "runs": len(samples), "p50_ms": p50,
+            "cpu_ms_per_run": cpu_ms,
             "p99_ms": p99, "min_ms": min(samples), "max_ms": max(samples),
             "target_p50_ms": t50, "target_p99_ms": t99, "status": "PASS" if ok else "FAIL",
             "samples_ms": [round(s, 2) for s in samples]}
@@ -149,11 +154,13 @@ def throughput(runs: int, workers: int, limit: int, launcher: str) -> dict[str, 
                 _wait_count(db, 2 * workers, 60)
                 end = datetime.now(UTC) - timedelta(days=1)
                 start = end - timedelta(seconds=runs)
+                cpu_start = cluster.cpu_seconds()
                 sent = time.time()
                 made = client.backfill(deployment_id, start, end, max_runs=runs)
             if made != runs:
                 raise RuntimeError(f"the backfill made {made} runs, not {runs}")
             last_end = _wait_count(db, 2 * workers + runs, 120)
+            cpu_ms = (cluster.cpu_seconds() - cpu_start) / runs * 1000
             failed = _count(db, exclude=StateType.COMPLETED)
         finally:
             db.dispose()
@@ -161,8 +168,10 @@ def throughput(runs: int, workers: int, limit: int, launcher: str) -> dict[str, 
     rate = runs / seconds
     ok = rate >= THROUGHPUT_TARGET and failed == 0
     log(f"  throughput: {runs} runs in {seconds:.2f} s = {rate:.0f} runs/s "
-        f"({workers} workers x {limit} slots, {launcher}) {'PASS' if ok else 'FAIL'}")
+        f"({workers} workers x {limit} slots, {launcher}), CPU {cpu_ms:.1f} ms/run "
+        f"{'PASS' if ok else 'FAIL'}")
     return {"runs": runs, "workers": workers, "limit": limit, "launcher": launcher,
+            "cpu_ms_per_run": cpu_ms,
             "seconds": seconds, "runs_per_second": rate, "not_completed": failed,
             "target_runs_per_second": THROUGHPUT_TARGET, "status": "PASS" if ok else "FAIL"}
 
@@ -299,16 +308,19 @@ def markdown(report: dict[str, Any]) -> list[str]:
     lines: list[str] = []
     measured = [e for e in report.get("latency", []) if "p50_ms" in e]
     if measured:
-        lines += ["", "| dispatch latency | runs | p50 ms | p99 ms | min ms | max ms |",
-                  "|---|---:|---:|---:|---:|---:|"]
+        lines += ["", "| dispatch latency | runs | p50 ms | p99 ms | min ms | max ms "
+                      "| CPU ms/run |",
+                  "|---|---:|---:|---:|---:|---:|---:|"]
         lines += [f"| {e['db']}, {e['launcher']} | {e['runs']} | {e['p50_ms']:.1f} "
-                  f"| {e['p99_ms']:.1f} | {e['min_ms']:.1f} | {e['max_ms']:.1f} |"
+                  f"| {e['p99_ms']:.1f} | {e['min_ms']:.1f} | {e['max_ms']:.1f} "
+                  f"| {e.get('cpu_ms_per_run', float('nan')):.1f} |"
                   for e in measured]
     entry = report.get("throughput", {})
     if "runs_per_second" in entry:
         lines += ["", f"throughput: {entry['runs']} runs in {entry['seconds']:.2f} s = "
                       f"{entry['runs_per_second']:.1f} runs/s ({entry['workers']} workers x "
-                      f"{entry['limit']} slots, {entry['launcher']} launcher, PostgreSQL)"]
+                      f"{entry['limit']} slots, {entry['launcher']} launcher, PostgreSQL), "
+                      f"CPU {entry.get('cpu_ms_per_run', float('nan')):.1f} ms/run"]
     entry = report.get("tick", {})
     if "sqlite_ms" in entry:
         lines += ["", f"scheduler tick (10,000 deployments, 100 due, median of 3): SQLite "

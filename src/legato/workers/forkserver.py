@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import atexit
 import errno
+import gc
 import logging
 import os
 import select
@@ -26,10 +27,10 @@ import cloudpickle  # noqa: F401
 
 import legato.client.http
 import legato.engine.flow_engine
-import legato.sdk.runtime  # noqa: F401
+import legato.sdk.runtime
 from legato import plugins
 from legato.client import session
-from legato.settings import Settings
+from legato.settings import HTTP_BACKEND_FACTORY, Settings
 from legato.workers import execute
 
 _log = logging.getLogger("legato.workers.forkserver")
@@ -165,9 +166,19 @@ def _drain(fd: int) -> None:
 def preload() -> None:
     """Import what the configured backend needs, without connecting to anything, and load
     what every HTTP client of a child would otherwise load again: the TLS context and the
-    transport's modules, which httpx imports on first use."""
-    plugins.load_object(Settings.from_env().backend_factory)
+    transport's modules, which httpx imports on first use. With a server URL, build the
+    process's HTTP backend and result writer here: they open no connection until used, so
+    every child inherits them ready (and opens its own connection)."""
+    settings = Settings.from_env()
+    plugins.load_object(settings.backend_factory)
     session.default_transport().close()
+    if settings.backend_factory == HTTP_BACKEND_FACTORY:
+        legato.sdk.runtime.get_backend()
+    legato.sdk.runtime.get_results()
+    # What is loaded now stays: a frozen heap is never scanned by the children's collector,
+    # which would otherwise touch (and so copy) every page of it in each child.
+    gc.collect()
+    gc.freeze()
 
 
 def main(argv: Sequence[str]) -> int:
