@@ -6,16 +6,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from legato._clock import Clock, perf_seconds
 from legato.core.ids import new_id
 from legato.core.limits import timeout_message
+from legato.core.records import FlowRunRecord, StateEvent
 from legato.core.states import StateType, is_terminal
 from legato.core.workers import Claim, ExpiredRun, WorkerRecord
 from legato.errors import NotFound, ParameterError, StaleEpoch
 from legato.orchestration.claims import pick
-from legato.orchestration.service import OrchestrationService
-from legato.store import leases, runs, slots
+from legato.orchestration.run_events import RunChange, record_run_changes
+from legato.orchestration.service import OrchestrationService, next_record
+from legato.store import events, leases, runs, slots
 from legato.store import workers as store
 from legato.store.database import Connection
 
@@ -104,29 +107,47 @@ class LeaseService:
         if limit <= 0 or not queues:
             return []
         expires = now + timedelta(seconds=lease_seconds)
-        claims = []
+        claims: list[Claim] = []
         with self.db.writing() as conn:
             worker = store.read_worker(conn, worker_id)
             if worker is None:
                 raise worker_not_found(worker_id)
-            for candidate, keys in pick(conn, queues, limit, now):
-                current = runs.read_flow_run(conn, candidate.id, for_update=True)
+            picked = pick(conn, queues, limit, now)
+            if not picked:
+                return claims
+            # Every claimed run is written with a handful of statements for all of them, not
+            # a handful per run: the claim is on the path of every run (ADR 0022).
+            stored = runs.read_runs_to_claim(conn, [candidate.id for candidate, _ in picked])
+            steps = [(StateType.PENDING, f"claimed by worker {worker.name}")]
+            if start:
+                steps.append((StateType.RUNNING, STARTED_MESSAGE))
+            claimed: list[tuple[FlowRunRecord, int]] = []
+            grants: list[dict[str, Any]] = []
+            state_events: list[StateEvent] = []
+            changes: list[RunChange] = []
+            for candidate, keys in picked:
+                current, epoch = stored.get(candidate.id, (None, 0))
                 if current is None or current.state is not StateType.SCHEDULED:
                     continue
-                message = f"claimed by worker {worker.name}"
-                record = self.service.transition(
-                    conn, current, StateType.PENDING, message, None, False
-                )
-                if start:
-                    record = self.service.transition(
-                        conn, record, StateType.RUNNING, STARTED_MESSAGE, None, False
-                    )
-                epoch = leases.bump_epoch(conn, candidate.id)
+                record = current
+                for state, message in steps:
+                    state_events.append(StateEvent(record.id, "flow", record.state, state, now,
+                                                   message, False))
+                    changes.append(RunChange.of(record, state, message))
+                    record = next_record(record, state, message, None, False, now)
+                epoch += 1
                 timeout = candidate.run_timeout_seconds
-                timeout_at = None if timeout is None else now + timedelta(seconds=timeout)
-                leases.grant(conn, candidate.id, worker_id, epoch, now, expires, timeout_at)
+                grants.append({"flow_run_id": record.id, "worker_id": worker_id, "epoch": epoch,
+                               "expires_at": expires, "heartbeat_at": now,
+                               "timeout_at": None if timeout is None
+                               else now + timedelta(seconds=timeout)})
                 slots.acquire(conn, keys, candidate.id, now, expires)
+                claimed.append((record, epoch))
                 claims.append(Claim(record, epoch, expires))
+            runs.write_claimed_runs(conn, claimed)
+            leases.grant_all(conn, grants)
+            events.insert_events(conn, state_events)
+            record_run_changes(conn, changes, now)
         return claims
 
     def claim_waiting(

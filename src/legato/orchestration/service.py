@@ -60,6 +60,31 @@ def flow_run_not_found(flow_run_id: str) -> NotFound:
     return NotFound(f"flow run {flow_run_id!r} does not exist; check the id (legato runs ls).")
 
 
+def next_record(
+    current: FlowRunRecord,
+    state: StateType,
+    message: str | None,
+    result: ResultRef | None,
+    force: bool,
+    now: datetime,
+) -> FlowRunRecord:
+    """The run after a transition the state machine allows (StateTransitionError if not);
+    nothing is written. Callers that change many runs at once write the results together."""
+    check_transition(current.state, state, force=force, what=f"flow run {current.id}")
+    timing = timing_after(state, Timing(current.start_time, current.end_time, current.run_count),
+                          now)
+    return dataclasses.replace(
+        current,
+        state=state,
+        state_message=message,
+        updated=now,
+        start_time=timing.start_time,
+        end_time=timing.end_time,
+        run_count=timing.run_count,
+        result=result if result is not None else current.result,
+    )
+
+
 PROCESS_CRASH_RETRY_MESSAGE = "rescheduled after its run process died (crash retry {n} of {of})"
 
 
@@ -215,19 +240,17 @@ class OrchestrationService:
     ) -> FlowRunRecord:
         """Validate a transition of a run read (locked) in `conn` and apply it there; a
         terminal state releases the run's lease and concurrency slots."""
-        check_transition(current.state, state, force=force, what=f"flow run {current.id}")
         now = self.clock.now()
-        before = Timing(current.start_time, current.end_time, current.run_count)
-        timing = timing_after(state, before, now)
+        changed = next_record(current, state, message, result, force, now)
         runs.update_flow_run_state(
             conn,
             current.id,
             state=state,
             message=message,
             updated=now,
-            start_time=timing.start_time,
-            end_time=timing.end_time,
-            run_count=timing.run_count,
+            start_time=changed.start_time,
+            end_time=changed.end_time,
+            run_count=changed.run_count,
             result=result,
         )
         event = StateEvent(current.id, "flow", current.state, state, now, message, force)
@@ -236,16 +259,7 @@ class OrchestrationService:
         if is_terminal(state):
             leases.release(conn, current.id)
             slots.release_run(conn, current.id)
-        return dataclasses.replace(
-            current,
-            state=state,
-            state_message=message,
-            updated=now,
-            start_time=timing.start_time,
-            end_time=timing.end_time,
-            run_count=timing.run_count,
-            result=result if result is not None else current.result,
-        )
+        return changed
 
     def write(self, batch: WriteBatch) -> None:
         """Commit a write batch; refused task runs (and a refused ending) are left out and

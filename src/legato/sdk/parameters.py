@@ -37,7 +37,7 @@ class ParameterSchema:
                                  for p in self.signature.parameters.values())
         self._model: Any = None
         self._partial_model: Any = None
-        self._scalars: dict[str, tuple[Any, Any]] | None | bool = False  # False: not looked yet
+        self._scalars: dict[str, tuple[Any, Any]] | bool | None = False  # False: not looked yet
         self._lock = threading.Lock()
 
     def bind(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> dict[str, Any]:

@@ -68,6 +68,13 @@ def grant(
     conn.execute(upsert(conn, leases, "flow_run_id", columns), values)
 
 
+def grant_all(conn: Connection, grants: list[dict[str, Any]]) -> None:
+    """`grant` for many runs in one statement; each dict has the keys of grant's row."""
+    if grants:
+        columns = ["worker_id", "epoch", "expires_at", "heartbeat_at", "timeout_at"]
+        conn.execute(upsert(conn, leases, "flow_run_id", columns), grants)
+
+
 def renew(
     conn: Connection,
     flow_run_id: str,

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, Select, exc, select, update
+from sqlalchemy import Connection, Row, Select, bindparam, exc, select, update
 
 from legato.core.records import FlowRunRecord, NewFlowRun, ResultRef
 from legato.core.states import StateType
@@ -169,6 +169,36 @@ def read_flow_runs(conn: Connection, flow_run_ids: Sequence[str]) -> list[FlowRu
         query = select_flow_runs().where(flow_runs.c.id.in_(chunk))
         found.extend(flow_run_record(row) for row in conn.execute(query))
     return found
+
+
+def read_runs_to_claim(
+    conn: Connection, flow_run_ids: Sequence[str]
+) -> dict[str, tuple[FlowRunRecord, int]]:
+    """Each of these flow runs (by id) with its lease epoch, locked until the transaction
+    ends on PostgreSQL; one query for a claim's few runs."""
+    query = select(*FLOW_RUN_COLUMNS, flow_runs.c.lease_epoch).join(
+        flows, flows.c.id == flow_runs.c.flow_id).where(flow_runs.c.id.in_(list(flow_run_ids)))
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update(of=flow_runs)
+    return {row.id: (flow_run_record(row), int(row.lease_epoch or 0))
+            for row in conn.execute(query)}
+
+
+def write_claimed_runs(conn: Connection, claimed: Sequence[tuple[FlowRunRecord, int]]) -> None:
+    """Store the state, timing and new lease epoch of claimed runs in one statement."""
+    if not claimed:
+        return
+    statement = update(flow_runs).where(flow_runs.c.id == bindparam("b_id")).values(
+        state=bindparam("b_state"), state_message=bindparam("b_message"),
+        updated=bindparam("b_updated"), start_time=bindparam("b_start"),
+        end_time=bindparam("b_end"), run_count=bindparam("b_count"),
+        lease_epoch=bindparam("b_epoch"))
+    conn.execute(statement, [
+        {"b_id": run.id, "b_state": run.state.value, "b_message": run.state_message,
+         "b_updated": run.updated, "b_start": run.start_time, "b_end": run.end_time,
+         "b_count": run.run_count, "b_epoch": epoch}
+        for run, epoch in claimed
+    ])
 
 
 def list_flow_runs(

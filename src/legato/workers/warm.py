@@ -111,9 +111,13 @@ class _Parent:
                     self._exits[pid] = int(words[2])
                 self._lock.notify_all()
 
-    def launch(self, flow_run_id: str, epoch: int, start: str | None = None) -> int:
+    def wait_ready(self) -> None:
+        """Wait until the parent has imported everything and takes runs."""
         with self._lock:
             self._wait_for(lambda: self._ready, START_TIMEOUT_SECONDS, "start")
+
+    def launch(self, flow_run_id: str, epoch: int, start: str | None = None) -> int:
+        self.wait_ready()
         self._write(f"run {flow_run_id} {epoch}{' ' + start if start else ''}\n")
         with self._lock:
             self._wait_for(lambda: flow_run_id in self._pids, LAUNCH_TIMEOUT_SECONDS, "fork")
@@ -193,8 +197,10 @@ class WarmLauncher:
         self._lock = threading.Lock()
 
     def start(self) -> None:
-        """Start the warm parent now rather than at the first launch."""
-        self._current()
+        """Start the warm parent now rather than at the first launch, and wait until it
+        takes runs: a worker that claimed runs meanwhile would hold their leases without
+        heartbeating them while its first launch waits for the parent."""
+        self._current().wait_ready()
 
     def _current(self) -> _Parent:
         with self._lock:

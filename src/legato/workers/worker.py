@@ -308,7 +308,7 @@ class Worker:
         `poll_seconds`, heartbeat every lease/3, and notice finished children within
         FULL_CHECK_SECONDS when every slot is taken; then shut down gracefully."""
         start = getattr(self.launcher, "start", None)
-        if callable(start):  # a warm launcher's parent imports Legato now, not at the first run
+        if callable(start):  # a warm parent imports Legato now; claims wait until it is ready
             try:
                 start()
             except OSError as error:
