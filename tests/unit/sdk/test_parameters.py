@@ -219,7 +219,7 @@ def test_an_unresolvable_annotation_leaves_the_other_parameters_validated() -> N
 
 
 def scalars(name: str, count: int = 2, ratio: float = 0.5, dry: bool = False,
-            note=None) -> None:  # type: ignore[no-untyped-def]
+            note: Any = None) -> None:
     ...
 
 
