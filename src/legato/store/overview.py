@@ -227,7 +227,7 @@ def flow_versions_of(conn: Connection, flow_name: str, *, limit: int) -> list[di
 
 def queue_backlog(conn: Connection, now: datetime) -> dict[str, tuple[int, int]]:
     """SCHEDULED runs per work queue (as the claim query assigns them): (due, due later),
-    and every queue a deployment names, with (0, 0) when it has none."""
+    and every queue a deployment names and the default one, with (0, 0) when it has none."""
     queue = func.coalesce(deployments.c.work_queue, DEFAULT_WORK_QUEUE)
     due = func.coalesce(flow_runs.c.scheduled_time, flow_runs.c.created) <= now
     query = (
@@ -236,9 +236,9 @@ def queue_backlog(conn: Connection, now: datetime) -> dict[str, tuple[int, int]]
         .where(flow_runs.c.state == StateType.SCHEDULED.value)
         .group_by(queue, due)
     )
-    backlog: dict[str, tuple[int, int]] = {
-        name: (0, 0) for name in conn.execute(select(deployments.c.work_queue).distinct()).scalars()
-    }
+    backlog: dict[str, tuple[int, int]] = {DEFAULT_WORK_QUEUE: (0, 0)}
+    for name in conn.execute(select(deployments.c.work_queue).distinct()).scalars():
+        backlog[name] = (0, 0)
     for row in conn.execute(query):
         pending, upcoming = backlog.get(row.queue, (0, 0))
         backlog[row.queue] = (pending + row.n, upcoming) if row.due else (pending, upcoming + row.n)

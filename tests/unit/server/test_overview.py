@@ -143,6 +143,9 @@ def test_a_diff_keeps_a_last_line_without_newline_apart_from_the_next(views: Vie
 def test_work_queues_count_runs_due_and_later_and_list_queues_nobody_stored(views: Views) -> None:
     now = views.clock.now()
     db = views.backend.db
+    fresh = views.get_json("/work-queues", implicit="true")["items"]
+    assert [(q["name"], q["stored"]) for q in fresh] == [("default", False)]
+    assert views.get_json("/work-queues")["items"] == []
     assert views.api.post("/api/v1/work-queues", json={"name": "etl", "priority": 3}).status_code == 201
     assert views.api.post("/api/v1/work-queues", json={"name": "idle"}).status_code == 201
     on_etl = create_deployment(db, DeploymentSpec("d1", "etl", "f.py:etl", work_queue="etl"), now=now)

@@ -97,7 +97,7 @@ export function WorkQueues() {
                 </td>
               </tr>
             ))}
-            {queues.data.items.length === 0 ? <tr><td colSpan={7} className="muted">No work queues: deployments use the "default" queue.</td></tr> : null}
+            {queues.data.items.length === 0 ? <tr><td colSpan={7} className="muted">No work queues.</td></tr> : null}
           </tbody>
         </table>
       ) : null}
