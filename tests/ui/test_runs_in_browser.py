@@ -22,7 +22,8 @@ def test_a_deployment_run_from_its_form_goes_green_and_shows_its_task_logs(
     page: Page, ui_server: UiServer
 ) -> None:
     page.goto("/deployments")
-    row = page.get_by_role("row", name="pipeline/ui")
+    # Exactly this deployment: other tests deploy pipeline/uiq-..., pipeline/uitrig-...
+    row = page.locator("tr", has=page.get_by_role("link", name="pipeline/ui", exact=True))
     row.get_by_role("link", name="Run…").click()
     field = page.get_by_label(re.compile("^n"))
     expect(field).to_have_value("2")

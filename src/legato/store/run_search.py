@@ -16,6 +16,8 @@ SQLITE_NAME_TABLE = "flow_runs_text"
 SEARCH_OBJECTS = frozenset({PG_NAME_INDEX, SQLITE_NAME_TABLE})
 # Trigram indexes answer texts of three characters or more; shorter ones scan the names.
 MIN_INDEXED = 3
+# Above this many matching names SQLite walks the names instead of reading the matches.
+SQLITE_INDEX_MAX_MATCHES = 2000
 _ID_LIKE = re.compile(r"^[0-9A-Za-z-]{8,64}$")
 
 
@@ -51,8 +53,17 @@ def _name_matches(conn: Connection, value: str) -> ColumnElement[bool]:
     if conn.dialect.name != "sqlite" or len(value) < MIN_INDEXED or not _has_sqlite_index(conn):
         return plain
     # A trigram phrase finds every name holding the text; LIKE keeps SQLite's own notion of
-    # case (ASCII only) for the few the phrase lets through.
+    # case (ASCII only) for the few the phrase lets through. SQLite cannot tell how many runs
+    # match, so it is asked (counting stops at the bound): a common text is cheaper to find
+    # by walking the names newest first, which fills a page after a few hundred rows.
     phrase = '"' + value.replace('"', '""') + '"'
+    matches = conn.execute(
+        text(f"SELECT count(*) FROM (SELECT 1 FROM {SQLITE_NAME_TABLE} "
+             f"WHERE {SQLITE_NAME_TABLE} MATCH :phrase LIMIT :bound)"),
+        {"phrase": phrase, "bound": SQLITE_INDEX_MAX_MATCHES + 1},
+    ).scalar_one()
+    if matches > SQLITE_INDEX_MAX_MATCHES:
+        return plain
     indexed = literal_column("flow_runs.rowid").in_(
         select(literal_column("rowid"))
         .select_from(text(SQLITE_NAME_TABLE))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import text
 
 from legato.core.states import StateType as S
@@ -87,3 +88,15 @@ def test_the_index_follows_added_and_deleted_runs(views: Views) -> None:
                 "SELECT indexname FROM pg_indexes WHERE tablename = 'flow_runs'"
             )).scalars().all()
             assert run_search.PG_NAME_INDEX in names
+
+
+def test_a_common_text_walks_the_names_and_finds_the_same_runs(
+    views: Views, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # On SQLite, more matches than the bound switch from the index to a walk of the names.
+    made = {add_run(views.backend, name=f"common-otter-{i}") for i in range(3)}
+    other = add_run(views.backend, name="other-heron")
+    assert found(views, q="n-otter") == made
+    monkeypatch.setattr(run_search, "SQLITE_INDEX_MAX_MATCHES", 1)
+    assert found(views, q="n-otter") == made
+    assert found(views, q="OTHER-HER") == {other}

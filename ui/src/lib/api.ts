@@ -1,6 +1,7 @@
 // The one door to the REST API: JSON requests under /api/v1, problem+json errors turned into
 // ApiError (shown to people as the problem's own sentence), the CSRF cookie echoed on writes,
 // and a 401 sends the person to the sign-in page, which brings them back to this URL.
+import { takePrefetched } from "./prefetch";
 import { navigate } from "./router";
 
 export const API = "/api/v1";
@@ -201,12 +202,13 @@ async function request<T>(method: string, path: string, body?: unknown, query?: 
   }
   let response: Response;
   try {
-    response = await fetch(API + path + queryString(query), {
+    const url = API + path + queryString(query);
+    response = await ((method === "GET" ? takePrefetched(url) : undefined) ?? fetch(url, {
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
       credentials: "same-origin",
-    });
+    }));
   } catch (error) {
     throw new ApiError(0, "Server unreachable", `The Legato server could not be reached (${String(error)}).`);
   }

@@ -16,6 +16,11 @@ export function usePoll<T>(load: () => Promise<T>, deps: unknown[], intervalMs: 
   const [tick, setTick] = useState(0);
   const loadRef = useRef(load);
   loadRef.current = load;
+  // The interval is read when the next poll is scheduled: a change of interval alone (a run
+  // that just finished stops polling) never throws away a load in flight or loads again.
+  const intervalRef = useRef(intervalMs);
+  intervalRef.current = intervalMs;
+  const poller = useRef<{ schedule: () => void; stop: () => void } | null>(null);
   useEffect(() => {
     setData(undefined);
     setLoading(true);
@@ -23,8 +28,18 @@ export function usePoll<T>(load: () => Promise<T>, deps: unknown[], intervalMs: 
   }, deps);
   useEffect(() => {
     let live = true;
+    let busy = false;
     let timer: number | undefined;
+    const schedule = () => {
+      if (live && !busy && timer === undefined && intervalRef.current !== null) timer = window.setTimeout(run, intervalRef.current);
+    };
+    const stop = () => {
+      if (timer !== undefined) window.clearTimeout(timer);
+      timer = undefined;
+    };
     const run = async () => {
+      timer = undefined;
+      busy = true;
       try {
         const value = await loadRef.current();
         if (!live) return;
@@ -34,19 +49,25 @@ export function usePoll<T>(load: () => Promise<T>, deps: unknown[], intervalMs: 
         if (!live) return;
         setError(caught instanceof ApiError ? caught : new ApiError(0, "Error", String(caught)));
       } finally {
+        busy = false;
         if (live) {
           setLoading(false);
-          if (intervalMs !== null) timer = window.setTimeout(run, intervalMs);
+          schedule();
         }
       }
     };
+    poller.current = { schedule, stop };
     run();
     return () => {
       live = false;
-      if (timer !== undefined) window.clearTimeout(timer);
+      stop();
     };
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [...deps, tick, intervalMs]);
+  }, [...deps, tick]);
+  useEffect(() => {
+    if (intervalMs === null) poller.current?.stop();
+    else poller.current?.schedule();
+  }, [intervalMs]);
   const reload = useCallback(() => setTick((n) => n + 1), []);
   return { data, error, loading, reload };
 }

@@ -2,7 +2,7 @@
 // operator takes (cancel, retry from failure, retry a task and downstream, resume with input,
 // mark a task succeeded or failed; hidden from roles that may not) and the source or YAML
 // manifest of the version it ran. Polls while the run is not final.
-import { useEffect, useMemo, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import { GraphCanvas } from "../components/GraphCanvas";
 import { Gantt } from "../components/Gantt";
 import { Logs } from "../components/Logs";
@@ -32,6 +32,18 @@ export function RunDetail({ runId }: { runId: string }) {
   const run = usePoll(() => api.get<FlowRun>(`/flow-runs/${runId}`), [runId], 1000);
   const live = run.data ? !isFinal(run.data.state) : true;
   const graph = usePoll(() => loadRunGraph(runId), [runId], live ? 1500 : null);
+  // A run seen going on gets its graph once more when it ends (the last poll may predate it);
+  // one that was already over when the page opened is loaded once.
+  const seenLive = useRef(false);
+  const known = run.data !== undefined;
+  useEffect(() => {
+    if (known && live) seenLive.current = true;
+    else if (known && seenLive.current) {
+      seenLive.current = false;
+      graph.reload();
+    }
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [known, live]);
   const tasks = graph.data?.tasks ?? [];
   const model = useMemo(() => buildGraph(tasks, graph.data?.edges ?? [], expanded), [graph.data, expanded, tasks]);
   const selectedTask = tasks.find((t) => t.id === taskParam) ?? null;
@@ -122,7 +134,7 @@ export function RunDetail({ runId }: { runId: string }) {
             {selectedTask.child_flow_run_id ? <p><Link to={`/runs/${selectedTask.child_flow_run_id}`}>Open subflow run</Link></p> : null}
             <div className="stack">
               <button onClick={() => setQuery({ tab: "logs", task: selectedTask.id })}>Logs of this task</button>
-              {isFinal(r.state) ? (
+              {canOperate && isFinal(r.state) ? (
                 <button onClick={() => act("Retry from task", () => api.post(`/flow-runs/${runId}/retry`, { from_task_key: selectedTask.task_key }))}>Retry this task and downstream</button>
               ) : null}
               {canOperate ? <button onClick={() => act("Mark succeeded", () => api.post(`/task-runs/${selectedTask.id}/state`, { state: "COMPLETED", message: "marked succeeded in the UI" }))}>Mark succeeded</button> : null}
