@@ -245,3 +245,23 @@ def test_validate_finds_templates_registered_with_the_server(
     found = CliRunner().invoke(cli, ["validate", str(path), "--api-url", server.url])
     assert found.exit_code == 0, found.output
     assert found.output.startswith("ok: 1 workflow")
+
+
+def test_legato_run_with_a_server_configured_uses_its_registered_templates(
+        server: ServerThread, backend: LocalBackend, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    door.apply_templates(backend.db, template("served"), "t.yaml", now=backend.clock.now(),
+                         replace=True)
+    path = tmp_path / "uses-shared.yaml"
+    path.write_text(WORKFLOW, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEGATO_")}
+    env.update(LEGATO_API_URL=server.url, LEGATO_HOME=str(tmp_path / "home"))
+    done = subprocess.run([sys.executable, "-m", "legato", "run", str(path)], env=env,
+                          capture_output=True, text=True, timeout=180, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "served Ada" in done.stdout + done.stderr
+    runs = backend.list_flow_runs(flow_name="uses-shared")
+    assert [r.state.value for r in runs] == ["COMPLETED"]

@@ -12,7 +12,9 @@ import uuid
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from legato._logging import get_logger
 from legato.core.sync import DEFAULT_SYNC_LEASE_SECONDS, SyncLeases, semaphore_tag
+from legato.engine.context import current_flow_run
 from legato.engine.run_logging import get_run_logger
 from legato.errors import CancelledRun, LegatoError
 from legato.manifests.argo.model import Synchronization
@@ -29,6 +31,11 @@ _released = threading.Condition()
 ENV_PREFIX = "LEGATO_SEMAPHORE_"
 # Waiting holders ask again after these many seconds, growing to the last.
 _POLL = (0.02, 0.05, 0.1, 0.2, 0.5, 1.0)
+
+
+def _log() -> Any:
+    """The run's logger inside a run, else this module's (a Synchronizer used on its own)."""
+    return get_run_logger() if current_flow_run() is not None else get_logger(__name__)
 
 
 def _gate(name: str, limit: int) -> threading.BoundedSemaphore:
@@ -107,7 +114,7 @@ class Synchronizer:
             if grant.acquired:
                 break
             if attempt == 0:
-                get_run_logger().info("%s waits for %s %r (%d of %d held)", where, kind, name,
+                _log().info("%s waits for %s %r (%d of %d held)", where, kind, name,
                                       grant.holders, grant.limit)
             with _released:
                 _released.wait(_POLL[min(attempt, len(_POLL) - 1)])
@@ -123,8 +130,8 @@ class Synchronizer:
             try:
                 backend.release_sync(holder)
             except LegatoError as exc:  # the lease expires on its own
-                get_run_logger().warning("%s: releasing %s %r failed (%s); it frees when its "
-                                         "lease expires", where, kind, name, exc)
+                _log().warning("%s: releasing %s %r failed (%s); it frees when its lease "
+                               "expires", where, kind, name, exc)
             with _released:
                 _released.notify_all()
 
