@@ -24,6 +24,10 @@ def insert_events(
 
     State members are passed as they are: StateType is a str enum, bound as its text."""
     ts = timestamp_writer(conn, memo)
+    text = bulk.as_text
+    # SQLite stores a Boolean as 0/1: an int binds faster than a bool; PostgreSQL's COPY
+    # needs the bool.
+    flag: Any = int if conn.dialect.name == "sqlite" else bool
     bulk.insert_rows(
         conn,
         state_events,
@@ -32,11 +36,11 @@ def insert_events(
             (
                 e.run_id,
                 e.run_kind,
-                e.from_state,
-                e.to_state,
+                None if e.from_state is None else text(e.from_state),
+                text(e.to_state),
                 ts(e.timestamp),
                 e.message,
-                e.forced,
+                flag(e.forced),
             )
             for e in events
         ],

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, Row, func, select, tuple_
 from legato.core.records import Edge, TaskRunRecord, TaskRunRow
 from legato.core.states import StateType
 from legato.store import bulk
-from legato.store.bulk import TimestampWriter, timestamp_writer
+from legato.store.bulk import TimestampWriter, as_text, timestamp_writer
 from legato.store.runs import result_ref
 from legato.store.tables import flow_runs, task_edges, task_runs
 
@@ -44,7 +44,7 @@ def _mutable_values(row: TaskRunRow, ts: TimestampWriter) -> tuple[Any, ...]:
     result = row.result
     if result is None:
         return (
-            row.state,
+            as_text(row.state),
             row.state_message,
             row.attempts,
             ts(row.updated),
@@ -58,7 +58,7 @@ def _mutable_values(row: TaskRunRow, ts: TimestampWriter) -> tuple[Any, ...]:
             row.child_flow_run_id,
         )
     return (
-        row.state,
+        as_text(row.state),
         row.state_message,
         row.attempts,
         ts(row.updated),
