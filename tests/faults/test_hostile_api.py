@@ -109,3 +109,36 @@ def test_markup_in_names_is_stored_as_text_and_returned_as_json(live: ServerThre
     assert created.status_code == 201, created.text
     assert created.headers["content-type"].startswith("application/json")
     assert created.json()["flow_name"] == hostile
+
+
+TRAVERSALS = ("..%2F..%2F..%2Fetc%2Fpasswd", "%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+              "..%5c..%5cwindows%5cwin.ini", "....%2F%2F....%2F%2Fetc%2Fpasswd",
+              "%252e%252e%252fetc%252fpasswd", "..%00.log")
+
+
+def test_path_traversal_in_every_path_parameter_of_every_read_is_refused(
+    live: ServerThread,
+) -> None:
+    """Every GET with a path parameter (logs, log download, artifacts, inputs, task runs,
+    graphs, versions, diffs, ...) refuses ids that climb out, and never serves a file."""
+    document = httpx.get(f"{live.url}/openapi.json", timeout=10).json()
+    prefix = "/api/v1"
+    checked = []
+    for template, operations in document["paths"].items():
+        if "get" not in operations or "{" not in template:
+            continue
+        for payload in TRAVERSALS:
+            path = template.removeprefix(prefix)
+            for name in [part[1:-1] for part in path.split("/") if part.startswith("{")]:
+                path = path.replace(f"{{{name}}}", payload)
+            response = httpx.get(f"{live.url}{path}", timeout=10)
+            assert response.status_code in (404, 422), (template, payload, response.status_code)
+            assert response.headers["content-type"] == "application/problem+json", template
+            assert "root:" not in response.text and "[fonts]" not in response.text
+        checked.append(template)
+    for must in ("/flow-runs/{flow_run_id}/logs", "/flow-runs/{flow_run_id}/logs/download",
+                 "/flow-runs/{flow_run_id}/artifacts", "/flow-runs/{flow_run_id}",
+                 "/task-runs/{task_run_id}", "/flow-runs/{flow_run_id}/inputs/{key}"):
+        assert f"{prefix}{must}" in checked, must
+    by_key = httpx.get(f"{live.url}/artifacts", params={"key": "../../etc/passwd"}, timeout=10)
+    assert by_key.status_code == 200 and by_key.json() == {"items": []}
