@@ -86,6 +86,13 @@ def test_a_flow_version_shows_its_source_and_the_diff_to_another_unified_and_sid
     page.get_by_role("link", name=flow).click()
     versions = page.get_by_test_id("versions-table")
     expect(versions.get_by_role("row")).to_have_count(3)
+    # the compare form picks any two versions; reversed, the diff goes the other way
+    page.get_by_label("From version", exact=True).select_option(new)
+    page.get_by_label("To version", exact=True).select_option(old)
+    page.get_by_role("button", name="Show diff").click()
+    expect(page).to_have_url(re.compile(rf"/flows/{flow}/diff\?from={new}&to={old}$"))
+    expect(page.get_by_test_id("diff").locator("tr.del")).to_have_count(2)
+    page.go_back()
     versions.get_by_role("link", name="Diff with previous").click()
     expect(page).to_have_url(re.compile(rf"/flows/{flow}/diff\?from={old}&to={new}$"))
     diff = page.get_by_test_id("diff")

@@ -117,8 +117,8 @@ export function FlowDetail({ name }: { name: string }) {
                   navigate(diffPath(name, from || oldest, to || newest));
                 }}
               >
-                <label>From <VersionSelect items={items} value={from || oldest} onChange={setFrom} /></label>
-                <label>To <VersionSelect items={items} value={to || newest} onChange={setTo} /></label>
+                <label>From <VersionSelect label="From version" items={items} value={from || oldest} onChange={setFrom} /></label>
+                <label>To <VersionSelect label="To version" items={items} value={to || newest} onChange={setTo} /></label>
                 <button className="primary" type="submit">Show diff</button>
               </form>
             </Section>
@@ -129,9 +129,9 @@ export function FlowDetail({ name }: { name: string }) {
   );
 }
 
-function VersionSelect({ items, value, onChange }: { items: VersionItem[]; value: string; onChange: (id: string) => void }) {
+function VersionSelect({ label, items, value, onChange }: { label: string; items: VersionItem[]; value: string; onChange: (id: string) => void }) {
   return (
-    <select value={value} onChange={(e) => onChange(e.target.value)}>
+    <select aria-label={label} value={value} onChange={(e) => onChange(e.target.value)}>
       {items.map((v) => <option key={v.id} value={v.id}>{short(v.source_hash)} · {formatTime(v.created)}</option>)}
     </select>
   );
