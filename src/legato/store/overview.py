@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Connection, func, select
+from sqlalchemy import ColumnElement, Connection, func, literal, select
 
 from legato.core.deployments import DEFAULT_WORK_QUEUE
 from legato.core.states import StateType
@@ -122,16 +122,28 @@ def _scoped(query: Any, deployment_id: str | None, flow_name: str | None) -> Any
     return query
 
 
-def _whole_hours(zone: ZoneInfo, since: datetime, until: datetime) -> bool:
-    """Whether the zone's UTC offset is a whole number of hours at every transition in range
-    (then UTC hours map onto its days; 30- and 45-minute zones need minutes)."""
+def _sub_hour_offset(zone: ZoneInfo, since: datetime, until: datetime) -> int | None:
+    """The part of the zone's UTC offset below an hour, in seconds (0 for most zones, 1800
+    for India, 2700 for Nepal) when it is the same all through [since, until), else None
+    (Lord Howe's half-hour daylight saving time)."""
+    seen = set()
     moment = since
-    while moment < until:
+    while True:
         offset = moment.astimezone(zone).utcoffset()
-        if offset is None or offset.total_seconds() % 3600:
-            return False
-        moment += timedelta(days=7)
-    return True
+        seen.add(None if offset is None else int(offset.total_seconds()) % 3600)
+        if moment >= until:
+            break
+        moment = min(moment + timedelta(days=7), until)
+    return seen.pop() if len(seen) == 1 else None
+
+
+def _local_hour(conn: Connection, shift: int) -> ColumnElement[Any]:
+    """The UTC hour of `created + shift` seconds: with `shift` the zone's sub-hour offset,
+    every such hour is a whole local hour, so it lies within one local day."""
+    if conn.dialect.name == "postgresql":
+        moved = func.timezone("UTC", flow_runs.c.created) + literal(timedelta(seconds=shift))
+        return func.date_trunc("hour", moved)
+    return func.substr(func.datetime(flow_runs.c.created, f"+{shift} seconds"), 1, 13)
 
 
 def runs_per_day(
@@ -139,13 +151,17 @@ def runs_per_day(
     flow_name: str | None = None, zone: ZoneInfo | None = None,
 ) -> list[dict[str, Any]]:
     """Runs created in [since, until) per day of `zone` (UTC by default) and state, days
-    without runs left out. Other zones are grouped by UTC hour (or minute, for zones a
-    fraction of an hour off UTC) in SQL and moved onto their local day here."""
+    without runs left out. Other zones are grouped in SQL by whole local hours (UTC hours
+    moved by the zone's sub-hour offset; minutes when that offset changes within the year),
+    and each group is put on its local day here: at most 8,784 hours x states rows."""
     local = zone if zone is not None and zone.key != "UTC" else None
-    fine: Bucket = (
-        "day" if local is None else "hour" if _whole_hours(local, since, until) else "minute"
-    )
-    slot = _bucket(conn, fine).label("slot")
+    shift = 0 if local is None else _sub_hour_offset(local, since, until)
+    if local is None:
+        slot = _bucket(conn, "day").label("slot")
+    elif shift is None:
+        slot = _bucket(conn, "minute").label("slot")
+    else:
+        slot = _local_hour(conn, shift).label("slot")
     query = _scoped(
         select(slot, flow_runs.c.state, func.count()).where(
             flow_runs.c.created >= since, flow_runs.c.created < until
@@ -154,7 +170,7 @@ def runs_per_day(
     )
     days: dict[date, dict[str, int]] = {}
     for value, state, count in conn.execute(query.group_by(slot, flow_runs.c.state)):
-        start = _bucket_start(value)
+        start = _bucket_start(value) - timedelta(seconds=shift or 0)
         day = start.astimezone(local).date() if local is not None else start.date()
         counts = days.setdefault(day, {})
         counts[state] = counts.get(state, 0) + count

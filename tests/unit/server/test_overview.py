@@ -70,7 +70,7 @@ def test_calendar_days_follow_the_zone_asked_for_and_the_flow_or_deployment(
     add_run(views.backend, created=T0, flow_name="report")
     by_day = {
         tz: {d["date"]: d["counts"] for d in views.get_json("/calendar", year=2026, tz=tz)["days"]}
-        for tz in ("UTC", "Asia/Kathmandu", "America/New_York")
+        for tz in ("UTC", "Asia/Kathmandu", "America/New_York", "Australia/Lord_Howe")
     }
     assert by_day["UTC"] == {"2026-03-01": {"COMPLETED": 2, "FAILED": 1}}
     assert by_day["Asia/Kathmandu"] == {
@@ -78,6 +78,11 @@ def test_calendar_days_follow_the_zone_asked_for_and_the_flow_or_deployment(
     }
     assert by_day["America/New_York"] == {
         "2026-02-28": {"FAILED": 1}, "2026-03-01": {"COMPLETED": 2}
+    }
+    # Lord Howe is +11:00 in March and +10:30 in winter: grouped by minutes. 18:20 UTC is
+    # 05:20 on 2 March there, 12:00 UTC is 23:00 and 04:30 UTC 15:30 on 1 March.
+    assert by_day["Australia/Lord_Howe"] == {
+        "2026-03-01": {"COMPLETED": 1, "FAILED": 1}, "2026-03-02": {"COMPLETED": 1}
     }
     etl = views.get_json("/calendar", year=2026, flow_name="etl", tz="Asia/Kathmandu")
     assert etl["time_zone"] == "Asia/Kathmandu"
