@@ -325,9 +325,9 @@ class FlowRunner:
         """Commit the last writes and the final state in one batch (ADR 0022)."""
         assert self.ctx is not None
         run_id = self.ctx.flow_run.id
+        message = mask(outcome.message) if outcome.message else outcome.message
         try:
-            self.ctx.recorder.flush(
-                ending=FlowRunEnding(run_id, outcome.state, outcome.message, ref))
+            self.ctx.recorder.flush(ending=FlowRunEnding(run_id, outcome.state, message, ref))
         except StateTransitionError:
             # A task run or the ending was refused and the rest committed; settle the
             # ending as a change of its own would.
