@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from legato import flow, task
-from legato.core.records import Edge, LogRow, WriteBatch
+from legato.core.records import Edge, FlowRunEnding, LogRow, NewFlowRun, WriteBatch
 from legato.core.states import StateType
 from legato.engine.recorder import Recorder
 from legato.errors import BackendUnavailable, StateTransitionError
@@ -244,4 +244,37 @@ def test_a_row_first_seen_in_an_earlier_batch_is_not_new_in_the_next() -> None:
     recorder.flush()
     assert [[r.is_new for r in b.task_runs] for b in backend.batches] == [[True], [False]]
     assert backend.task_runs["t"].state is S.FAILED
+    recorder.close()
+
+
+def _running_run(backend: InMemoryBackend) -> str:
+    backend.create_flow_run(NewFlowRun("run-1", "f", "calm-heron", {}, S.RUNNING, T0))
+    return "run-1"
+
+
+def test_a_flush_with_an_ending_commits_it_with_the_last_writes_in_one_batch() -> None:
+    backend = CountingBackend()
+    run_id = _running_run(backend)
+    recorder = Recorder(backend, FakeClock(), linger=60)
+    recorder.log(_log(run_id, "last words"))
+    recorder.flush(ending=FlowRunEnding(run_id, S.COMPLETED, "done"))
+    assert len(backend.batches) == 1
+    (batch,) = backend.batches
+    assert [log.message for log in batch.logs] == ["last words"]
+    assert batch.ending == FlowRunEnding(run_id, S.COMPLETED, "done")
+    assert backend.read_flow_run(run_id).state is S.COMPLETED
+    recorder.close()
+
+
+def test_a_refused_ending_fails_the_flush_and_keeps_the_rest_committed() -> None:
+    backend = InMemoryBackend()
+    run_id = _running_run(backend)
+    backend.set_flow_run_state(run_id, S.CANCELLED)
+    recorder = Recorder(backend, FakeClock())
+    recorder.log(_log(run_id, "kept"))
+    with pytest.raises(StateTransitionError, match=run_id):
+        recorder.flush(ending=FlowRunEnding(run_id, S.COMPLETED))
+    assert [log.message for log in backend.read_logs(run_id)] == ["kept"]
+    assert backend.read_flow_run(run_id).state is S.CANCELLED
+    recorder.flush()  # the refusal is reported once
     recorder.close()
