@@ -9,7 +9,6 @@ import base64
 import logging
 import signal
 import sys
-import threading
 from collections.abc import Sequence
 
 from pydantic import ValidationError
@@ -18,6 +17,7 @@ from legato._clock import SYSTEM_CLOCK
 from legato.core.records import FlowRunRecord, FlowVersionRecord
 from legato.core.states import StateType, is_terminal
 from legato.engine.context import cancel_flow_runs
+from legato.engine.recorder import start_daemon
 from legato.errors import LegatoError, ParameterError, StaleEpoch
 from legato.schemas.records import FlowRunModel, FlowVersionModel
 from legato.schemas.workers import ClaimedRunStart
@@ -47,7 +47,7 @@ def listen_for_cancel() -> bool:
         while not cancel_flow_runs():  # the run has not begun yet: ask it once it has
             SYSTEM_CLOCK.sleep(CANCEL_RETRY_SECONDS)
 
-    threading.Thread(target=wait, name="legato-cancel", daemon=True).start()
+    start_daemon(wait, "legato-cancel")
     return True
 
 
