@@ -177,6 +177,26 @@ class LeaseContract:
             backend.heartbeat_lease(claim.flow_run.id, worker.id, claim.epoch + 1,
                                     lease_seconds=LEASE)
 
+    def test_one_heartbeat_renews_every_held_lease_and_names_the_lost_ones(
+        self, backend: Backend, clock: FakeClock
+    ) -> None:
+        worker = backend.register_worker("w1", ["default"])
+        for _ in range(3):
+            scheduled_run(backend)
+        held, ended, stolen = backend.claim_flow_runs(worker.id, ["default"], 3,
+                                                      lease_seconds=LEASE, start=True)
+        backend.set_flow_run_state(ended.flow_run.id, S.COMPLETED, epoch=ended.epoch)
+        clock.advance(10)
+        lost = backend.heartbeat_leases(
+            worker.id, [(c.flow_run.id, c.epoch) for c in (held, ended)]
+            + [(stolen.flow_run.id, stolen.epoch + 1)], lease_seconds=LEASE)
+        assert sorted(lost) == sorted([ended.flow_run.id, stolen.flow_run.id])
+        # The held run's lease now runs from the heartbeat: it survives past the old expiry.
+        clock.advance(LEASE - 5)
+        assert backend.heartbeat_leases(worker.id, [(held.flow_run.id, held.epoch)],
+                                        lease_seconds=LEASE) == []
+        assert backend.heartbeat_leases(worker.id, [], lease_seconds=LEASE) == []
+
     def test_a_terminal_state_releases_the_lease(self, backend: Backend) -> None:
         worker = backend.register_worker("w1", ["default"])
         scheduled_run(backend)

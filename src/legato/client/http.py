@@ -69,8 +69,11 @@ from legato.schemas.workers import (
     MAX_CLAIM_WAIT_SECONDS,
     ClaimBody,
     ClaimList,
+    HeldLeaseModel,
     LeaseHeartbeatBody,
     LeaseModel,
+    LeasesHeartbeatBody,
+    LostLeasesModel,
     RegisterWorkerBody,
     WorkerHeartbeatBody,
     WorkerList,
@@ -451,6 +454,18 @@ class HttpBackend(HttpPauses, HttpEvents, HttpSync, HttpVault, HttpTemplates):
 
     def release_task_slots(self, task_run_id: str) -> None:
         self.session.request("DELETE", f"/task-slots/{_segment(task_run_id)}", idempotent=True)
+
+    def heartbeat_leases(
+        self, worker_id: str, held: Sequence[tuple[str, int]], *, lease_seconds: float
+    ) -> list[str]:
+        def body() -> LeasesHeartbeatBody:
+            return LeasesHeartbeatBody(
+                leases=[HeldLeaseModel(flow_run_id=run_id, epoch=epoch) for run_id, epoch in held],
+                lease_seconds=lease_seconds)
+
+        path = f"/workers/{_segment(worker_id)}/leases/heartbeat"
+        what = f"lease heartbeat of worker {worker_id}"
+        return list(self._post_for(path, body, LostLeasesModel, idempotent=True, what=what).lost)
 
     def close(self) -> None:
         self.session.close()

@@ -172,6 +172,14 @@ class Backend(Protocol):
         when the lease is gone (expired, run ended) or held at another epoch."""
         ...
 
+    def heartbeat_leases(
+        self, worker_id: str, held: Sequence[tuple[str, int]], *, lease_seconds: float
+    ) -> list[str]:
+        """Extend the worker's lease on every (flow run id, epoch) it holds, in one call;
+        return the ids of the runs whose lease is gone (as `heartbeat_lease` would raise
+        StaleEpoch for them)."""
+        ...
+
     def pause_flow_run(
         self, flow_run_id: str, request: PauseRequest, *, epoch: int | None = None
     ) -> FlowRunRecord:

@@ -194,6 +194,24 @@ class LeaseService:
                 )
         return expires
 
+    def heartbeat_leases(
+        self,
+        worker_id: str,
+        held: Sequence[tuple[str, int]],
+        now: datetime,
+        lease_seconds: float,
+    ) -> list[str]:
+        """`heartbeat_lease` for each held run, each in its own transaction (a run's lease
+        is locked alone, as the monitor locks them); the ids of the runs no longer held."""
+        _check_lease_seconds(lease_seconds)
+        lost = []
+        for flow_run_id, epoch in held:
+            try:
+                self.heartbeat_lease(flow_run_id, worker_id, epoch, now, lease_seconds)
+            except StaleEpoch:
+                lost.append(flow_run_id)
+        return lost
+
     # -- expiry -------------------------------------------------------------------------
     def expire_leases(self, now: datetime, *, default_retries: int = 0) -> list[ExpiredRun]:
         """Crash every unfinished run whose lease expired before `now`, fence off its holder

@@ -219,6 +219,12 @@ class LocalBackend:
             flow_run_id, worker_id, epoch, self.clock.now(), lease_seconds
         )
 
+    def heartbeat_leases(
+        self, worker_id: str, held: Sequence[tuple[str, int]], *, lease_seconds: float
+    ) -> list[str]:
+        self._check_open()
+        return self.leases.heartbeat_leases(worker_id, held, self.clock.now(), lease_seconds)
+
     def pause_flow_run(
         self, flow_run_id: str, request: PauseRequest, *, epoch: int | None = None
     ) -> FlowRunRecord:

@@ -126,6 +126,26 @@ class LeaseModel(WireModel):
     expires_at: Timestamp
 
 
+class HeldLeaseModel(WireModel):
+    """A run a worker holds, at the epoch it claimed it."""
+
+    flow_run_id: Id
+    epoch: int = Field(ge=0, le=MAX_INT)
+
+
+class LeasesHeartbeatBody(WireModel):
+    """Renew every lease a worker holds in one request."""
+
+    leases: list[HeldLeaseModel] = Field(max_length=MAX_CLAIM)
+    lease_seconds: float = Field(gt=0, le=MAX_LEASE_SECONDS)
+
+
+class LostLeasesModel(WireModel):
+    """The runs of a heartbeat whose lease is gone (expired, ended, or re-claimed)."""
+
+    lost: list[Id]
+
+
 class ClaimedRunStart(WireModel):
     """What a worker already knows about a run it claimed (the record and the pinned flow
     version), handed to the run's process so it starts without reading them again."""

@@ -307,6 +307,16 @@ class InMemoryBackend(InMemoryPauses, InMemoryEvents, InMemoryVault, InMemoryTas
                 claims.append(Claim(record, epoch, expires))
             return claims
 
+    def heartbeat_leases(self, worker_id: str, held: Sequence[tuple[str, int]], *,
+                         lease_seconds: float) -> list[str]:
+        lost = []
+        for flow_run_id, epoch in held:
+            try:
+                self.heartbeat_lease(flow_run_id, worker_id, epoch, lease_seconds=lease_seconds)
+            except StaleEpoch:
+                lost.append(flow_run_id)
+        return lost
+
     def heartbeat_lease(self, flow_run_id: str, worker_id: str, epoch: int, *,
                         lease_seconds: float) -> datetime:
         with self._lock:

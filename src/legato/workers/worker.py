@@ -20,7 +20,7 @@ from legato.core.limits import is_timeout_message
 from legato.core.records import FlowRunRecord, FlowVersionRecord
 from legato.core.states import StateType, is_terminal
 from legato.core.workers import DEFAULT_LEASE_SECONDS, Claim
-from legato.errors import BackendUnavailable, Conflict, LegatoError, NotFound
+from legato.errors import BackendUnavailable, LegatoError, NotFound
 from legato.workers.execute import CANCEL_SIGNAL, EXIT_STALE
 from legato.workers.launcher import Child, Launcher, SubprocessLauncher
 
@@ -153,25 +153,32 @@ class Worker:
         return version
 
     def heartbeat_once(self, now: datetime) -> None:
-        """Renew the lease of every running child; a child whose lease is lost (Conflict)
-        is terminated, since another holder may run it now."""
+        """Renew the leases of every running child in one request (however many runs it
+        holds, a renewal costs one round trip, so none of them is renewed late); a child
+        whose lease is lost is terminated, since another holder may run it now."""
         worker_id = self.register()
         try:
             self.backend.worker_heartbeat(worker_id)
         except NotFound:
             self.worker_id = None
             worker_id = self.register()
-        for run in list(self.running.values()):
-            try:
-                self.backend.heartbeat_lease(
-                    run.flow_run_id, worker_id, run.epoch, lease_seconds=self.lease_seconds
-                )
-            except Conflict as error:
-                _log.warning("worker %s lost flow run %s: %s", self.name, run.flow_run_id, error)
-                run.child.terminate()
-                del self.running[run.flow_run_id]
-            except BackendUnavailable as error:
-                _log.warning("lease heartbeat of flow run %s failed: %s", run.flow_run_id, error)
+        held = [(run.flow_run_id, run.epoch) for run in self.running.values()]
+        if not held:
+            return
+        try:
+            lost = self.backend.heartbeat_leases(worker_id, held,
+                                                 lease_seconds=self.lease_seconds)
+        except BackendUnavailable as error:
+            _log.warning("lease heartbeat of %d flow runs failed: %s", len(held), error)
+            return
+        for flow_run_id in lost:
+            run = self.running.get(flow_run_id)
+            if run is None or run.child.poll() is not None:
+                continue  # it ended its run itself (the lease went with it); reap() sees it
+            del self.running[flow_run_id]
+            _log.warning("worker %s lost flow run %s: its lease expired or another worker "
+                         "claimed it; stopping its process", self.name, flow_run_id)
+            run.child.terminate()
 
     def cancel_once(self) -> list[str]:
         """Stop the process of every held run that became CANCELLING. A run cancelled by

@@ -87,6 +87,7 @@ ROUTE_RULES: dict[tuple[str, str], Rule] = {
     ("POST", f"{_P}/workers/{{worker_id}}/heartbeat"): OPERATE,
     ("POST", f"{_P}/workers/{{worker_id}}/claims"): OPERATE,
     ("POST", f"{_P}/flow-runs/{{flow_run_id}}/lease/heartbeat"): OPERATE,
+    ("POST", f"{_P}/workers/{{worker_id}}/leases/heartbeat"): OPERATE,
     # task-run concurrency slots, taken by the engine of flows running against the server
     ("GET", f"{_P}/task-slots/limited-tags"): VIEW,
     ("POST", f"{_P}/task-slots"): OPERATE,

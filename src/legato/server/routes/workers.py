@@ -1,5 +1,6 @@
 """Routes for workers and leases: register, heartbeat and list workers; claim runs; renew
-the lease on a claimed run (409 stale-epoch once the worker lost it)."""
+the lease on a claimed run (409 stale-epoch once the worker lost it), or every lease a
+worker holds at once."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from legato.schemas.workers import (
     ClaimModel,
     LeaseHeartbeatBody,
     LeaseModel,
+    LeasesHeartbeatBody,
+    LostLeasesModel,
     RegisterWorkerBody,
     WorkerHeartbeatBody,
     WorkerList,
@@ -72,3 +75,16 @@ def heartbeat_lease(
         flow_run_id, body.worker_id, body.epoch, lease_seconds=body.lease_seconds
     )
     return LeaseModel(expires_at=expires)
+
+
+@router.post("/workers/{worker_id}/leases/heartbeat", response_model=LostLeasesModel)
+def heartbeat_leases(
+    worker_id: WorkerId, body: LeasesHeartbeatBody, backend: BackendDep
+) -> LostLeasesModel:
+    """Renew every lease the worker holds in one request; `lost` names the runs it no longer
+    holds (their lease expired, their run ended or another holder claimed them)."""
+    lost = backend.heartbeat_leases(
+        worker_id, [(lease.flow_run_id, lease.epoch) for lease in body.leases],
+        lease_seconds=body.lease_seconds,
+    )
+    return LostLeasesModel(lost=lost)
