@@ -94,10 +94,15 @@ def check_epoch(conn: Connection, flow_run_id: str, epoch: int) -> None:
     if current is None:
         raise flow_run_not_found(flow_run_id)
     if current != epoch:
-        raise StaleEpoch(
-            f"flow run {flow_run_id} is leased at epoch {current}, not {epoch}; this worker "
-            "lost the run and must stop executing it."
-        )
+        raise stale_epoch(flow_run_id, current, epoch)
+
+
+def stale_epoch(flow_run_id: str, current: int, epoch: int) -> StaleEpoch:
+    """The error for a write fenced with `epoch` while the run is leased at `current`."""
+    return StaleEpoch(
+        f"flow run {flow_run_id} is leased at epoch {current}, not {epoch}; this worker "
+        "lost the run and must stop executing it."
+    )
 
 
 class OrchestrationService:
@@ -281,7 +286,11 @@ class OrchestrationService:
     def _write(self, batch: WriteBatch, *, careful: bool) -> BatchPlan:
         with self.db.writing() as conn:
             ending = self._lock_ending(conn, batch) if batch.ending is not None else None
-            if batch.fence is not None:
+            if ending is not None and batch.fence is not None:
+                # The run is read (and locked) once for its ending and its epoch.
+                if ending[1] != batch.fence.epoch:
+                    raise stale_epoch(ending[0].id, ending[1], batch.fence.epoch)
+            elif batch.fence is not None:
                 check_epoch(conn, batch.fence.flow_run_id, batch.fence.epoch)
             rows: Sequence[TaskRunRow] = batch.task_runs
             if careful:
@@ -301,14 +310,15 @@ class OrchestrationService:
             taskruns.insert_edges(conn, batch.edges)
             artifacts.insert_artifacts(conn, batch.artifacts)
             if ending is not None:
-                refusal = self._end(conn, ending, batch)
+                refusal = self._end(conn, ending[0], batch)
                 if refusal is not None:
-                    plan.refused[ending.id] = refusal
+                    plan.refused[ending[0].id] = refusal
         return plan
 
     @staticmethod
-    def _lock_ending(conn: Connection, batch: WriteBatch) -> FlowRunRecord:
-        """The run a batch ends, locked before its lease row as every state change does."""
+    def _lock_ending(conn: Connection, batch: WriteBatch) -> tuple[FlowRunRecord, int]:
+        """The run a batch ends and its lease epoch, locked before its lease row as every
+        state change does."""
         assert batch.ending is not None
         run_id = batch.ending.flow_run_id
         if batch.fence is not None and batch.fence.flow_run_id != run_id:
@@ -316,10 +326,10 @@ class OrchestrationService:
                 f"a write batch fenced for flow run {batch.fence.flow_run_id} ends flow run "
                 f"{run_id}; send the ending of another run in its own batch."
             )
-        current = runs.read_flow_run(conn, run_id, for_update=True)
-        if current is None:
+        found = runs.read_runs_to_claim(conn, [run_id]).get(run_id)
+        if found is None:
             raise flow_run_not_found(run_id)
-        return current
+        return found
 
     def _end(self, conn: Connection, current: FlowRunRecord, batch: WriteBatch) -> str | None:
         """Apply a batch's ending after the rest of it; the reason when refused."""

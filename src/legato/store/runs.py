@@ -175,7 +175,7 @@ def read_runs_to_claim(
     conn: Connection, flow_run_ids: Sequence[str]
 ) -> dict[str, tuple[FlowRunRecord, int]]:
     """Each of these flow runs (by id) with its lease epoch, locked until the transaction
-    ends on PostgreSQL; one query for a claim's few runs."""
+    ends on PostgreSQL; one query for a claim's few runs (or the run a write batch ends)."""
     query = select(*FLOW_RUN_COLUMNS, flow_runs.c.lease_epoch).join(
         flows, flows.c.id == flow_runs.c.flow_id).where(flow_runs.c.id.in_(list(flow_run_ids)))
     if conn.dialect.name == "postgresql":
