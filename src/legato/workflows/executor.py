@@ -12,14 +12,32 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import IO, Protocol
 
 from legato.errors import ConfigError
 from legato.workflows.images import Toolbox
 from legato.workflows.isolation import wrap
 from legato.workflows.scratch import Scratch
+from legato.workflows.spawner import SpawnedProcess, Spawner
 
 MAX_RESULT_BYTES = 256 * 1024  # Argo's limit on outputs.result
 LogLine = Callable[[str, bool], None]  # (line, from stderr)
+
+
+class StepProcess(Protocol):
+    """What `_communicate` needs of a running step: a `subprocess.Popen` or a process the
+    run's spawner started (`spawner.SpawnedProcess`)."""
+
+    pid: int
+    stdout: IO[bytes] | None
+    stderr: IO[bytes] | None
+
+    @property
+    def returncode(self) -> int | None: ...
+
+    def poll(self) -> int | None: ...
+
+    def wait(self, timeout: float | None = None) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -73,14 +91,24 @@ def build_env(spec: ProcessSpec, scratch: Scratch,
 
 def run_process(spec: ProcessSpec, toolbox: Toolbox, scratch: Scratch, log: LogLine, *,
                 timeout: float | None = None, cancel: threading.Event | None = None,
-                base_env: Mapping[bytes, bytes] | None = None) -> ProcessResult:
-    """Run the step to its end; stdout and stderr lines go to `log` as they come."""
+                base_env: Mapping[bytes, bytes] | None = None,
+                spawner: Spawner | None = None) -> ProcessResult:
+    """Run the step to its end; stdout and stderr lines go to `log` as they come. With
+    mounted prefixes the run's `spawner` starts it in a mount namespace of its own (else the
+    `unshare` wrapper does)."""
     argv = build_argv(spec, toolbox, scratch)
     env = build_env(spec, scratch, os.environb if base_env is None else base_env)
     cwd = scratch.path(spec.working_dir) if spec.working_dir else scratch.root
     scratch.ensure()
     if cwd != scratch.root:
         cwd.mkdir(parents=True, exist_ok=True)
+    proc: StepProcess
+    if scratch.mounted and spawner is not None:
+        proc = spawner.spawn(argv, cwd, env, scratch.mounts(), spec.where)
+        kept, timed_out, cancelled = _communicate(proc, log, cancel, timeout)
+        if isinstance(proc, SpawnedProcess) and proc.lost:
+            raise ConfigError(proc.lost_message(spec.where))
+        return _result(proc, kept, timed_out, cancelled)
     if scratch.mounted:
         argv = wrap(argv, scratch.mounts())
     try:
@@ -91,11 +119,18 @@ def run_process(spec: ProcessSpec, toolbox: Toolbox, scratch: Scratch, log: LogL
         raise ConfigError(f"{spec.where}: cannot start {argv[0]!r} ({exc.strerror}); check "
                           "the command or the image map.") from None
     kept, timed_out, cancelled = _communicate(proc, log, cancel, timeout)
+    return _result(proc, kept, timed_out, cancelled)
+
+
+def _result(proc: StepProcess, kept: list[bytes], timed_out: bool,
+            cancelled: bool) -> ProcessResult:
     stdout = b"".join(kept)[:MAX_RESULT_BYTES].decode("utf-8", errors="replace")
-    return ProcessResult(proc.returncode, stdout.rstrip("\n"), timed_out, cancelled)
+    code = proc.returncode
+    return ProcessResult(-1 if code is None else code, stdout.rstrip("\n"), timed_out,
+                         cancelled)
 
 
-def _communicate(proc: subprocess.Popen[bytes], log: LogLine, cancel: threading.Event | None,
+def _communicate(proc: StepProcess, log: LogLine, cancel: threading.Event | None,
                  timeout: float | None) -> tuple[list[bytes], bool, bool]:
     """Read stdout and stderr line by line on this thread (no helper threads: a step costs
     one process, nothing more) until both close; stop the program on cancellation or at its
@@ -154,7 +189,7 @@ def _communicate(proc: subprocess.Popen[bytes], log: LogLine, cancel: threading.
     return kept, timed_out, cancelled
 
 
-def _kill(proc: subprocess.Popen[bytes]) -> None:
+def _kill(proc: StepProcess) -> None:
     """End the step's whole process group: SIGTERM, then SIGKILL after a grace period."""
     try:
         os.killpg(proc.pid, signal.SIGTERM)

@@ -1,7 +1,7 @@
-"""Mount-namespace isolation of YAML steps (LEGATO_SCRATCH_ISOLATION): the step runs under
-`unshare --user --map-root-user --mount` with its scratch directories bound over the container
-paths that exist on this machine (/tmp, /mnt, ...), so even paths computed at run time stay
-private. Paths that do not exist here are still rewritten (see `scratch`)."""
+"""Mount-namespace isolation of YAML steps (LEGATO_SCRATCH_ISOLATION): each step runs in a mount
+namespace of its own, started by the run's step spawner (`spawner`; else under `unshare --user
+--map-root-user --mount`), with its scratch directories bound over the container paths that exist
+here (/tmp, /mnt, ...), so even paths computed at run time stay private."""
 
 from __future__ import annotations
 
@@ -27,8 +27,8 @@ MOUNT_SCRIPT = (
 def isolation_mode(value: str | None) -> str:
     """`rewrite` (the default), `auto` (namespaces where the probe finds they work, else
     rewriting, with the reason logged) or `namespace` (the same, warning when unavailable).
-    Namespaces are not the default: each step then costs three more process starts, measured
-    at about 3x the CPU of a step (ADR 0023)."""
+    Namespaces are not the default: even through the run's step spawner a step then costs
+    about 2-3x the CPU of a plain spawn (ADR 0023)."""
     mode = (value or "rewrite").strip().lower()
     if mode not in MODES:
         raise ConfigError(f"{ENV_VAR}={value!r} is not a mode; use auto, rewrite or namespace.")

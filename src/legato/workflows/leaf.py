@@ -27,6 +27,7 @@ from legato.workflows.durations import parse_duration
 from legato.workflows.executor import ProcessSpec, run_process
 from legato.workflows.images import ImageMap
 from legato.workflows.scratch import Scratch
+from legato.workflows.spawner import Spawner
 
 
 class StepFailed(LegatoError):
@@ -61,6 +62,7 @@ class LeafCall:
     cancel: threading.Event
     clock: Clock
     mounts: frozenset[str] = frozenset()
+    spawner: Spawner | None = None  # starts steps in mount namespaces (see `spawner`)
     # The process environment as the run started, as bytes (reading os.environ decodes
     # every value, and subprocess would encode each again per step).
     environment: Mapping[bytes, bytes] | None = None
@@ -102,7 +104,7 @@ def run_leaf(call: LeafCall) -> dict[str, Any]:
             (log.warning if is_err else log.info)("%s", line)
 
         result = run_process(spec, toolbox, scratch, emit, timeout=timeout, cancel=call.cancel,
-                             base_env=call.environment)
+                             base_env=call.environment, spawner=call.spawner)
     except ConfigError as exc:
         raise StepErrored(str(exc)) from None
     finally:

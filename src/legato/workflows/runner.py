@@ -31,6 +31,7 @@ from legato.workflows.durations import parse_duration
 from legato.workflows.images import ImageMap
 from legato.workflows.nodes import NodePool, NodeResult, failure_record, node_key
 from legato.workflows.scratch import DEFAULT_PREFIXES
+from legato.workflows.spawner import Spawner, SpawnerUnavailable
 from legato.workflows.sync import Synchronizer
 from legato.workflows.vault_refs import fill_parameters, vault_scope
 
@@ -79,6 +80,7 @@ class WorkflowRun:
         self.started = 0.0
         self.pool = NodePool()
         self.mounts: frozenset[str] = frozenset()
+        self.spawner: Spawner | None = None
         self.hooks_fired: set[str] = set()
         self.environment = dict(os.environb)
         self.artifacts: ArtifactStore | None = None
@@ -116,6 +118,8 @@ class WorkflowRun:
         finally:
             self.sync.close()
             self.pool.close()
+            if self.spawner is not None:
+                self.spawner.close()
             try:  # the run's scratch folder goes once empty; failed steps' trees are kept
                 os.rmdir(self.options.scratch_root / flow.flow_run.id)
             except OSError:
@@ -128,6 +132,11 @@ class WorkflowRun:
             if reason is None:
                 self.mounts = isolation.mountable(DEFAULT_PREFIXES,
                                                   str(self.options.scratch_root))
+                try:
+                    self.spawner = Spawner()
+                except SpawnerUnavailable as exc:  # each step then enters one by `unshare`
+                    log.info("steps enter their mount namespaces through the unshare program: "
+                             "the step spawner could not start (%s)", exc)
             else:
                 (log.warning if self.options.isolation == "namespace" else log.info)(
                     "steps share this machine's /tmp: %s, so only container paths written in "
@@ -396,7 +405,7 @@ class WorkflowRun:
             scratch_root=self.options.scratch_root / flow.flow_run.id / _dirname(path),
             images=self.options.images, artifacts=self.artifacts, deadline=self.remaining,
             cancel=flow.cancel_event, clock=flow.clock, mounts=self.mounts,
-            environment=self.environment)
+            spawner=self.spawner, environment=self.environment)
         with self.sync.hold(template.synchronization, scope, where), _slot(self.slots):
             state = call_task_keyed(spec, node_key(path), (call,), {})
         if state.type.value in ("COMPLETED", "CACHED"):

@@ -1,0 +1,111 @@
+"""The run's step spawner: each step in its own mount namespace with a private /tmp, missing
+programs named, and a spawner that dies fails its steps with a clear error instead of hanging."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from legato.errors import ConfigError
+from legato.workflows import executor, isolation
+from legato.workflows.executor import ProcessSpec, run_process
+from legato.workflows.images import ImageMap
+from legato.workflows.scratch import Scratch
+from legato.workflows.spawner import Spawner
+
+from .conftest import RunYaml
+from .test_features import COMPUTED_TMP
+
+pytestmark = pytest.mark.skipif(isolation.probe() is not None,
+                                reason="user and mount namespaces are not available here")
+
+
+@pytest.fixture
+def tree() -> Iterator[Path]:
+    """Scratch trees outside /tmp (binding over /tmp would hide a tree under it)."""
+    if not os.access("/dev/shm", os.W_OK):
+        pytest.skip("no writable /dev/shm for scratch trees outside /tmp")
+    base = Path("/dev/shm", f"legato-spawner-test-{uuid.uuid4().hex}")
+    base.mkdir()
+    yield base
+    shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture
+def spawner() -> Iterator[Spawner]:
+    started = Spawner()
+    yield started
+    started.close()
+
+
+def _run(spawner: Spawner, scratch: Scratch, script: str,
+         lines: list[str] | None = None) -> executor.ProcessResult:
+    spec = ProcessSpec(image="alpine", command=["sh", "-c", script], where="step s")
+    toolbox = ImageMap().toolbox("alpine", "step s")
+    scratch.create()
+    seen = lines if lines is not None else []
+    return run_process(spec, toolbox, scratch, lambda line, _err: seen.append(line),
+                       spawner=spawner)
+
+
+def test_a_step_cannot_see_another_steps_tmp_files(spawner: Spawner, tree: Path) -> None:
+    marker = f"legato-spawner-{uuid.uuid4().hex}"
+    mounted = frozenset({"/tmp"})
+    first, second = (Scratch(tree / name, mounted=mounted) for name in ("a", "b"))
+    # The path is computed at run time, so only the namespace can keep it private.
+    wrote = _run(spawner, first, f'd=/t"m"p; echo secret > "$d/{marker}"; ls "$d"')
+    assert wrote.exit_code == 0
+    assert wrote.stdout == marker
+    looked = _run(spawner, second, f'd=/t"m"p; ls -A "$d"; cat "$d/{marker}" || exit 7')
+    assert looked.exit_code == 7
+    assert marker not in looked.stdout
+    assert (tree / "a" / "tmp" / marker).read_text() == "secret\n"
+    assert not Path("/tmp", marker).exists()
+
+
+def test_a_missing_program_is_named(spawner: Spawner, tree: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot start '/no/such/program'"):
+        spawner.spawn(["/no/such/program"], tree, dict(os.environb), [], "step s")
+    ok = _run(spawner, Scratch(tree / "s", mounted=frozenset({"/tmp"})), "echo fine")
+    assert ok.stdout == "fine"
+
+
+def test_a_spawner_crash_fails_the_step_with_a_clear_error(spawner: Spawner,
+                                                            tree: Path) -> None:
+    lines: list[str] = []
+
+    def crash_once_started(line: str, _err: bool) -> None:
+        lines.append(line)
+        if line == "started":
+            os.kill(spawner.process.pid, signal.SIGKILL)
+
+    spec = ProcessSpec(image="alpine", command=["sh", "-c", "echo started; exec sleep 600"],
+                       where="step s")
+    scratch = Scratch(tree / "s", mounted=frozenset({"/tmp"}))
+    scratch.create()
+    with pytest.raises(ConfigError, match=r"step s: the step spawner stopped \(killed by "
+                                          r"signal 9\).*run the workflow again"):
+        run_process(spec, ImageMap().toolbox("alpine", "step s"), scratch, crash_once_started,
+                    spawner=spawner)
+    assert lines == ["started"]
+    # Later steps fail at once with the same explanation.
+    with pytest.raises(ConfigError, match="the step spawner stopped"):
+        _run(spawner, Scratch(tree / "t", mounted=frozenset({"/tmp"})), "echo never")
+
+
+def test_namespace_runs_start_steps_through_the_spawner(
+        run_yaml: RunYaml, monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_wrapper(*_args: object) -> list[str]:
+        raise AssertionError("the unshare wrapper was used instead of the spawner")
+
+    monkeypatch.setattr(executor, "wrap", no_wrapper)
+    monkeypatch.setenv("LEGATO_SCRATCH_ISOLATION", "namespace")
+    out = run_yaml(COMPUTED_TMP)
+    assert out.state.type.value == "COMPLETED", out.state.message
+    assert out.logs("private-tmp[0].write(1:b)") == ["b False"]
