@@ -6,6 +6,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 
 from legato.core.states import StateType as S
@@ -14,6 +15,8 @@ from legato.store.database import Database
 from legato.workers.worker import SHUTDOWN_REASON
 
 from .cluster import CRASH_BOUND_SECONDS, LEASE_SECONDS, Cluster, wait_for
+
+EXIT_MARGIN_SECONDS = 5.0
 
 GRABBER = """
 import sys, time
@@ -73,8 +76,11 @@ def test_sigterm_with_four_running_runs_leaves_nothing_running_and_exits_in_grac
     wait_for(lambda: all(cluster.state(r) is S.RUNNING for r in run_ids)
              and all((cluster.tmp_path / f"gate{i}.pid").exists() for i in range(4)),
              "four runs are RUNNING inside task 2", 60)
+    asked_at = time.monotonic()
     worker.send_signal(signal.SIGTERM)
     assert worker.wait(timeout=grace + 15) == 0
+    # The grace period, then terminating four children and reporting them: a few seconds.
+    assert time.monotonic() - asked_at <= grace + EXIT_MARGIN_SECONDS
     states = {cluster.state(r) for r in run_ids}
     assert S.RUNNING not in states and S.PENDING not in states
     assert states == {S.CRASHED}
