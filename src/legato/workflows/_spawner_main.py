@@ -85,37 +85,56 @@ def child(prepared: tuple[bytes, list[bytes], dict[bytes, bytes], list[tuple[byt
             os._exit(127)
 
 
-def start(sock: socket.socket, request: dict[str, Any], fds: list[int]) -> dict[str, Any]:
-    """Fork one step; its pid, or why it could not start (read from a close-on-exec pipe)."""
+def fork_step(request: dict[str, Any], fds: list[int]) -> tuple[int, int]:
+    """Fork one step; its pid and the read end of a close-on-exec pipe that closes when the
+    step's program starts, or carries why it could not."""
     prepared = prepare(request)
     read, write = os.pipe()
     try:
         pid = os.fork()
         if pid == 0:
             child(prepared, fds, write)
-        os.close(write)
-        chunks = []
-        while chunk := os.read(read, 4096):
-            chunks.append(chunk)
     finally:
-        os.close(read)
+        os.close(write)
         for fd in fds:
             os.close(fd)
-    if chunks:
-        os.waitpid(pid, 0)
-        return {"id": request["id"], "error": b"".join(chunks).decode("utf-8", "replace")}
-    return {"id": request["id"], "pid": pid}
+    return pid, read
 
 
 def serve(sock: socket.socket) -> None:
-    """Answer requests until the run process closes its end; report exits as they happen."""
+    """Answer requests until the run process closes its end; report starts and exits as they
+    happen, so one step's namespace setup never delays the next step's fork."""
     wake_read, wake_write = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
     signal.set_wakeup_fd(wake_write)
     signal.signal(signal.SIGCHLD, lambda *_: None)
+    starting: dict[int, tuple[int, int]] = {}  # start pipe -> (request id, pid)
+    pipes: dict[int, int] = {}  # pid -> its start pipe, until it has started
     running: dict[int, int] = {}  # pid -> request id
     poller = select.poll()
     poller.register(sock, select.POLLIN)
     poller.register(wake_read, select.POLLIN)
+
+    def send(reply: dict[str, Any]) -> None:
+        sock.send(json.dumps(reply).encode(), socket.MSG_NOSIGNAL)
+
+    def announce(read: int, reaped: bool) -> bool:
+        """Report a step's start (or why it failed to start); True when it started."""
+        ident, pid = starting.pop(read)
+        del pipes[pid]
+        poller.unregister(read)
+        chunks = []
+        while chunk := os.read(read, 4096):  # closed by exec or exit: never blocks long
+            chunks.append(chunk)
+        os.close(read)
+        if chunks:
+            if not reaped:
+                os.waitpid(pid, 0)
+            send({"id": ident, "error": b"".join(chunks).decode("utf-8", "replace")})
+            return False
+        running[pid] = ident
+        send({"id": ident, "pid": pid})
+        return True
+
     while True:
         for fd, _ in poller.poll():
             if fd == wake_read:
@@ -125,28 +144,31 @@ def serve(sock: socket.socket) -> None:
                             break
                     except BlockingIOError:
                         break
-                continue
-            message, fds, _flags, _addr = socket.recv_fds(sock, MAX_MESSAGE, 4)
-            if not message:
-                return
-            for received in fds:
-                os.set_inheritable(received, False)
-            request = json.loads(message)
-            reply = start(sock, request, fds)
-            if "pid" in reply:
-                running[reply["pid"]] = request["id"]
-            sock.send(json.dumps(reply).encode(), socket.MSG_NOSIGNAL)
-        while running:
+            elif fd in starting:
+                announce(fd, reaped=False)
+            else:
+                message, fds, _flags, _addr = socket.recv_fds(sock, MAX_MESSAGE, 4)
+                if not message:
+                    return
+                for received in fds:
+                    os.set_inheritable(received, False)
+                request = json.loads(message)
+                pid, read = fork_step(request, fds)
+                starting[read] = (request["id"], pid)
+                pipes[pid] = read
+                poller.register(read, select.POLLIN)
+        while running or pipes:
             try:
                 pid, status = os.waitpid(-1, os.WNOHANG)
             except ChildProcessError:
                 break
             if pid == 0:
                 break
+            if pid in pipes and not announce(pipes[pid], reaped=True):
+                continue
             ident = running.pop(pid, None)
             if ident is not None:
-                sock.send(json.dumps({"id": ident, "exit": os.waitstatus_to_exitcode(status)})
-                          .encode(), socket.MSG_NOSIGNAL)
+                send({"id": ident, "exit": os.waitstatus_to_exitcode(status)})
 
 
 def main() -> None:
