@@ -88,27 +88,24 @@ class Scheduler:
         # lock for long. A schedule's runs and its advance always commit together; claimed
         # schedules move past `until`, so a later batch never sees them again, and on
         # PostgreSQL their row locks keep other schedulers off them until the commit.
-        while not finished:
+        late = 0
+        flagging = True
+        while not finished or flagging:
             with self.db.writing() as conn:
                 room = MAX_RUNS_PER_TRANSACTION
-                while room > 0:
+                while not finished and room > 0:
                     due = schedules.claim_due_schedules(conn, until, self.batch_size)
                     counts, taken = self._handle(conn, due, until, now, room)
                     totals = [a + b for a, b in zip(totals, counts, strict=True)]
                     handled += taken
                     room -= counts[0] + counts[1]
-                    if taken == len(due) and len(due) < self.batch_size:
-                        finished = True
-                        break
-        late = 0
-        while True:
-            with self.db.writing() as conn:
-                flagged = schedules.flag_late_runs(conn, now - self.late_after,
-                                                   MAX_RUNS_PER_TRANSACTION)
-                record_late_runs(conn, flagged, now)
-            late += len(flagged)
-            if len(flagged) < MAX_RUNS_PER_TRANSACTION:
-                break
+                    finished = taken == len(due) and len(due) < self.batch_size
+                if finished:  # late flags ride the tick's last transaction when they fit
+                    flagged = schedules.flag_late_runs(conn, now - self.late_after,
+                                                       MAX_RUNS_PER_TRANSACTION)
+                    record_late_runs(conn, flagged, now)
+                    late += len(flagged)
+                    flagging = len(flagged) == MAX_RUNS_PER_TRANSACTION
         if late:
             _log.info("flagged %d scheduled runs late (not started %s after their slot)",
                       late, self.late_after)

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, and_, bindparam, select, update
+from sqlalchemy import Connection, and_, select, update
 
 from legato.core.schedules import CatchupPolicy, ScheduleSpec
 from legato.core.states import StateType
@@ -109,15 +109,11 @@ def advance_schedules(
     """Store each schedule's next slot and when it is due next (None: parked for good)."""
     if not advances:
         return
-    statement = (
-        update(schedules)
-        .where(schedules.c.id == bindparam("b_id"))
-        .values(next_slot=bindparam("b_next"), due_at=bindparam("b_due"), updated=now)
-    )
-    conn.execute(
-        statement,
-        [{"b_id": a.schedule_id, "b_next": a.next_slot, "b_due": a.due_at} for a in advances],
-    )
+    # One set-based UPDATE on PostgreSQL (COPY into a staging table), not one per schedule.
+    ts = bulk.timestamp_writer(conn, {})
+    bulk.update_rows(conn, schedules, "id", ["next_slot", "due_at", "updated"], [
+        (ts(a.next_slot), ts(a.due_at), ts(now), a.schedule_id) for a in advances
+    ])
 
 
 def set_aside(conn: Connection, schedule_id: str, error: str, now: datetime) -> None:
