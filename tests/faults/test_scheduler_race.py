@@ -1,7 +1,7 @@
 """Three scheduler processes race over 200 deployments on a minute cron: every slot becomes
 exactly one run (Promise 4, the unique key per schedule and slot), on SQLite and PostgreSQL.
 The suite races for 20 simulated minutes (4,200 slots); LEGATO_FAULTS_MINUTES=1000 runs the
-full 1,000-minute race (201,000 slots, several minutes per database)."""
+full 1,000-minute race (201,000 slots: about 70 s per database on a quiet 2-CPU machine)."""
 
 from __future__ import annotations
 
