@@ -9,9 +9,11 @@ import functools
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterable, Sequence
 
 from legato.errors import ConfigError
+from legato.workflows.scratch import DEFAULT_PREFIXES
 
 ENV_VAR = "LEGATO_SCRATCH_ISOLATION"
 MODES = ("auto", "rewrite", "namespace")
@@ -51,6 +53,17 @@ def probe() -> str | None:
         detail = done.stderr.decode("utf-8", "replace").strip().splitlines()
         return "unprivileged user namespaces are not allowed here" + (
             f" ({detail[-1]})" if detail else "")
+    return hidden_python(DEFAULT_PREFIXES)
+
+
+def hidden_python(prefixes: Iterable[str]) -> str | None:
+    """Why binding scratch over `prefixes` would hide this Python from python-image steps
+    (an installation under /tmp, say), or None when it stays visible."""
+    home = os.path.realpath(sys.prefix).rstrip("/") + "/"
+    for prefix in prefixes:
+        if os.path.isdir(prefix) and home.startswith(os.path.realpath(prefix).rstrip("/") + "/"):
+            return (f"this Python ({sys.prefix}) lies under {prefix}, which each step's own "
+                    f"scratch would hide; install it elsewhere to isolate steps by namespace")
     return None
 
 

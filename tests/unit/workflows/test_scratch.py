@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -97,3 +98,14 @@ def test_mounted_prefixes_keep_their_spelling_but_map_to_the_tree(tmp_path: Path
     assert scratch.rewrite("echo > /tmp/x; cat /mnt/y") == f"echo > /tmp/x; cat {tmp_path}/mnt/y"
     assert scratch.path("/tmp/x") == tmp_path / "tmp" / "x"
     assert scratch.mounts() == [(str(tmp_path / "tmp"), "/tmp")]
+
+
+def test_namespaces_are_refused_when_scratch_would_hide_this_python(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from legato.workflows import isolation
+
+    (tmp_path / "venv").mkdir()
+    monkeypatch.setattr(sys, "prefix", str(tmp_path / "venv"))
+    reason = isolation.hidden_python((str(tmp_path / "other"), str(tmp_path)))
+    assert reason is not None and str(tmp_path) in reason
+    assert isolation.hidden_python((str(tmp_path / "venv-elsewhere"),)) is None
