@@ -176,8 +176,8 @@ class Worker:
             if run is None or run.child.poll() is not None:
                 continue  # it ended its run itself (the lease went with it); reap() sees it
             del self.running[flow_run_id]
-            _log.warning("worker %s lost flow run %s: its lease expired or another worker "
-                         "claimed it; stopping its process", self.name, flow_run_id)
+            _log.warning("worker %s no longer holds flow run %s (its lease expired or another "
+                         "worker claimed it); stopping its process", self.name, flow_run_id)
             run.child.terminate()
 
     def cancel_once(self) -> list[str]:
