@@ -9,6 +9,7 @@ import signal
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -82,12 +83,63 @@ def _free_port() -> int:
 
 
 def _cli(home: Path, api: str, *args: str) -> Any:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LEGATO_")}
-    env.update(LEGATO_HOME=str(home), LEGATO_API_URL=api)
+    env = clean_env(home)
+    env["LEGATO_API_URL"] = api
     done = subprocess.run([str(LEGATO), *args, "--json"], env=env, cwd=home, capture_output=True,
                           text=True, timeout=60, check=False)
     assert done.returncode == 0, f"legato {' '.join(args)}: {done.stdout}\n{done.stderr}"
     return orjson.loads(done.stdout)
+
+
+@contextmanager
+def running_server(args: list[str], env: dict[str, str], cwd: Path, log: Path) -> Iterator[str]:
+    """`legato server ARGS` on a free 127.0.0.1 port, until its health endpoint answers; yields
+    its base URL and kills its process group (the server and the runs it launched) afterwards."""
+    port = _free_port()
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [str(LEGATO), "server", "--port", str(port), *args],
+            env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert process.poll() is None, f"legato server exited:\n{log.read_text()}"
+            try:
+                if httpx.get(f"{base}/api/v1/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, f"legato server did not start:\n{log.read_text()}"
+            time.sleep(0.05)
+        yield base
+    finally:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        process.wait(timeout=10)
+
+
+@contextmanager
+def open_page(browser: Browser, base: str, **options: Any) -> Iterator[Page]:
+    """A page in a fresh browser context on `base`; fails the test on any uncaught page error."""
+    context = browser.new_context(base_url=base, viewport={"width": 1400, "height": 900}, **options)
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    context.close()
+    assert not errors, f"uncaught errors in the page: {errors}"
+
+
+def clean_env(home: Path) -> dict[str, str]:
+    """This process's environment without LEGATO_* settings, with LEGATO_HOME=`home`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEGATO_")}
+    env["LEGATO_HOME"] = str(home)
+    return env
 
 
 @pytest.fixture(scope="package")
@@ -99,41 +151,16 @@ def ui_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UiServer]:
         folder.mkdir()
     flows = root / "flows.py"
     flows.write_text(FLOWS)
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LEGATO_")}
-    env["LEGATO_HOME"] = str(home)
     log = root / "server.out"
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            [str(LEGATO), "server", "--port", str(port), "--worker-limit", "4",
-             "--worker-grace-seconds", "1"],
-            env=env, cwd=root, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-    base = f"http://127.0.0.1:{port}"
-    server = UiServer(base, f"{base}/api/v1", {}, workdir, log)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert process.poll() is None, f"legato server exited:\n{log.read_text()}"
-            try:
-                if httpx.get(f"{server.api}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, f"legato server did not start:\n{log.read_text()}"
-            time.sleep(0.05)
+    args = ["--worker-limit", "4", "--worker-grace-seconds", "1"]
+    with running_server(args, clean_env(home), root, log) as base:
+        server = UiServer(base, f"{base}/api/v1", {}, workdir, log)
         for flow, name, params in DEPLOYMENTS:
             args = ["deploy", f"{flows}:{flow}", "--name", name, "-p", f"workdir={workdir}"]
             for param in params:
                 args += ["-p", param]
             server.deployments[flow] = _cli(client, server.api, *args)["id"]
         yield server
-    finally:
-        try:  # the server and the runs it launched share the process group
-            os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        process.wait(timeout=10)
 
 
 # Package scope, not session: the sync API keeps an event loop running in this thread until
@@ -156,11 +183,5 @@ def browser(playwright_instance: Playwright) -> Iterator[Browser]:
 
 @pytest.fixture
 def page(browser: Browser, ui_server: UiServer) -> Iterator[Page]:
-    context = browser.new_context(base_url=ui_server.base, viewport={"width": 1400, "height": 900})
-    context.set_default_timeout(30_000)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield page
-    context.close()
-    assert not errors, f"uncaught errors in the page: {errors}"
+    with open_page(browser, ui_server.base) as page:
+        yield page

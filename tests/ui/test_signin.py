@@ -4,11 +4,8 @@ server's message; writes carry the CSRF token; a viewer sees no cancel button; s
 
 from __future__ import annotations
 
-import os
 import re
-import signal
 import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass
@@ -20,7 +17,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from legato.core.ids import new_id
 
-from .conftest import LEGATO, STATIC_INDEX, _free_port, _require
+from .conftest import LEGATO, STATIC_INDEX, _require, clean_env, open_page, running_server
 
 USERS = {"alice": ("admin", "alice's long password"), "victor": ("viewer", "victor's long password")}
 
@@ -44,8 +41,7 @@ class AuthServer:
 def auth_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AuthServer]:
     _require(STATIC_INDEX.is_file(), f"the web UI is not built ({STATIC_INDEX} is missing); run `make ui`.")
     root = tmp_path_factory.mktemp("auth-server")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LEGATO_")}
-    env["LEGATO_HOME"] = str(root / "home")
+    env = clean_env(root / "home")
     for username, (role, password) in USERS.items():
         done = subprocess.run(
             [str(LEGATO), "users", "create", username, "--role", role, "--password-stdin"],
@@ -53,45 +49,16 @@ def auth_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AuthServer
             check=False,
         )
         assert done.returncode == 0, done.stderr
-    port = _free_port()
     log = root / "server.out"
-    with open(log, "wb") as out:
-        # No worker and no scheduler: the runs these tests make stay where they are put.
-        process = subprocess.Popen(
-            [str(LEGATO), "server", "--port", str(port), "--auth", "--no-worker", "--no-scheduler"],
-            env=env, cwd=root, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert process.poll() is None, f"legato server exited:\n{log.read_text()}"
-            try:
-                if httpx.get(f"{base}/api/v1/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, f"legato server did not start:\n{log.read_text()}"
-            time.sleep(0.05)
+    # No worker and no scheduler: the runs these tests make stay where they are put.
+    with running_server(["--auth", "--no-worker", "--no-scheduler"], env, root, log) as base:
         yield AuthServer(base, f"{base}/api/v1", log)
-    finally:
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        process.wait(timeout=10)
 
 
 @pytest.fixture
 def auth_page(browser: Browser, auth_server: AuthServer) -> Iterator[Page]:
-    context = browser.new_context(base_url=auth_server.base, viewport={"width": 1400, "height": 900})
-    context.set_default_timeout(30_000)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield page
-    context.close()
-    assert not errors, f"uncaught errors in the page: {errors}"
+    with open_page(browser, auth_server.base) as page:
+        yield page
 
 
 def _scheduled_run(server: AuthServer) -> str:

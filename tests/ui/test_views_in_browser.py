@@ -18,7 +18,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from .conftest import UiServer
+from .conftest import UiServer, open_page
 
 ZONE = "Asia/Kathmandu"  # UTC+05:45: days that no whole-hour bucketing could get right
 
@@ -40,15 +40,8 @@ def pipeline_runs(ui_server: UiServer) -> list[str]:
 
 @pytest.fixture
 def zoned_page(browser: Browser, ui_server: UiServer) -> Iterator[Page]:
-    context = browser.new_context(base_url=ui_server.base, viewport={"width": 1400, "height": 900},
-                                  timezone_id=ZONE)
-    context.set_default_timeout(30_000)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield page
-    context.close()
-    assert not errors, f"uncaught errors in the page: {errors}"
+    with open_page(browser, ui_server.base, timezone_id=ZONE) as page:
+        yield page
 
 
 def _query(page: Page) -> dict[str, list[str]]:

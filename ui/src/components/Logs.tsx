@@ -5,7 +5,7 @@ import { api, type LogLine, type Page, type TaskRun } from "../lib/api";
 import { parseAnsi } from "../lib/ansi";
 import { levelName } from "../lib/format";
 import { ProblemBox } from "./common";
-import { ApiError } from "../lib/api";
+import { ApiError, asApiError } from "../lib/api";
 
 interface Props {
   runId: string;
@@ -44,7 +44,7 @@ export function Logs({ runId, live, tasks, taskRunId, onTaskChange }: Props) {
         }
         setError(null);
       } catch (caught) {
-        if (!stop) setError(caught instanceof ApiError ? caught : new ApiError(0, "Error", String(caught)));
+        if (!stop) setError(asApiError(caught));
       }
       if (!stop && live) timer = window.setTimeout(load, 1000);
     };

@@ -169,6 +169,11 @@ export class ApiError extends Error {
   }
 }
 
+/** `caught` as an ApiError: itself when it is one, else a status-0 error carrying its text. */
+export function asApiError(caught: unknown): ApiError {
+  return caught instanceof ApiError ? caught : new ApiError(0, "Error", String(caught));
+}
+
 type Query = Record<string, string | number | boolean | null | undefined | string[]>;
 
 export function queryString(query: Query = {}): string {

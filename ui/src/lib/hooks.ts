@@ -1,6 +1,6 @@
 // Data hooks: load once or poll an API call, keeping the last good value and the last error.
 import { useCallback, useEffect, useRef, useState } from "react";
-import { ApiError } from "./api";
+import { ApiError, asApiError } from "./api";
 
 export interface Loaded<T> {
   data: T | undefined;
@@ -47,7 +47,7 @@ export function usePoll<T>(load: () => Promise<T>, deps: unknown[], intervalMs: 
         setError(null);
       } catch (caught) {
         if (!live) return;
-        setError(caught instanceof ApiError ? caught : new ApiError(0, "Error", String(caught)));
+        setError(asApiError(caught));
       } finally {
         busy = false;
         if (live) {
@@ -70,4 +70,22 @@ export function usePoll<T>(load: () => Promise<T>, deps: unknown[], intervalMs: 
   }, [intervalMs]);
   const reload = useCallback(() => setTick((n) => n + 1), []);
   return { data, error, loading, reload };
+}
+
+/** An operator action's runner: `act(call)` clears the last error, awaits `call`, reloads the
+ * page's data and returns true, or keeps the error (for a ProblemBox) and returns false. */
+export function useAction(reload: () => void): { error: ApiError | null; act: (call: () => Promise<unknown>) => Promise<boolean> } {
+  const [error, setError] = useState<ApiError | null>(null);
+  const act = async (call: () => Promise<unknown>) => {
+    setError(null);
+    try {
+      await call();
+      reload();
+      return true;
+    } catch (caught) {
+      setError(asApiError(caught));
+      return false;
+    }
+  };
+  return { error, act };
 }

@@ -3,9 +3,9 @@
 // matches, when it last fired and a switch to enable or disable it.
 import { useState } from "react";
 import { Json, Loading, ProblemBox } from "../components/common";
-import { api, ApiError, type Page } from "../lib/api";
+import { api, type Page } from "../lib/api";
 import { formatTime } from "../lib/format";
-import { usePoll } from "../lib/hooks";
+import { useAction, usePoll } from "../lib/hooks";
 import { Link, setQuery, useLocation } from "../lib/router";
 import { roleNote, useSession } from "../lib/session";
 
@@ -103,18 +103,10 @@ export function Events() {
 
 export function Triggers() {
   const triggers = usePoll(() => api.get<Page<Trigger>>("/triggers"), [], 5000);
-  const [error, setError] = useState<ApiError | null>(null);
+  const { error, act } = useAction(triggers.reload);
   const me = useSession();
   const denied = roleNote(me);
-  const toggle = async (t: Trigger) => {
-    setError(null);
-    try {
-      await api.patch(`/triggers/${t.id}`, { enabled: !t.enabled });
-      triggers.reload();
-    } catch (caught) {
-      setError(caught instanceof ApiError ? caught : new ApiError(0, "Error", String(caught)));
-    }
-  };
+  const toggle = (t: Trigger) => act(() => api.patch(`/triggers/${t.id}`, { enabled: !t.enabled }));
   return (
     <div className="page">
       <h1>Triggers</h1>

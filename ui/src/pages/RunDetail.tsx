@@ -8,7 +8,7 @@ import { Gantt } from "../components/Gantt";
 import { Logs } from "../components/Logs";
 import { SchemaForm } from "../components/SchemaForm";
 import { Json, Loading, ProblemBox, Section, StateBadge, Tabs } from "../components/common";
-import { api, ApiError, type FlowRun, type InputRequest, type Page, type StateEvent } from "../lib/api";
+import { api, ApiError, asApiError, type FlowRun, type InputRequest, type Page, type StateEvent } from "../lib/api";
 import { durationOf, formatDuration, formatTime } from "../lib/format";
 import { buildGraph, type GraphNode } from "../lib/graphModel";
 import { usePoll } from "../lib/hooks";
@@ -64,7 +64,7 @@ export function RunDetail({ runId }: { runId: string }) {
       run.reload();
       graph.reload();
     } catch (error) {
-      setActionError(error instanceof ApiError ? error : new ApiError(0, "Error", String(error)));
+      setActionError(asApiError(error));
     }
   };
 
@@ -188,7 +188,7 @@ function ResumePanel({ runId, onDone }: { runId: string; onDone: () => void }) {
       await api.post(`/flow-runs/${runId}/resume`, input === undefined ? {} : { input, key: request.data?.key });
       onDone();
     } catch (caught) {
-      setError(caught instanceof ApiError ? caught : new ApiError(0, "Error", String(caught)));
+      setError(asApiError(caught));
     } finally {
       setBusy(false);
     }

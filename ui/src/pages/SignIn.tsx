@@ -2,7 +2,7 @@
 // sign-out. After signing in the person goes back to the page that asked (?next=).
 import { useState, type FormEvent } from "react";
 import { ProblemBox } from "../components/common";
-import { ApiError } from "../lib/api";
+import { ApiError, asApiError } from "../lib/api";
 import { navigate, useLocation } from "../lib/router";
 import { isAnonymous, safeNext, signIn, signOut, useSession } from "../lib/session";
 
@@ -20,7 +20,7 @@ export function SignIn() {
       await signIn(String(form.get("username") ?? ""), String(form.get("password") ?? ""));
       navigate(next, true);
     } catch (caught) {
-      setError(caught instanceof ApiError ? caught : new ApiError(0, "Error", String(caught)));
+      setError(asApiError(caught));
     } finally {
       setBusy(false);
     }

@@ -3,9 +3,9 @@
 // variables with their JSON values to add, edit and delete.
 import { useState, type FormEvent } from "react";
 import { Loading, ProblemBox } from "../components/common";
-import { api, ApiError, fetchAll } from "../lib/api";
+import { api, fetchAll } from "../lib/api";
 import { formatTime } from "../lib/format";
-import { usePoll } from "../lib/hooks";
+import { useAction, usePoll } from "../lib/hooks";
 import { roleNote, useSession } from "../lib/session";
 import { parseVariable, showVariable } from "../lib/variables";
 
@@ -17,22 +17,6 @@ interface SecretInfo {
 
 interface Variable extends SecretInfo {
   value: unknown;
-}
-
-function useAction(reload: () => void) {
-  const [error, setError] = useState<ApiError | null>(null);
-  const act = async (call: () => Promise<unknown>) => {
-    setError(null);
-    try {
-      await call();
-      reload();
-      return true;
-    } catch (caught) {
-      setError(caught instanceof ApiError ? caught : new ApiError(0, "Error", String(caught)));
-      return false;
-    }
-  };
-  return { error, act };
 }
 
 const path = (kind: "secrets" | "variables", name: string) => `/${kind}/${encodeURIComponent(name)}`;

@@ -3,9 +3,9 @@
 // holding them, and its limit to edit.
 import { useState, type FormEvent } from "react";
 import { Loading, ProblemBox } from "../components/common";
-import { api, ApiError } from "../lib/api";
+import { api } from "../lib/api";
 import { formatTime } from "../lib/format";
-import { usePoll } from "../lib/hooks";
+import { useAction, usePoll } from "../lib/hooks";
 import { Link } from "../lib/router";
 import { roleNote, useSession } from "../lib/session";
 
@@ -25,22 +25,6 @@ interface ConcurrencyLimit {
   limit: number;
   in_use: number;
   holders: { flow_run_id: string; acquired_at: string; expires_at: string }[];
-}
-
-function useAction(reload: () => void) {
-  const [error, setError] = useState<ApiError | null>(null);
-  const act = async (call: () => Promise<unknown>) => {
-    setError(null);
-    try {
-      await call();
-      reload();
-      return true;
-    } catch (caught) {
-      setError(caught instanceof ApiError ? caught : new ApiError(0, "Error", String(caught)));
-      return false;
-    }
-  };
-  return { error, act };
 }
 
 const limitValue = (text: string): number | null => (text.trim() === "" ? null : Number(text));
