@@ -5,12 +5,15 @@ whose key the worker does not have."""
 
 from __future__ import annotations
 
+import base64
 import os
 import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
+import orjson
 import pytest
 
 from legato.client.http import HttpBackend
@@ -41,6 +44,22 @@ def connect(name: str) -> int:
 def uses_secret(name: str = "db-password") -> int:
     get_run_logger().info("batch size %s", Variable.get("batch_size", 1))
     return connect(name)
+
+
+@task
+def credentials(name: str) -> dict[str, str]:
+    return {"user": "svc", "password": Secret.load(name).get()}
+
+
+@task
+def login(creds: dict[str, str]) -> int:
+    return len(creds["password"])
+
+
+@flow
+def returns_secret(name: str = "db-password") -> dict[str, object]:
+    creds = credentials(name)
+    return {"length": login(creds), "creds": creds}
 '''
 
 
@@ -148,5 +167,38 @@ def test_worker_run_loads_the_secret_over_the_api(
         assert not any(VALUE in m for m in messages)
         assert VALUE not in (tmp_path / "worker.out").read_text()
         assert not os.path.exists(tmp_path / "worker-home" / KEY_FILE_NAME)
+
+        # A result holding the secret travels to the server masked; the next task got the
+        # real value (its length), and the API never answers with the value.
+        leaky_id = new_id()
+        api.create_flow_run(NewFlowRun(leaky_id, "returns_secret", "e2e-leaky", {},
+                                       S.SCHEDULED, datetime.now(UTC),
+                                       entrypoint=f"{flows}:returns_secret"))
+        wait_for(lambda: api.read_flow_run(leaky_id).state in (S.COMPLETED, S.FAILED),
+                 "the run returning a secret finished", seconds=60)
+        leaky = api.read_flow_run(leaky_id)
+        assert leaky.state is S.COMPLETED, leaky.state_message
+        assert leaky.result is not None and leaky.result.serializer == "masked"
+        assert orjson.loads(leaky.result.data or b"") == {
+            "length": len(VALUE), "creds": {"user": "svc", "password": MASK}}
+        results = {t.task_key: t.result for t in api.read_task_runs(leaky_id)}
+        assert results["credentials-0"] is not None
+        assert results["credentials-0"].serializer == "masked"
+        for path in (f"/flow-runs/{leaky_id}", f"/flow-runs/{leaky_id}/task-runs"):
+            answer = httpx.get(server.url + path, timeout=10)
+            assert answer.status_code == 200, answer.text
+            encoded = [base64.b64decode(str(ref["data"])) for ref in _result_refs(answer.json())
+                       if ref.get("data")]
+            assert VALUE not in answer.text and not any(VALUE.encode() in b for b in encoded)
     finally:
         api.close()
+
+
+def _result_refs(document: object) -> list[dict[str, object]]:
+    """Every result reference inside an API answer."""
+    if isinstance(document, list):
+        return [ref for item in document for ref in _result_refs(item)]
+    if not isinstance(document, dict):
+        return []
+    own = [document] if "serializer" in document and "storage" in document else []
+    return own + [ref for value in document.values() for ref in _result_refs(value)]

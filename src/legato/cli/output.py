@@ -22,6 +22,8 @@ from legato.core.records import (
     TaskRunRecord,
 )
 from legato.core.states import SUCCESS_STATES, StateType
+from legato.engine.masking import mask, mask_json, masking_active
+from legato.engine.results import HIDDEN, is_masked
 from legato.errors import LegatoError
 
 from .errors import EXIT_OK, EXIT_RUN_FAILED
@@ -97,7 +99,10 @@ def result_ref_dict(ref: ResultRef | None) -> dict[str, Any] | None:
     # Inline bytes stay out of listings: they can be large and are not text.
     if ref is None:
         return None
-    return {"serializer": ref.serializer, "storage": ref.storage, "path": ref.path}
+    shown = {"serializer": ref.serializer, "storage": ref.storage, "path": ref.path}
+    if is_masked(ref):
+        shown["note"] = HIDDEN
+    return shown
 
 
 def flow_run_dict(run: FlowRunRecord) -> dict[str, Any]:
@@ -216,6 +221,13 @@ def final_result(state: FinalState) -> Any:
         return f"<result unavailable: {exc}>"
 
 
+def _masked(value: Any) -> Any:
+    """A JSON-safe value with registered secrets masked (tuples and non-str keys included)."""
+    if not masking_active():
+        return value
+    return mask_json(orjson.loads(dumps(value)))
+
+
 def report_final(state: FinalState, flow_name: str, *, as_json: bool, console: Console) -> int:
     """Print how a run ended and return the exit status: 0 when it succeeded, else 1."""
     result = final_result(state)
@@ -226,8 +238,8 @@ def report_final(state: FinalState, flow_name: str, *, as_json: bool, console: C
                 "flow_run_id": state.flow_run_id,
                 "flow_name": flow_name,
                 "state": state.type.value,
-                "message": state.message,
-                "result": json_safe(result),
+                "message": mask(state.message) if state.message else state.message,
+                "result": _masked(json_safe(result)),
             }
         )
     else:
@@ -238,8 +250,8 @@ def report_final(state: FinalState, flow_name: str, *, as_json: bool, console: C
             highlight=False,
         )
         if state.message and not succeeded:
-            console.print(f"message: {state.message}", markup=False, highlight=False)
+            console.print(f"message: {mask(state.message)}", markup=False, highlight=False)
         if succeeded:
-            console.print(f"result: {result!r}", markup=False, highlight=False)
+            console.print(f"result: {mask(repr(result))}", markup=False, highlight=False)
         sys.stdout.flush()
     return EXIT_OK if succeeded else EXIT_RUN_FAILED

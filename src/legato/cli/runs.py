@@ -16,6 +16,7 @@ from legato.core.backend import Backend
 from legato.core.cancel import AlreadyFinal, cancel_flow_run
 from legato.core.records import FlowRunRecord, LogRecord
 from legato.core.states import StateType, is_terminal
+from legato.engine.results import HIDDEN, is_masked
 from legato.errors import LegatoError
 from legato.sdk import runtime
 
@@ -136,12 +137,27 @@ def show_command(run_id: str, as_json: bool) -> None:
 def _result_text(run: FlowRunRecord) -> str:
     """The flow run's result, shortened; or why it can't be read (never a traceback)."""
     assert run.result is not None
+    if is_masked(run.result):
+        return _hidden_text(run)
     try:
         value = runtime.read_result(run.result, f"of flow run {run.id}")
     except LegatoError as exc:
         return f"unavailable: {exc}"
     text = repr(value)
     return text if len(text) <= 200 else text[:197] + "..."
+
+
+def _hidden_text(run: FlowRunRecord) -> str:
+    """What a result stored masked shows: that it is hidden, and its masked JSON if kept."""
+    assert run.result is not None
+    try:
+        masked = runtime.get_results().read_masked(run.result)
+    except LegatoError as exc:
+        return f"{HIDDEN} (masked copy unavailable: {exc})"
+    if masked is None:
+        return HIDDEN
+    text = dumps(masked)
+    return f"{HIDDEN}; masked: {text if len(text) <= 200 else text[:197] + '...'}"
 
 
 @runs_group.command("logs")

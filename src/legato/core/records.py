@@ -14,7 +14,8 @@ from legato.core.states import StateType
 class ResultRef:
     """Where a result lives: inline bytes in the database, or a path in the result store.
 
-    `serializer` is "json" (orjson) or "pickle" (cloudpickle)."""
+    `serializer` is "json" (orjson), "pickle" (cloudpickle) or "masked" (the value held a
+    secret: `data` is its JSON with secrets masked, or None for a value that was pickled)."""
 
     serializer: str
     storage: str  # "inline" | "store"

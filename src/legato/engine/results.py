@@ -1,5 +1,6 @@
 """Result serialization (orjson when the value is JSON-native, else cloudpickle) and the
-result store (fsspec; a local directory by default) for results too big to keep inline."""
+result store (fsspec; a local directory by default) for results too big to keep inline.
+A result holding a registered secret is stored masked (serializer MASKED), never as is."""
 
 from __future__ import annotations
 
@@ -9,11 +10,30 @@ from typing import Any
 import orjson
 
 from legato.core.records import ResultRef
+from legato.engine.masking import bytes_hold_secret, holds_secret, mask_json, masking_active
 from legato.errors import ResultError
 
 _SCALARS = (type(None), bool, int, float, str)
 _MAX_DEPTH = 64
 NONE_REF = ResultRef("json", "inline", b"null")
+# A result that held a secret: `data` is the JSON value with secrets masked, or None when the
+# value was pickled (a pickle cannot be masked, so nothing of it is kept).
+MASKED = "masked"
+HIDDEN = "result hidden: it contains a secret"
+
+
+def hidden_error(where: str) -> ResultError:
+    """The error for reading back a result that was stored masked."""
+    return ResultError(
+        f"result {where} was stored masked because it contains a secret, so its value cannot "
+        "be read back; run the task again to compute it, or return the secret's name instead "
+        "of its value."
+    )
+
+
+def is_masked(ref: ResultRef | None) -> bool:
+    """Whether a stored result is the masked stand-in of a value that held a secret."""
+    return ref is not None and ref.serializer == MASKED
 
 
 def _is_json_native(value: Any, depth: int = 0) -> bool:
@@ -66,6 +86,8 @@ def deserialize(serializer: str, data: bytes, where: str) -> Any:
             f"result {where} is corrupt ({type(exc).__name__}: {exc}); delete it and run the "
             "task again (retry a failed run, or start a new run) to rewrite it."
         ) from exc
+    if serializer == MASKED:
+        raise hidden_error(where)
     raise ResultError(
         f"result {where} uses unknown serializer {serializer!r}; it was written by a newer "
         "Legato — upgrade, or retry the run to rewrite it."
@@ -137,19 +159,34 @@ class ResultWriter:
         if (kind is int and -(2**63) <= value < 2**63) or kind is bool or (
                 kind is str and len(value) <= 1024):
             data = orjson.dumps(value)
-            if len(data) <= self.inline_limit:
-                return ResultRef("json", "inline", data)
             serializer = "json"
         else:
             serializer, data = serialize(value)
+        if masking_active() and (holds_secret(value) if serializer == "json"
+                                 else bytes_hold_secret(data)):
+            if serializer != "json":
+                return ResultRef(MASKED, "inline", None)
+            serializer, data = MASKED, orjson.dumps(mask_json(value))
         if len(data) <= self.inline_limit:
             return ResultRef(serializer, "inline", data)
         path = self.store.write(f"{key}.{serializer}", data)
         return ResultRef(serializer, "store", None, path)
 
     def read(self, ref: ResultRef, where: str = "") -> Any:
+        if ref.serializer == MASKED:
+            raise hidden_error(where or ref.path or "(inline)")
         if ref.storage == "inline":
             return deserialize(ref.serializer, ref.data or b"", where or "(inline)")
         if ref.path is None:
             raise ResultError(f"result {where} has no path; retry the run to rewrite it.")
         return deserialize(ref.serializer, self.store.read(ref.path), where or ref.path)
+
+    def read_masked(self, ref: ResultRef) -> Any:
+        """The masked JSON value kept for a result that held a secret (to show people), or
+        None when the value was a pickle and nothing of it was kept."""
+        assert ref.serializer == MASKED
+        if ref.storage == "inline":
+            return None if ref.data is None else orjson.loads(ref.data)
+        if ref.path is None:
+            return None
+        return orjson.loads(self.store.read(ref.path))

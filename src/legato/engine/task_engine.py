@@ -26,6 +26,7 @@ from legato.engine.context import (
 )
 from legato.engine.futures import LegatoFuture
 from legato.engine.inputs import resolve
+from legato.engine.results import is_masked
 from legato.engine.run_logging import RunLogger, enable_print_capture
 from legato.engine.specs import TaskSpec
 from legato.engine.states import State
@@ -96,6 +97,10 @@ class TaskRun:
         """Finish at once from a committed result of an earlier attempt (resume)."""
         previous = self.flow.previous.get(self.key)
         if previous is None or previous.state not in SUCCESS_STATES or previous.result is None:
+            return False
+        if is_masked(previous.result):
+            # Only a masked stand-in was stored; the dependants need the real value.
+            _log.info("re-running %s: its stored result was masked (it held a secret)", self.key)
             return False
         try:
             value = self.flow.results.read(previous.result, f"of task run {self.key}")
@@ -250,7 +255,8 @@ class TaskRun:
         self.emit(S.COMPLETED, None, now)
         if spec.produces:
             _announce_assets(ctx, self.id, now)
-        if self.cache_key is not None and self.result_ref is not None:
+        if self.cache_key is not None and self.result_ref is not None and not is_masked(
+                self.result_ref):
             expires = (self.end_time + spec.cache_expiration) if spec.cache_expiration else None
             flow.backend.write_cache(self.cache_key, self.result_ref, expires)
         state = State(S.COMPLETED, data=value, flow_run_id=flow.flow_run.id,
@@ -319,7 +325,7 @@ class TaskRun:
         if self.cache_key is None or spec.refresh_cache:
             return False
         ref = flow.backend.read_cache(self.cache_key, flow.clock.now())
-        if ref is None:
+        if ref is None or is_masked(ref):  # a masked entry (an older writer) has no value
             return False
         try:
             value = flow.results.read(ref, f"cached under key {self.cache_key}")

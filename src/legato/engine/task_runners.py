@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from legato.core.records import LogRow
-from legato.engine.masking import mask
+from legato.engine.masking import mask, register_secrets, registered_secrets
 from legato.engine.specs import TaskSpec
 from legato.errors import DefinitionError, TaskTimeoutError
 
@@ -145,7 +145,12 @@ class RemoteTaskRunner(TaskRunner):
                 f"{spec.timeout_seconds:g} s; its worker process finishes the call in the "
                 "background; raise timeout_seconds."
             ) from None
-        status, value, logs = cloudpickle.loads(raw)
+        # A fourth item (the secrets the attempt loaded) is missing from older workers.
+        status, value, logs, *rest = cloudpickle.loads(raw)
+        if rest and rest[0]:
+            # Secrets the attempt's process loaded: masked here too from now on, so the
+            # failure message and the stored result of this attempt never hold them.
+            register_secrets(rest[0])
         for level, name, message, created in logs:
             ctx.flow.recorder.log(LogRow(ctx.flow.flow_run.id, ctx.task_run.id, level, name,
                                          message, datetime.fromtimestamp(created, UTC)))
@@ -210,7 +215,9 @@ class _ShippedLogs(logging.Handler):
 
 
 def run_shipped_attempt(payload: bytes) -> bytes:
-    """Entry point in a worker process: unpickle, call, pickle (status, value, logs)."""
+    """Entry point in a worker process: unpickle, call, pickle (status, value, logs,
+    secrets), where secrets are the values this process masks, for the flow's process to
+    mask as well."""
     import cloudpickle
 
     from legato.engine import run_logging, user_code
@@ -237,12 +244,13 @@ def run_shipped_attempt(payload: bytes) -> bytes:
         flow_run_ctx.reset(f_token)
         runs.removeHandler(handler)
     status, value, _ = result
+    secrets = registered_secrets()
     try:
-        return bytes(cloudpickle.dumps((status, value, handler.records)))
+        return bytes(cloudpickle.dumps((status, value, handler.records, secrets)))
     except Exception as exc:
         return bytes(cloudpickle.dumps(("err", RuntimeError(
             f"task run {task_key} returned or raised a value that cannot be pickled back "
-            f"({exc}); return something picklable."), handler.records)))
+            f"({mask(str(exc))}); return something picklable."), handler.records, secrets)))
 
 
 class _ShippedContext:

@@ -103,6 +103,26 @@ def test_run_json_reports_a_result_json_cannot_hold_as_its_repr(
     assert orjson.loads(result.stdout)["result"] == "{1, 2}"
 
 
+def test_run_masks_a_loaded_secret_in_the_result_and_message_it_prints(
+    runner: CliRunner, recorder: Recorder
+) -> None:
+    from legato.engine.masking import MASK, forget_secrets, register_secret
+
+    register_secret("hunter2-secret")
+    try:
+        recorder.state = FakeState(StateType.COMPLETED, data=("svc", {"pw": "hunter2-secret"}))
+        as_json = runner.invoke(cli, ["run", "flows.py:hello", "--json"])
+        as_text = runner.invoke(cli, ["run", "flows.py:hello"])
+        recorder.state = FakeState(StateType.FAILED, message="refused hunter2-secret")
+        failed = runner.invoke(cli, ["run", "flows.py:hello", "--json"])
+    finally:
+        forget_secrets()
+    assert orjson.loads(as_json.stdout)["result"] == ["svc", {"pw": MASK}]
+    assert f"result: ('svc', {{'pw': '{MASK}'}})" in as_text.stdout
+    assert orjson.loads(failed.stdout)["message"] == f"refused {MASK}"
+    assert "hunter2-secret" not in as_json.stdout + as_text.stdout + failed.stdout
+
+
 @pytest.mark.parametrize("state", [StateType.FAILED, StateType.CRASHED])
 def test_run_exits_1_when_the_run_does_not_complete(
     runner: CliRunner, recorder: Recorder, state: StateType

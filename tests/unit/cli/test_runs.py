@@ -185,3 +185,28 @@ def test_show_prints_the_result_or_why_it_cannot_be_read(
     assert bad.exit_code == 0, bad.output
     assert "unavailable" in bad.stdout and "corrupt" in bad.stdout
     assert "Traceback" not in bad.output
+
+
+def test_show_says_a_masked_result_is_hidden_and_shows_only_its_masked_copy(
+    runner: CliRunner, backend: FakeBackend
+) -> None:
+    from dataclasses import replace
+
+    from legato.core.records import ResultRef
+
+    backend.add(replace(flow_run("run-json"),
+                        result=ResultRef("masked", "inline", b'{"token":"********"}')))
+    backend.add(replace(flow_run("run-pickle"), result=ResultRef("masked", "inline", None)))
+
+    as_json = runner.invoke(cli, ["runs", "show", "run-json"])
+    pickled = runner.invoke(cli, ["runs", "show", "run-pickle"])
+    document = orjson.loads(runner.invoke(cli, ["runs", "show", "run-json", "--json"]).stdout)
+
+    assert as_json.exit_code == 0, as_json.output
+    assert 'result hidden: it contains a secret; masked: {"token":"********"}' in as_json.stdout
+    assert pickled.exit_code == 0, pickled.output
+    assert "result hidden: it contains a secret" in pickled.stdout
+    assert "unavailable" not in pickled.stdout
+    assert document["flow_run"]["result"] == {
+        "serializer": "masked", "storage": "inline", "path": None,
+        "note": "result hidden: it contains a secret"}

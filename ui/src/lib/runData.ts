@@ -46,15 +46,27 @@ export async function loadRunGraph(runId: string): Promise<RunGraphData> {
   return { tasks, edges: edges.map((e) => [e.upstream_id, e.downstream_id]) };
 }
 
-/** A readable form of an inline JSON result; other serializers are described, not decoded. */
+/** A readable form of an inline JSON result; other serializers are described, not decoded.
+ * A "masked" result held a secret: only its masked JSON (if any) was stored. */
 export function describeResult(result: TaskRun["result"] | undefined): string {
   if (!result) return "no result";
+  if (result.serializer === "masked") {
+    if (result.storage !== "store" && result.data) {
+      const shown = decodeJson(result.data);
+      if (shown !== null) return `result hidden: it contains a secret; masked:\n${shown}`;
+    }
+    return "result hidden: it contains a secret";
+  }
   if (result.storage === "store") return `stored at ${result.path ?? "?"} (${result.serializer})`;
   if (result.serializer !== "json" || !result.data) return `${result.serializer} result (${result.data ? Math.floor((result.data.length * 3) / 4) : 0} bytes), not shown`;
+  return decodeJson(result.data) ?? "unreadable JSON result";
+}
+
+function decodeJson(data: string): string | null {
   try {
-    const bytes = Uint8Array.from(atob(result.data), (c) => c.charCodeAt(0));
+    const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
     return JSON.stringify(JSON.parse(new TextDecoder().decode(bytes)), null, 2);
   } catch {
-    return "unreadable JSON result";
+    return null;
   }
 }
