@@ -48,10 +48,27 @@ def manifest() -> str:
 
 def cpu_seconds() -> float:
     """CPU time of this process and its waited-for children (user + system): the work both
-    sides do, which the host's other load does not inflate the way it inflates wall time."""
+    sides do, which the host's other load does not inflate the way it inflates wall time.
+    The process's step spawner (namespace isolation) outlives the runs, so its CPU and that
+    of the steps it has reaped are read from /proc and counted too."""
     me = resource.getrusage(resource.RUSAGE_SELF)
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime + _spawner_cpu()
+
+
+def _spawner_cpu() -> float:
+    from legato.workflows import spawner
+
+    found = spawner._shared
+    if found is None or found.process.returncode is not None:
+        return 0.0  # none, or waited for (then it is in RUSAGE_CHILDREN)
+    try:
+        with open(f"/proc/{found.process.pid}/stat", encoding="ascii") as file:
+            fields = file.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    # utime, stime, cutime, cstime: fields 14-17 of proc(5), counted after the name.
+    return sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
 def direct(workdir: Path) -> tuple[float, float]:

@@ -18,7 +18,7 @@ from legato.errors import ConfigError
 from legato.workflows.images import Toolbox
 from legato.workflows.isolation import wrap
 from legato.workflows.scratch import Scratch
-from legato.workflows.spawner import SpawnedProcess, Spawner
+from legato.workflows.spawner import Spawner
 
 MAX_RESULT_BYTES = 256 * 1024  # Argo's limit on outputs.result
 LogLine = Callable[[str, bool], None]  # (line, from stderr)
@@ -28,9 +28,11 @@ class StepProcess(Protocol):
     """What `_communicate` needs of a running step: a `subprocess.Popen` or a process the
     run's spawner started (`spawner.SpawnedProcess`)."""
 
-    pid: int
     stdout: IO[bytes] | None
     stderr: IO[bytes] | None
+
+    @property
+    def pid(self) -> int: ...
 
     @property
     def returncode(self) -> int | None: ...
@@ -104,11 +106,11 @@ def run_process(spec: ProcessSpec, toolbox: Toolbox, scratch: Scratch, log: LogL
         cwd.mkdir(parents=True, exist_ok=True)
     proc: StepProcess
     if scratch.mounted and spawner is not None:
-        proc = spawner.spawn(argv, cwd, env, scratch.mounts(), spec.where)
-        kept, timed_out, cancelled = _communicate(proc, log, cancel, timeout)
-        if isinstance(proc, SpawnedProcess) and proc.lost:
-            raise ConfigError(proc.lost_message(spec.where))
-        return _result(proc, kept, timed_out, cancelled)
+        started = spawner.launch(argv, cwd, env, scratch.mounts(), spec.where)
+        kept, timed_out, cancelled = _communicate(started, log, cancel, timeout)
+        if started.lost or started.start_error is not None:
+            raise ConfigError(started.failure())
+        return _result(started, kept, timed_out, cancelled)
     if scratch.mounted:
         argv = wrap(argv, scratch.mounts())
     try:

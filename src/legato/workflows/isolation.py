@@ -1,5 +1,5 @@
 """Mount-namespace isolation of YAML steps (LEGATO_SCRATCH_ISOLATION): each step runs in a mount
-namespace of its own, started by the run's step spawner (`spawner`; else under `unshare --user
+namespace of its own, started by the process's step spawner (`spawner`; else under `unshare --user
 --map-root-user --mount`), with its scratch directories bound over the container paths that exist
 here (/tmp, /mnt, ...), so even paths computed at run time stay private."""
 
@@ -27,11 +27,11 @@ MOUNT_SCRIPT = (
 
 
 def isolation_mode(value: str | None) -> str:
-    """`rewrite` (the default), `auto` (namespaces where the probe finds they work, else
-    rewriting, with the reason logged) or `namespace` (the same, warning when unavailable).
-    Namespaces are not the default: even through the run's step spawner a step then costs
-    about 2-3x the CPU of a plain spawn (ADR 0023)."""
-    mode = (value or "rewrite").strip().lower()
+    """`auto` (the default: namespaces where the probe finds they work, else rewriting, with
+    the reason logged), `rewrite` (rewriting only) or `namespace` (as auto, but warning when
+    namespaces are unavailable). Through the process's step spawner a namespaced step costs
+    about what a plain spawn does (ADR 0028)."""
+    mode = (value or "auto").strip().lower()
     if mode not in MODES:
         raise ConfigError(f"{ENV_VAR}={value!r} is not a mode; use auto, rewrite or namespace.")
     return mode

@@ -31,7 +31,7 @@ from legato.workflows.durations import parse_duration
 from legato.workflows.images import ImageMap
 from legato.workflows.nodes import NodePool, NodeResult, failure_record, node_key
 from legato.workflows.scratch import DEFAULT_PREFIXES
-from legato.workflows.spawner import Spawner, SpawnerUnavailable
+from legato.workflows.spawner import Spawner, SpawnerUnavailable, shared_spawner
 from legato.workflows.sync import Synchronizer
 from legato.workflows.vault_refs import fill_parameters, vault_scope
 
@@ -57,7 +57,7 @@ class RunOptions:
     artifacts_url: str
     images: ImageMap = field(default_factory=ImageMap)
     templates: Mapping[str, Manifest] = field(default_factory=dict)  # for templateRef
-    isolation: str = "rewrite"  # or "auto" / "namespace" (see workflows.isolation)
+    isolation: str = "auto"  # or "rewrite" / "namespace" (see workflows.isolation)
 
 
 class WorkflowRun:
@@ -118,8 +118,6 @@ class WorkflowRun:
         finally:
             self.sync.close()
             self.pool.close()
-            if self.spawner is not None:
-                self.spawner.close()
             try:  # the run's scratch folder goes once empty; failed steps' trees are kept
                 os.rmdir(self.options.scratch_root / flow.flow_run.id)
             except OSError:
@@ -133,7 +131,7 @@ class WorkflowRun:
                 self.mounts = isolation.mountable(DEFAULT_PREFIXES,
                                                   str(self.options.scratch_root))
                 try:
-                    self.spawner = Spawner()
+                    self.spawner = shared_spawner()
                 except SpawnerUnavailable as exc:  # each step then enters one by `unshare`
                     log.info("steps enter their mount namespaces through the unshare program: "
                              "the step spawner could not start (%s)", exc)

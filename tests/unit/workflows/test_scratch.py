@@ -61,7 +61,7 @@ def test_isolation_mode_and_mountable_prefixes(tmp_path: Path) -> None:
     from legato.errors import ConfigError
     from legato.workflows.isolation import isolation_mode, mountable
 
-    assert isolation_mode(None) == "rewrite"
+    assert isolation_mode(None) == "auto"
     assert isolation_mode("Namespace") == "namespace"
     assert isolation_mode(" auto") == "auto"
     with pytest.raises(ConfigError, match="use auto, rewrite or namespace"):

@@ -17,7 +17,7 @@ from legato.workflows import executor, isolation
 from legato.workflows.executor import ProcessSpec, run_process
 from legato.workflows.images import ImageMap
 from legato.workflows.scratch import Scratch
-from legato.workflows.spawner import Spawner
+from legato.workflows.spawner import Spawner, shared_spawner
 
 from .conftest import RunYaml
 from .test_features import COMPUTED_TMP
@@ -109,3 +109,39 @@ def test_namespace_runs_start_steps_through_the_spawner(
     out = run_yaml(COMPUTED_TMP)
     assert out.state.type.value == "COMPLETED", out.state.message
     assert out.logs("private-tmp[0].write(1:b)") == ["b False"]
+
+
+def test_the_process_shares_one_spawner_and_replaces_it_once_it_stops() -> None:
+    first = shared_spawner()
+    assert shared_spawner() is first
+    os.kill(first.process.pid, signal.SIGKILL)
+    first.process.wait()
+    second = shared_spawner()
+    assert second is not first and second.alive()
+
+
+def test_a_nul_byte_in_an_argument_is_refused_before_anything_starts(spawner: Spawner,
+                                                                       tree: Path) -> None:
+    with pytest.raises(ConfigError, match="step s: an argument or environment value holds a "
+                                          "NUL byte"):
+        spawner.launch(["sh", "-c", "echo a\0b"], tree, dict(os.environb), [], "step s")
+    assert spawner.alive()
+
+
+def test_steps_started_together_each_get_their_own_tmp(spawner: Spawner, tree: Path) -> None:
+    mounted = frozenset({"/tmp"})
+    scratches = [Scratch(tree / str(i), mounted=mounted) for i in range(8)]
+    for scratch in scratches:
+        scratch.create()
+    env = dict(os.environb)
+    steps = [spawner.launch(["sh", "-c", f'echo {i} > /t"m"p/who; sleep 0.2; cat /tmp/who'],
+                            scratch.root, env, scratch.mounts(), f"step {i}")
+             for i, scratch in enumerate(scratches)]
+    for i, step in enumerate(steps):
+        assert step.stdout is not None and step.stderr is not None
+        assert step.stdout.read() == f"{i}\n".encode()
+        step.stdout.close()
+        step.stderr.close()
+        assert step.wait() == 0
+    assert [(s.root / "tmp" / "who").read_text() for s in scratches] == [
+        f"{i}\n" for i in range(8)]
