@@ -39,6 +39,7 @@ DEPLOYMENTS = [
     ("gated", "ui", []),
     ("suspended", "ui", []),
     ("chain", "ui", []),
+    ("leaky", "ui", []),
 ]
 
 

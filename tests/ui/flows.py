@@ -1,6 +1,7 @@
 """The flows the browser tests deploy: a mapped pipeline, a slow run to cancel (it notes its
 pid), a run that fails until a marker file exists (to retry from failure), a chain of tasks
-with a side branch (to retry from a chosen task), and runs that pause or suspend for input."""
+with a side branch (to retry from a chosen task), runs that pause or suspend for input, and
+one whose task returns a loaded secret."""
 
 FLOWS = '''
 import os
@@ -9,7 +10,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from legato import flow, get_run_logger, pause_flow_run, suspend_flow_run, task
+from legato import Secret, flow, get_run_logger, pause_flow_run, suspend_flow_run, task
 
 
 def note(workdir: str, line: str) -> None:
@@ -128,4 +129,15 @@ def chain(workdir: str = "") -> int:
     last = third.submit(workdir, second.submit(workdir, first.submit(workdir)))
     side = aside.submit(workdir)
     return last.result() + side.result()
+
+
+@task
+def credentials() -> dict[str, str]:
+    return {"user": "svc", "password": Secret.load("ui-leak-token").get()}
+
+
+@flow
+def leaky(workdir: str = "") -> dict[str, object]:
+    creds = credentials()
+    return {"length": len(creds["password"]), "creds": creds}
 '''

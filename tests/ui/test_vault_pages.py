@@ -1,9 +1,11 @@
 """The Secrets and Variables pages in headless Chromium against a real `legato server`: store,
 replace and delete a secret without its value ever reaching the page or any API response the
-page reads; add, edit and delete a variable with a JSON value."""
+page reads; add, edit and delete a variable with a JSON value; a run whose task returns a
+secret shows its results as hidden."""
 
 from __future__ import annotations
 
+import httpx
 from playwright.sync_api import Page, Response, expect
 
 from .conftest import UiServer
@@ -70,3 +72,33 @@ def test_nav_links_to_both_pages(page: Page, ui_server: UiServer) -> None:
     expect(page.get_by_role("heading", name="Secrets")).to_be_visible()
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Variables").click()
     expect(page.get_by_role("heading", name="Variables")).to_be_visible()
+
+
+def test_a_result_holding_a_secret_shows_as_hidden_on_the_run_page(
+    page: Page, ui_server: UiServer
+) -> None:
+    stored = httpx.put(f"{ui_server.api}/secrets/ui-leak-token", json={"value": VALUE},
+                       timeout=10)
+    assert stored.status_code in (200, 201), stored.text
+    created = httpx.post(f"{ui_server.api}/deployments/{ui_server.deployments['leaky']}/runs",
+                         json={}, timeout=10)
+    assert created.status_code == 201, created.text
+    run_id = created.json()["id"]
+    run = ui_server.wait_for_run(run_id, "COMPLETED", "FAILED")
+    assert run["state"] == "COMPLETED", run["state_message"]
+    task_runs = ui_server.get(f"/flow-runs/{run_id}/task-runs")["items"]
+    assert [t["result"]["serializer"] for t in task_runs] == ["masked"]
+    bodies: list[str] = []
+
+    def keep(response: Response) -> None:
+        if "/api/v1/" in response.url and response.status != 204:
+            bodies.append(response.text())
+
+    page.on("response", keep)
+    page.goto(f"/runs/{run_id}?tab=result")
+    result = page.get_by_test_id("run-result")
+    expect(result).to_contain_text("result hidden: it contains a secret")
+    expect(result).to_contain_text('"password": "********"')
+    expect(result).to_contain_text('"length": 20')
+    assert VALUE not in page.content()
+    assert bodies and not any(VALUE in body for body in bodies)

@@ -29,7 +29,7 @@ from legato.engine.context import (
 )
 from legato.engine.futures import LegatoFuture
 from legato.engine.inputs import collect_futures, resolve
-from legato.engine.masking import mask
+from legato.engine.masking import holds_secret, mask, mask_json, masking_active
 from legato.engine.recorder import Recorder
 from legato.engine.results import ResultWriter
 from legato.engine.specs import FlowSpec, TaskSpec
@@ -174,9 +174,14 @@ class FlowRunner:
     def _create_run(self) -> FlowRunRecord:
         spec, parent = self.spec, self.parent
         version_id = _flow_version(self.backend, spec) if spec.source_hash else None
+        parameters = self.stored_parameters
+        if masking_active() and holds_secret(parameters):
+            # A secret passed in (to a subflow, or by a script that loaded it) is stored
+            # masked like a result; this run then cannot be retried on its own (ADR 0021).
+            parameters = mask_json(parameters)
         # Created straight into RUNNING: one commit, and nothing waits in between.
         return self.backend.create_flow_run(NewFlowRun(
-            id=new_id(), flow_name=spec.name, name=run_name(), parameters=self.stored_parameters,
+            id=new_id(), flow_name=spec.name, name=run_name(), parameters=parameters,
             state=S.RUNNING, created=self.clock.now(), flow_version_id=version_id,
             entrypoint=spec.entrypoint, tags=spec.tags,
             parent_flow_run_id=parent.flow_run.id if parent else None,

@@ -22,6 +22,7 @@ from legato.core.records import FlowRunRecord, FlowVersionRecord, ResultRef
 from legato.core.states import RETRYABLE_STATES, StateType
 from legato.engine import flow_engine
 from legato.engine.context import current_flow_run
+from legato.engine.masking import MASK
 from legato.engine.results import ResultStore, ResultWriter
 from legato.engine.states import State
 from legato.errors import Conflict, NotFound, UserCodeError
@@ -143,6 +144,12 @@ def retry_flow_run(
         raise Conflict(
             f"flow run {flow_run_id} is {record.state.value}; only FAILED, CRASHED or CANCELLED "
             "runs can be retried — wait for it to finish or cancel it first."
+        )
+    if MASK in repr(record.parameters):
+        raise Conflict(
+            f"flow run {flow_run_id} was given a secret as a parameter, which was stored "
+            f"masked ({MASK}), so it cannot be retried with its stored parameters; retry its "
+            "parent run, or start a new run that passes the secret's name instead of its value."
         )
     flow = _load_for_retry(backend, record)
     values = flow.validate_parameters(dict(record.parameters))

@@ -15,6 +15,7 @@ import pytest
 
 from legato import flow, task
 from legato.core.records import ResultRef
+from legato.core.states import StateType
 from legato.engine.flow_engine import run_sync
 from legato.engine.masking import (
     MASK,
@@ -25,7 +26,7 @@ from legato.engine.masking import (
     registered_secrets,
 )
 from legato.engine.results import MASKED, ResultStore, ResultWriter, is_masked
-from legato.errors import ResultError
+from legato.errors import Conflict, ResultError
 from legato.sdk import runtime
 from legato.testing import FakeClock, InMemoryBackend, legato_test_harness
 
@@ -241,3 +242,23 @@ def test_a_large_masked_task_result_file_never_holds_the_secret(
     assert ref is not None and is_masked(ref) and ref.storage == "store"
     assert ref.path is not None and os.path.isfile(ref.path)
     assert SECRET.encode() not in Path(ref.path).read_bytes()
+
+
+def test_a_secret_passed_to_a_subflow_is_stored_masked_and_that_run_cannot_be_retried_alone(
+        backend: InMemoryBackend) -> None:
+    @flow
+    def child(password: str, user: str) -> int:
+        return len(password)
+
+    @flow
+    def parent() -> int:
+        register_secret(SECRET)
+        return child(SECRET, "svc")
+
+    assert parent() == len(SECRET)
+    (run,) = [r for r in backend.list_flow_runs(limit=10) if r.flow_name == "child"]
+    assert run.parameters == {"password": MASK, "user": "svc"}
+    backend.set_flow_run_state(run.id, StateType.FAILED, force=True)
+    with pytest.raises(Conflict, match="was given a secret as a parameter") as info:
+        runtime.retry_flow_run(run.id, backend=backend)
+    assert "passes the secret's name" in str(info.value)
