@@ -3,7 +3,6 @@ tracebacks trimmed so people see their own frames, not the engine's."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import threading
 from collections.abc import Awaitable, Callable
@@ -28,12 +27,16 @@ def call(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any],
          is_async: bool) -> Any:
     """Call a user function; coroutines run to completion on a fresh event loop."""
     if is_async:
+        import asyncio  # only async user code needs it; a run's process starts without it
+
         return asyncio.run(fn(*args, **kwargs))
     return fn(*args, **kwargs)
 
 
 async def bounded(awaitable: Awaitable[Any], timeout: float, what: str) -> Any:
     """Await a coroutine, cancelling it after `timeout` seconds with TaskTimeoutError."""
+    import asyncio  # only async user code needs it; a run's process starts without it
+
     try:
         return await asyncio.wait_for(awaitable, timeout)
     except TimeoutError:
@@ -51,6 +54,8 @@ def call_with_timeout(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dic
     Coroutines are cancelled at the deadline. A synchronous function cannot be interrupted
     in Python: it keeps running on its own daemon thread and its result is discarded."""
     if is_async:
+        import asyncio  # only async user code needs it; a run's process starts without it
+
         return asyncio.run(bounded(fn(*args, **kwargs), timeout, what))
     box: dict[str, Any] = {}
     done = threading.Event()

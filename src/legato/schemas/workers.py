@@ -8,7 +8,7 @@ from pydantic import Field
 
 from legato.core.workers import Claim, WorkerRecord
 from legato.schemas.fields import MAX_INT, Id, Name, Timestamp
-from legato.schemas.records import FlowRunModel, FlowVersionModel, WireModel
+from legato.schemas.records import FlowRunModel, WireModel
 
 MAX_QUEUES = 100
 MAX_CLAIM = 1000
@@ -144,11 +144,3 @@ class LostLeasesModel(WireModel):
     """The runs of a heartbeat whose lease is gone (expired, ended, or re-claimed)."""
 
     lost: list[Id]
-
-
-class ClaimedRunStart(WireModel):
-    """What a worker already knows about a run it claimed (the record and the pinned flow
-    version), handed to the run's process so it starts without reading them again."""
-
-    run: FlowRunModel
-    version: FlowVersionModel | None = None

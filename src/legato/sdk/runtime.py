@@ -3,7 +3,6 @@ loading a flow from "path.py:flow", running it, resuming a run, reading results.
 
 from __future__ import annotations
 
-import asyncio
 import atexit
 import hashlib
 import importlib
@@ -108,6 +107,8 @@ def flow_runner(flow: Flow[Any, Any], parameters: dict[str, Any], *, strict: boo
 
 def _execute(runner: flow_engine.FlowRunner) -> State:
     if runner.spec.is_async:
+        import asyncio  # only async flows need it; a run's process starts without it
+
         return asyncio.run(flow_engine.run_async(runner))
     return flow_engine.run_sync(runner)
 

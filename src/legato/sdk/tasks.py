@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import inspect
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
 from typing import Any, Generic, TypeVar, overload
@@ -155,6 +155,8 @@ class Task(Generic[P, R]):
         if current_flow_run() is None:
             return self.fn(*args, **kwargs)
         if self.isasync and _loop_running():
+            import asyncio  # imported already: an event loop is running
+
             return asyncio.to_thread(calls.call_task, self.spec, args, kwargs,
                                      return_state=return_state, wait_for=wait_for)
         return calls.call_task(self.spec, args, kwargs, return_state=return_state,
@@ -187,6 +189,11 @@ class Task(Generic[P, R]):
 
 
 def _loop_running() -> bool:
+    # No event loop can run in a process that has not imported asyncio, and importing it
+    # just to ask would cost every run's process about 20 ms.
+    asyncio = sys.modules.get("asyncio")
+    if asyncio is None:
+        return False
     try:
         asyncio.get_running_loop()
     except RuntimeError:

@@ -1,17 +1,15 @@
-"""`python -m legato.workers.execute FLOW_RUN_ID EPOCH`: the child process a worker launches
-to execute one claimed run. Exits 0 once the run's final state is recorded, 3 when the
-run was taken from this holder (stale epoch), 1 on any other failure. CANCEL_SIGNAL asks it
-to stop at the next task boundary and end the run CANCELLED."""
+"""`python -m legato.workers.execute FLOW_RUN_ID EPOCH [--start-fd N]`: the child process a
+worker launches to execute one claimed run (reading the claimed record from descriptor N when
+given). Exits 0 once the run's final state is recorded, 3 when the run was taken from this
+holder (stale epoch), 1 on any other failure. CANCEL_SIGNAL asks it to stop at the next task
+boundary and end the run CANCELLED."""
 
 from __future__ import annotations
 
-import base64
 import logging
 import signal
 import sys
 from collections.abc import Sequence
-
-from pydantic import ValidationError
 
 from legato._clock import SYSTEM_CLOCK
 from legato.core.records import FlowRunRecord, FlowVersionRecord
@@ -19,11 +17,13 @@ from legato.core.states import StateType, is_terminal
 from legato.engine.context import cancel_flow_runs
 from legato.engine.recorder import start_daemon
 from legato.errors import LegatoError, ParameterError, StaleEpoch
-from legato.schemas.records import FlowRunModel, FlowVersionModel
-from legato.schemas.workers import ClaimedRunStart
 from legato.sdk import runtime
+from legato.workers.handover import decode_start
 
 EXIT_STALE = 3
+# Names the inherited descriptor a subprocess launcher wrote `encode_start`'s text to.
+START_FD_OPTION = "--start-fd"
+USAGE = "usage: python -m legato.workers.execute FLOW_RUN_ID EPOCH [--start-fd N]"
 
 # What a worker sends a run's process to cancel it cooperatively (SIGTERM stops it at once).
 CANCEL_SIGNAL: int | None = getattr(signal, "SIGUSR1", None)
@@ -51,26 +51,6 @@ def listen_for_cancel() -> bool:
     return True
 
 
-def encode_start(claimed: FlowRunRecord, version: FlowVersionRecord | None) -> str:
-    """What a worker already knows about a claimed run (its record and pinned version), as
-    one line of text a warm parent passes to the run's process (see `run_prefetched`)."""
-    start = ClaimedRunStart(run=FlowRunModel.from_record(claimed),
-                       version=FlowVersionModel.from_record(version) if version else None)
-    return base64.urlsafe_b64encode(start.model_dump_json().encode()).decode()
-
-
-def decode_start(text: str) -> tuple[FlowRunRecord, FlowVersionRecord | None]:
-    """The record and version `encode_start` made; ParameterError if the text is not one."""
-    try:
-        start = ClaimedRunStart.model_validate_json(base64.urlsafe_b64decode(text.encode()))
-    except (ValueError, ValidationError) as error:
-        raise ParameterError(
-            f"the start of a claimed run is not what encode_start makes ({error}); run the "
-            "worker and its warm parent from the same Legato installation."
-        ) from None
-    return start.run.to_record(), start.version.to_record() if start.version else None
-
-
 def run_prefetched(flow_run_id: str, epoch: int, start: str) -> int:
     """Execute a claimed run with the record and version the worker passed along (no reads
     before the run starts); return the exit status as `main` does."""
@@ -85,11 +65,29 @@ def run_prefetched(flow_run_id: str, epoch: int, start: str) -> int:
 
 
 def main(argv: Sequence[str]) -> int:
-    """Execute the run named by argv (flow run id, epoch); return the exit status."""
-    if len(argv) != 2 or not argv[1].isdigit():
-        print("usage: python -m legato.workers.execute FLOW_RUN_ID EPOCH", file=sys.stderr)
+    """Execute the run named by argv (flow run id, epoch, and optionally `--start-fd N`);
+    return the exit status."""
+    with_start = len(argv) == 4 and argv[2] == START_FD_OPTION and argv[3].isdigit()
+    if not (len(argv) == 2 or with_start) or not argv[1].isdigit():
+        print(USAGE, file=sys.stderr)
         return 2
+    if with_start:
+        start = read_start(int(argv[3]))
+        if start is not None:
+            return run_prefetched(argv[0], int(argv[1]), start)
     return execute(argv[0], int(argv[1]))
+
+
+def read_start(fd: int) -> str | None:
+    """The hand-over a launcher wrote to descriptor `fd` (read to its end and closed), or
+    None when it cannot be read; the run then reads its record from the backend."""
+    try:
+        with open(fd, "rb") as pipe:
+            return pipe.read().decode()
+    except (OSError, UnicodeDecodeError) as error:
+        _log.warning("could not read the claimed run from descriptor %d (%s); reading it "
+                     "from the backend", fd, error)
+        return None
 
 
 def execute(flow_run_id: str, epoch: int, claimed: FlowRunRecord | None = None,

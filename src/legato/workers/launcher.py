@@ -1,6 +1,6 @@
 """Where a claimed flow run executes: `SubprocessLauncher` starts
-`python -m legato.workers.execute <flow_run_id> <epoch>` as a child process (argv, never a
-shell string) with the server's URL or the database's in its environment."""
+`python -m legato.workers.execute <flow_run_id> <epoch> [--start-fd N]` as a child process
+(argv, never a shell string) with the server's URL or the database's in its environment."""
 
 from __future__ import annotations
 
@@ -9,6 +9,10 @@ import subprocess
 import sys
 from collections.abc import Mapping
 from typing import Protocol
+
+from legato.core.records import FlowRunRecord, FlowVersionRecord
+from legato.workers.execute import START_FD_OPTION
+from legato.workers.handover import encode_start
 
 
 class Child(Protocol):
@@ -32,9 +36,31 @@ class Launcher(Protocol):
     def launch(self, flow_run_id: str, epoch: int) -> Child: ...
 
 
-def execute_argv(flow_run_id: str, epoch: int) -> list[str]:
-    """The command line that executes a claimed run in a fresh interpreter."""
-    return [sys.executable, "-m", "legato.workers.execute", flow_run_id, str(epoch)]
+def execute_argv(flow_run_id: str, epoch: int, start_fd: int | None = None) -> list[str]:
+    """The command line that executes a claimed run in a fresh interpreter; with `start_fd`,
+    the run's process reads what `encode_start` made from that inherited descriptor."""
+    argv = [sys.executable, "-m", "legato.workers.execute", flow_run_id, str(epoch)]
+    if start_fd is not None:
+        argv += [START_FD_OPTION, str(start_fd)]
+    return argv
+
+
+def _start_pipe(start: bytes) -> int | None:
+    """The read end of a pipe that already holds all of `start` (its write end closed), or
+    None when the pipe cannot take it in one go (it never blocks the worker)."""
+    read, write = os.pipe()
+    try:
+        os.set_blocking(write, False)
+        try:
+            written = os.write(write, start)
+        except BlockingIOError:
+            written = 0
+    finally:
+        os.close(write)
+    if written < len(start):
+        os.close(read)
+        return None
+    return read
 
 
 class SubprocessLauncher:
@@ -54,6 +80,25 @@ class SubprocessLauncher:
         return subprocess.Popen(
             execute_argv(flow_run_id, epoch), env={**os.environ, **self.env}, shell=False
         )
+
+    def launch_claimed(self, claimed: FlowRunRecord, epoch: int,
+                       version: FlowVersionRecord | None) -> subprocess.Popen[bytes]:
+        """Launch a claimed run handing its process the record and pinned version the worker
+        already has, through a pipe, so it reads neither from the backend before its first
+        line. Where descriptors cannot be inherited, or the hand-over does not fit in a
+        pipe's buffer, the process reads them itself (`launch`)."""
+        if os.name != "posix":
+            return self.launch(claimed.id, epoch)
+        read = _start_pipe(encode_start(claimed, version).encode())
+        if read is None:
+            return self.launch(claimed.id, epoch)
+        try:
+            return subprocess.Popen(
+                execute_argv(claimed.id, epoch, read), env={**os.environ, **self.env},
+                shell=False, pass_fds=(read,),
+            )
+        finally:
+            os.close(read)
 
 
 def make_launcher(kind: str, env: Mapping[str, str] | None = None) -> Launcher:

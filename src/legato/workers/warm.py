@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 
 from legato._clock import perf_seconds
 from legato.core.records import FlowRunRecord, FlowVersionRecord
-from legato.workers.execute import encode_start
+from legato.workers.handover import encode_start
 
 _log = logging.getLogger("legato.workers.warm")
 # How long a launch waits for the warm parent to import Legato and then to fork.

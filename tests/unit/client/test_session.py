@@ -1,11 +1,12 @@
-"""The session's transport: one TLS context per process (loading the CA bundle is slow), and
-connections that send small writes at once."""
+"""The session's transport: one TLS context per process (loading the CA bundle is slow), none
+for a plain-http API, and connections that send small writes at once."""
 
 from __future__ import annotations
 
 import socket
+import ssl
 
-from legato.client.session import default_transport, ssl_context
+from legato.client.session import ApiSession, default_transport, ssl_context
 
 
 def test_every_transport_shares_the_process_tls_context() -> None:
@@ -19,3 +20,28 @@ def test_the_transport_turns_nagles_algorithm_off() -> None:
         assert (socket.IPPROTO_TCP, socket.TCP_NODELAY, 1) in list(options or ())
     finally:
         transport.close()
+
+
+def _tls_context(transport: object) -> ssl.SSLContext:
+    context = transport._pool._ssl_context  # type: ignore[attr-defined]  # httpcore's
+    assert isinstance(context, ssl.SSLContext)
+    return context
+
+
+def test_a_plain_http_session_loads_no_ca_bundle_and_would_refuse_any_certificate() -> None:
+    session = ApiSession("http://127.0.0.1:4200")
+    try:
+        context = _tls_context(session._client._transport)
+        assert context.cert_store_stats()["x509_ca"] == 0
+        assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+    finally:
+        session.close()
+
+
+def test_an_https_session_verifies_against_the_process_ca_bundle() -> None:
+    session = ApiSession("https://legato.example")
+    try:
+        assert _tls_context(session._client._transport) is ssl_context()
+        assert ssl_context().cert_store_stats()["x509_ca"] > 0
+    finally:
+        session.close()

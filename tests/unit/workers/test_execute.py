@@ -1,16 +1,20 @@
-"""What a worker hands a warm-forked run's process: the claimed record and pinned version
-survive the trip as one line of text; anything else is refused with the fix."""
+"""What a worker hands a run's process: the claimed record and pinned version survive the
+trip as one line of text (a warm fork's command, or a pipe a subprocess inherits); anything
+else is refused with the fix."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import dataclasses
+import os
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from legato.core.records import FlowRunRecord, FlowVersionRecord
+from legato.core.records import FlowRunRecord, FlowVersionRecord, ResultRef
 from legato.core.states import StateType as S
 from legato.errors import ParameterError
-from legato.workers.execute import decode_start, encode_start
+from legato.workers import execute as execute_module
+from legato.workers.handover import decode_start, encode_start
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 VERSION_ID = "01a20000-0000-7000-8000-00000000000f"
@@ -35,7 +39,64 @@ def test_the_claimed_record_and_version_survive_the_trip(
     assert decode_start(text) == (RUN, version)
 
 
-@pytest.mark.parametrize("text", ["not base64 at all!", "e30=", "bnVsbA=="])
+def test_a_result_and_a_time_zone_survive_the_trip() -> None:
+    ended = dataclasses.replace(
+        RUN, result=ResultRef("pickle", "inline", data=b"\x80\x05K\x01."),
+        start_time=datetime(2026, 3, 1, 13, 0, tzinfo=timezone(timedelta(hours=2))))
+    assert decode_start(encode_start(ended, None)) == (ended, None)
+
+
+@pytest.mark.parametrize("text", ["not base64 at all!", "e30=", "bnVsbA==", "eyJydW4iOjEsInZlcnNpb24iOm51bGx9"])
 def test_anything_else_is_refused_with_the_fix(text: str) -> None:
     with pytest.raises(ParameterError, match="same Legato installation"):
         decode_start(text)
+
+
+def _record_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[object, ...]]:
+    calls: list[tuple[object, ...]] = []
+
+    def run_prefetched(flow_run_id: str, epoch: int, start: str) -> int:
+        calls.append(("prefetched", flow_run_id, epoch, start))
+        return 0
+
+    def execute(flow_run_id: str, epoch: int) -> int:
+        calls.append(("read", flow_run_id, epoch))
+        return 0
+
+    monkeypatch.setattr(execute_module, "run_prefetched", run_prefetched)
+    monkeypatch.setattr(execute_module, "execute", execute)
+    return calls
+
+
+def test_main_runs_with_the_hand_over_read_from_the_named_descriptor(
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = _record_calls(monkeypatch)
+    read, write = os.pipe()
+    os.write(write, encode_start(RUN, VERSION).encode())
+    os.close(write)
+    assert execute_module.main([RUN.id, "4", "--start-fd", str(read)]) == 0
+    assert calls == [("prefetched", RUN.id, 4, encode_start(RUN, VERSION))]
+    with pytest.raises(OSError):  # read to its end and closed
+        os.fstat(read)
+
+
+def test_main_reads_the_run_itself_when_the_descriptor_cannot_be_read(
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = _record_calls(monkeypatch)
+    read, write = os.pipe()
+    os.close(read)
+    os.close(write)
+    assert execute_module.main([RUN.id, "4", "--start-fd", str(read)]) == 0
+    assert calls == [("read", RUN.id, 4)]
+
+
+@pytest.mark.parametrize("argv", [[], ["r1"], ["r1", "x"], ["r1", "1", "--start-fd"],
+                                  ["r1", "1", "--other", "3"], ["r1", "1", "--start-fd", "x"]])
+def test_main_refuses_other_command_lines_with_its_usage(
+    argv: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    calls = _record_calls(monkeypatch)
+    assert execute_module.main(argv) == 2
+    assert calls == [] and "usage:" in capsys.readouterr().err
