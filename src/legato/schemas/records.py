@@ -45,7 +45,7 @@ R = TypeVar("R")
 class WireModel(BaseModel):
     """Base of every wire model: unknown fields are refused, instances are immutable."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class ResultRefModel(WireModel):
