@@ -26,7 +26,7 @@ LogLine = Callable[[str, bool], None]  # (line, from stderr)
 
 class StepProcess(Protocol):
     """What `_communicate` needs of a running step: a `subprocess.Popen` or a process the
-    run's spawner started (`spawner.SpawnedProcess`)."""
+    step spawner started (`spawner.SpawnedProcess`)."""
 
     stdout: IO[bytes] | None
     stderr: IO[bytes] | None

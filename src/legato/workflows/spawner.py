@@ -66,7 +66,10 @@ class Spawner:
         try:
             self.process = subprocess.Popen(
                 [sys.executable, "-I", "-S", str(PROGRAM), str(theirs.fileno())],
-                pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, env=self.environment)
+                pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, env=self.environment,
+                # Ctrl-C reaches the run process, which stops its steps; the spawner (which
+                # cannot ignore SIGINT without its steps inheriting that) ends with the run.
+                start_new_session=True)
         except OSError as exc:
             ours.close()
             raise SpawnerUnavailable(f"cannot start {sys.executable} ({exc.strerror})") from None
