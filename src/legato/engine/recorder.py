@@ -105,10 +105,10 @@ class Recorder:
         is_new), where `run` has the constant fields id, flow, key, spec.name, map_index
         and created."""
         self._queue.put(change)
-        if self._queue.qsize() + self._in_flight > HIGH_WATER and self._thread is not None:
-            self._wait_for_writer()
         if self._thread is None:
             self._start()
+        elif self._queue.qsize() + self._in_flight > HIGH_WATER:
+            self._wait_for_writer()
 
     def log(self, row: LogRow) -> None:
         self._queue.put(row)
@@ -214,7 +214,9 @@ class Recorder:
                 return items
 
     def _collect(self, items: list[Any]) -> tuple[WriteBatch, list[_Flush], bool]:
-        latest: dict[str, tuple[tuple[Any, ...], bool]] = {}
+        latest: dict[str, tuple[Any, ...]] = {}
+        # Runs created in this batch: the first change of a new run says so (is_new).
+        created: set[str] = set()
         events: list[StateEvent] = []
         logs: list[LogRow] = []
         edges: list[Edge] = []
@@ -228,8 +230,9 @@ class Recorder:
                 run_id = run.id
                 events.append(StateEvent(run_id, "task", item[2], item[1], item[4], item[3],
                                          item[5]))
-                previous = latest.get(run_id)
-                latest[run_id] = (item, item[12] or (previous is not None and previous[1]))
+                latest[run_id] = item
+                if item[12]:
+                    created.add(run_id)
             elif type(item) is LogRow:
                 logs.append(item)
             elif type(item) is Edge:
@@ -242,7 +245,7 @@ class Recorder:
                 ending = item
             else:
                 stop = True
-        rows = [_row(item, is_new) for item, is_new in latest.values()]
+        rows = [_row(item, run_id in created) for run_id, item in latest.items()]
         batch = WriteBatch(rows, events, logs, edges, self.fence, artifacts, ending)
         return batch, markers, stop
 

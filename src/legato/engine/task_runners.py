@@ -73,9 +73,15 @@ class ThreadPoolTaskRunner(TaskRunner):
 
     def submit(self, run: TaskRun) -> None:
         self._queue.put(run)
-        try:
-            self._idle.pop()
-        except IndexError:
+        if self._idle:
+            try:
+                self._idle.pop()
+                return
+            except IndexError:  # another submitter took the last idle thread
+                pass
+        # Read without the lock: once the pool is full (most submits of a big map), this
+        # skips the lock and the raised IndexError; _add_thread checks again under the lock.
+        if len(self._threads) < self.max_workers:
             self._add_thread()
 
     def _add_thread(self) -> None:

@@ -27,6 +27,7 @@ from legato.orchestration.run_events import Origin, RunChange, record_run_change
 from legato.orchestration.service import Timing, timing_after
 from legato.store import deployments as store
 from legato.store import events, flows, schedules
+from legato.store.bulk import TimestampMemo
 from legato.store.database import Connection, Database
 from legato.store.runs import result_values
 
@@ -240,7 +241,7 @@ def insert_slot_runs(conn: Connection, slot_runs: Sequence[SlotRun], now: dateti
     new_rows = [row for row in rows if row["id"] in inserted]
     events.insert_events(conn, [
         StateEvent(row["id"], "flow", None, state, now, row["state_message"]) for row in new_rows
-    ], {})
+    ], TimestampMemo())
     origins: dict[str, Origin] = {
         row["id"]: (slot_run.flow_name, slot_run.deployment_id, slot_run.deployment_name)
         for row, slot_run in zip(rows, slot_runs, strict=True)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from legato._clock import SYSTEM_CLOCK, Clock
 from legato.core.events import EventRecord, NewEvent, check_new_event
@@ -24,6 +23,7 @@ from legato.errors import Conflict, NotFound, ParameterError, StaleEpoch, StateT
 from legato.orchestration.batch import BatchPlan, BatchRefused, plan_batch
 from legato.orchestration.run_events import RunChange, record_run_changes, store_event
 from legato.store import artifacts, cache, events, flows, leases, logs, runs, slots, taskruns
+from legato.store.bulk import TimestampMemo
 from legato.store.database import Connection, Database
 
 RETRY_MESSAGE = "retry requested"
@@ -175,7 +175,9 @@ class OrchestrationService:
         first = StateEvent(new.id, "flow", None, new.state, new.created, new.state_message)
         events.insert_events(conn, [first])
         change = RunChange(new.id, new.name, tuple(new.tags), None, new.state, new.state_message)
-        record_run_changes(conn, [change], new.created)
+        # A run made here has no deployment, so its origin needs no lookup.
+        record_run_changes(conn, [change], new.created,
+                           origins={new.id: (new.flow_name, None, None)})
 
     @staticmethod
     def _duplicate(flow_run_id: str) -> Conflict:
@@ -302,7 +304,7 @@ class OrchestrationService:
                 stored = taskruns.read_task_states(conn, old_ids, for_update=True)
                 refused = {}
             plan = plan_batch(rows, batch.events, stored, refused=refused)
-            memo: dict[int, Any] = {}
+            memo = TimestampMemo()
             taskruns.insert_task_runs(conn, plan.inserts, memo)
             taskruns.update_task_runs(conn, plan.updates, memo)
             events.insert_events(conn, plan.events, memo)

@@ -67,7 +67,7 @@ def append_new_events(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     per-row overhead of an ORM-style insert shows."""
     if not rows:
         return
-    ts = bulk.timestamp_writer(conn, {})  # most rows share one `now`
+    ts = bulk.timestamp_writer(conn, bulk.TimestampMemo())  # most rows share one `now`
     bulk.insert_rows(conn, events, _COLUMNS, [
         (r["id"], r["name"], ts(r["occurred"]), ts(r["received"]), r["resource"],
          orjson.dumps(r["payload"]).decode(), orjson.dumps(r["related"]).decode())

@@ -14,7 +14,7 @@ from legato.store.database import Database, safe_url
 
 # The newest revision in migrations/versions. A test checks it against Alembic's own head,
 # so adding a revision without updating this fails loudly instead of skipping upgrades.
-HEAD_REVISION = "0014"
+HEAD_REVISION = "0015"
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 # Any constant works; it only has to be the same in every Legato process.
 _PG_MIGRATION_LOCK = 0x1E6A70

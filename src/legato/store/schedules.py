@@ -110,7 +110,7 @@ def advance_schedules(
     if not advances:
         return
     # One set-based UPDATE on PostgreSQL (COPY into a staging table), not one per schedule.
-    ts = bulk.timestamp_writer(conn, {})
+    ts = bulk.timestamp_writer(conn, bulk.TimestampMemo())
     bulk.update_rows(conn, schedules, "id", ["next_slot", "due_at", "updated"], [
         (ts(a.next_slot), ts(a.due_at), ts(now), a.schedule_id) for a in advances
     ])
@@ -141,7 +141,7 @@ def insert_runs_once(conn: Connection, rows: Sequence[dict[str, Any]]) -> set[st
     if not rows:
         return set()
     # One conversion per distinct timestamp object: a tick stamps every row with one `now`.
-    ts = bulk.timestamp_writer(conn, {})
+    ts = bulk.timestamp_writer(conn, bulk.TimestampMemo())
     values = [
         (
             r["id"], r["flow_id"], r["flow_version_id"], r["name"], _json(r["parameters"]),

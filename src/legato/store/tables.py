@@ -284,6 +284,11 @@ state_events = Table(
     Column("timestamp", UTCDateTime, nullable=False),
     Column("message", Text),
     Column("forced", Boolean, nullable=False, default=False),
+    # A task run's creation and start (None -> PENDING -> RUNNING, no message, not forced)
+    # folded into the row of its next transition: one row per quick task instead of
+    # three. Reads expand them again (store/events.py).
+    Column("pending_at", UTCDateTime),
+    Column("running_at", UTCDateTime),
     Index(None, "run_id"),
 )
 

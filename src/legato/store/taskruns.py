@@ -11,7 +11,7 @@ from sqlalchemy import Connection, Row, func, select, tuple_
 from legato.core.records import Edge, TaskRunRecord, TaskRunRow
 from legato.core.states import StateType
 from legato.store import bulk
-from legato.store.bulk import TimestampWriter, as_text, timestamp_writer
+from legato.store.bulk import TimestampMemo, TimestampWriter, as_text, timestamp_writer
 from legato.store.runs import result_ref
 from legato.store.tables import flow_runs, task_edges, task_runs
 
@@ -92,17 +92,47 @@ def read_task_states(
 
 
 def insert_task_runs(
-    conn: Connection, rows: Sequence[TaskRunRow], memo: dict[int, Any] | None = None
+    conn: Connection, rows: Sequence[TaskRunRow], memo: TimestampMemo | None = None
 ) -> None:
     """Insert new task runs in one bulk statement."""
     ts = timestamp_writer(conn, memo)
+    # One tuple expression per row, no helper call: this runs once per task run.
     bulk.insert_rows(
         conn,
         task_runs,
         _INSERTED,
         [
             (
-                *_mutable_values(row, ts),
+                as_text(row.state),
+                row.state_message,
+                row.attempts,
+                ts(row.updated),
+                ts(row.start_time),
+                ts(row.end_time),
+                None, None, None, None,
+                row.cache_key,
+                row.child_flow_run_id,
+                row.id,
+                row.flow_run_id,
+                row.task_key,
+                row.task_name,
+                row.map_index,
+                ts(row.created),
+            )
+            if (result := row.result) is None else
+            (
+                as_text(row.state),
+                row.state_message,
+                row.attempts,
+                ts(row.updated),
+                ts(row.start_time),
+                ts(row.end_time),
+                result.serializer,
+                result.storage,
+                result.data,
+                result.path,
+                row.cache_key,
+                row.child_flow_run_id,
                 row.id,
                 row.flow_run_id,
                 row.task_key,
@@ -116,7 +146,7 @@ def insert_task_runs(
 
 
 def update_task_runs(
-    conn: Connection, rows: Sequence[TaskRunRow], memo: dict[int, Any] | None = None
+    conn: Connection, rows: Sequence[TaskRunRow], memo: TimestampMemo | None = None
 ) -> None:
     """Overwrite the mutable columns of stored task runs, by id, in one bulk statement."""
     ts = timestamp_writer(conn, memo)

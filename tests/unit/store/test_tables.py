@@ -50,3 +50,15 @@ def test_bulk_and_core_writes_store_sqlite_timestamps_identically() -> None:
     dialect = sqlite.dialect()
     for moment in MOMENTS:
         assert _sqlite_timestamp(moment) == UTCDateTime().process_bind_param(moment, dialect)
+
+
+def test_bulk_timestamps_match_core_across_seconds_years_and_the_epoch() -> None:
+    # The bulk writer reuses each second's text: moments in one second, across a second
+    # boundary, before 1970 and far ahead must all read exactly as isoformat writes them.
+    dialect = sqlite.dialect()
+    base = datetime(1969, 12, 31, 23, 59, 58, 999998, tzinfo=UTC)
+    moments = [base + timedelta(microseconds=step) for step in range(0, 3_000_004, 250_001)]
+    moments += [datetime(1900, 2, 28, 23, 59, 59, tzinfo=UTC),
+                datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)]
+    for moment in moments + moments:
+        assert _sqlite_timestamp(moment) == UTCDateTime().process_bind_param(moment, dialect)

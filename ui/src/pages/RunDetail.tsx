@@ -161,7 +161,7 @@ function History({ runId }: { runId: string }) {
       <thead><tr><th>When</th><th>From</th><th>To</th><th>Reason</th></tr></thead>
       <tbody>
         {events.data.items.map((e) => (
-          <tr key={e.id}>
+          <tr key={`${e.id}-${e.from_state ?? ""}`}>
             <td>{formatTime(e.timestamp)}</td>
             <td>{e.from_state ? <StateBadge state={e.from_state} /> : "—"}</td>
             <td><StateBadge state={e.to_state} />{e.forced ? <span className="muted small"> forced</span> : null}</td>
