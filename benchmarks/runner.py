@@ -76,9 +76,12 @@ def measure(kind: str, workload: str, n: int) -> dict[str, Any]:
             return {"error": sample["error"]}
         samples.append(sample)
     seconds = statistics.median(s["seconds"] for s in samples)
+    cpu = statistics.median(s["cpu_seconds"] for s in samples)
     rss = max(s["maxrss_mb"] for s in samples)
-    log(f"  {kind}: {seconds:.4f} s, peak RSS {rss:.0f} MB")
-    return {"seconds": seconds, "maxrss_mb": rss, "samples": [s["seconds"] for s in samples]}
+    log(f"  {kind}: {seconds:.4f} s, CPU {cpu:.4f} s, peak RSS {rss:.0f} MB")
+    return {"seconds": seconds, "cpu_seconds": cpu, "maxrss_mb": rss,
+            "samples": [s["seconds"] for s in samples],
+            "cpu_samples": [s["cpu_seconds"] for s in samples]}
 
 
 def measure_import() -> dict[str, Any]:
@@ -117,6 +120,7 @@ def row(workload: str, n: int, by_kind: dict[str, dict[str, Any]]) -> dict[str, 
         r["per_task_us"] = lg["seconds"] / tasks * 1e6
         if "seconds" in durable:
             r["x_durable"] = lg["seconds"] / durable["seconds"]
+            r["x_durable_cpu"] = lg["cpu_seconds"] / durable["cpu_seconds"]
         if "seconds" in plain:
             r["x_plain"] = lg["seconds"] / plain["seconds"]
     return r
@@ -189,8 +193,8 @@ def markdown(report: dict[str, Any]) -> str:
         f"Python {m['python']}, SQLite {m['sqlite']}",
         "",
         "| workload | tasks | Legato s | µs/task | durable floor s | plain s "
-        "| x durable floor | x plain | peak RSS MB |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| x durable floor | x plain | peak RSS MB | Legato CPU s | x durable floor CPU |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in report["rows"]:
         name = f"{r['workload']} N={r['n']:,}" if r["n"] else r["workload"]
@@ -199,7 +203,8 @@ def markdown(report: dict[str, Any]) -> str:
             f"| {name} | {r['tasks']:,} | {fmt(lg.get('seconds'), '.4f')} "
             f"| {fmt(r.get('per_task_us'), '.1f')} | {fmt(r['durable'].get('seconds'), '.4f')} "
             f"| {fmt(r['plain'].get('seconds'), '.6f')} | {fmt(r.get('x_durable'), '.2f')} "
-            f"| {fmt(r.get('x_plain'), '.0f')} | {fmt(lg.get('maxrss_mb'), '.0f')} |"
+            f"| {fmt(r.get('x_plain'), '.0f')} | {fmt(lg.get('maxrss_mb'), '.0f')} "
+            f"| {fmt(lg.get('cpu_seconds'), '.4f')} | {fmt(r.get('x_durable_cpu'), '.2f')} |"
         )
     imp = report["import"]
     if imp is not None:

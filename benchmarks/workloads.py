@@ -1,5 +1,6 @@
 """One measurement in a fresh process: `python -m benchmarks.workloads KIND WORKLOAD N OUT`
-warms up once, times one run, and writes seconds, peak RSS and the result to OUT as JSON."""
+warms up once, times one run, and writes seconds (wall and CPU), peak RSS and the result to
+OUT as JSON."""
 
 from __future__ import annotations
 
@@ -52,12 +53,16 @@ def measure(kind: str, workload: str, n: int) -> dict[str, Any]:
     warm_args, args = args_for(workload, n)
     fn = pick(kind, workload)
     fn(*warm_args)
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     result = fn(*args)
     seconds = time.perf_counter() - start
+    # CPU of every thread of this process: on a shared host it varies far less than the
+    # wall time, since waiting for a CPU is not counted.
+    cpu_seconds = time.process_time() - cpu_start
     expected = getattr(floors, f"plain_{workload.lower()}")(*args)
     return {
         "seconds": seconds,
+        "cpu_seconds": cpu_seconds,
         "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "result": result if isinstance(result, int) else repr(result)[:200],
         "correct": result == expected,
