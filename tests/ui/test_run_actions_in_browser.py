@@ -163,7 +163,7 @@ def test_resume_a_suspended_run_from_its_input_form_hands_the_flow_the_input(
     assert task_runs(ui_server, run_id)["base-0"]["attempts"] == 1
 
 
-def test_mark_a_task_failed_then_succeeded(
+def test_the_task_panel_shows_the_result_and_marks_a_task_failed_then_succeeded(
     page: Page, ui_server: UiServer, tmp_path: Path
 ) -> None:
     run_id = start_run(ui_server, "chain", tmp_path)
@@ -172,10 +172,13 @@ def test_mark_a_task_failed_then_succeeded(
     task_id = task_runs(ui_server, run_id)["third-0"]["id"]
     open_task(page, "third-0")
     panel = page.get_by_role("complementary", name="Selected task")
+    # The panel reads the task's own record: its result (first 1, second 2, third 3).
+    expect(panel.get_by_test_id("task-result")).to_have_text("3")
 
     panel.get_by_role("button", name="Mark failed").click()
     expect(page.get_by_role("status")).to_have_text("Mark failed: done.")
     expect(panel.locator(".badge").first).to_have_text("FAILED")
+    expect(panel.locator(".state-message")).to_have_text("marked failed in the UI")
     assert ui_server.get(f"/task-runs/{task_id}")["state"] == "FAILED"
 
     panel.get_by_role("button", name="Mark succeeded").click()

@@ -8,7 +8,7 @@ import { Gantt } from "../components/Gantt";
 import { Logs } from "../components/Logs";
 import { SchemaForm } from "../components/SchemaForm";
 import { Json, Loading, ProblemBox, Section, StateBadge, Tabs } from "../components/common";
-import { api, ApiError, asApiError, type FlowRun, type InputRequest, type Page, type StateEvent } from "../lib/api";
+import { api, ApiError, asApiError, type FlowRun, type InputRequest, type Page, type StateEvent, type TaskRun } from "../lib/api";
 import { durationOf, formatDuration, formatTime } from "../lib/format";
 import { buildGraph, type GraphNode } from "../lib/graphModel";
 import { usePoll } from "../lib/hooks";
@@ -47,6 +47,14 @@ export function RunDetail({ runId }: { runId: string }) {
   const tasks = graph.data?.tasks ?? [];
   const model = useMemo(() => buildGraph(tasks, graph.data?.edges ?? [], expanded), [graph.data, expanded, tasks]);
   const selectedTask = tasks.find((t) => t.id === taskParam) ?? null;
+  // The compact graph carries no results or state messages: the selected task's full record
+  // is read on its own, again whenever the graph shows it in a new state.
+  const selectedId = selectedTask?.id ?? null;
+  const taskDetail = usePoll(
+    () => (selectedId ? api.get<TaskRun>(`/task-runs/${selectedId}`) : Promise.resolve(null)),
+    [selectedId, selectedTask?.state],
+  );
+  const selectedDetail = taskDetail.data?.id === selectedId ? taskDetail.data : null;
   // Links from the grid and duration views name a task by key (?task_key=): select its run.
   const taskKeyParam = query.get("task_key");
   useEffect(() => {
@@ -130,7 +138,7 @@ export function RunDetail({ runId }: { runId: string }) {
             <h3>{selectedTask.task_key}</h3>
             <p><StateBadge state={selectedTask.state} /> attempts {selectedTask.attempts}</p>
             <p className="muted small">{formatTime(selectedTask.start_time)} · {formatDuration(durationOf(selectedTask.start_time, selectedTask.end_time))}</p>
-            {selectedTask.state_message ? <p className="state-message">{selectedTask.state_message}</p> : null}
+            {selectedDetail?.state_message ? <p className="state-message">{selectedDetail.state_message}</p> : null}
             {selectedTask.child_flow_run_id ? <p><Link to={`/runs/${selectedTask.child_flow_run_id}`}>Open subflow run</Link></p> : null}
             <div className="stack">
               <button onClick={() => setQuery({ tab: "logs", task: selectedTask.id })}>Logs of this task</button>
@@ -142,7 +150,8 @@ export function RunDetail({ runId }: { runId: string }) {
               <button onClick={() => setQuery({ task: null })}>Close</button>
             </div>
             <h4>Result</h4>
-            <pre className="json small">{describeResult(selectedTask.result)}</pre>
+            {taskDetail.error ? <ProblemBox error={taskDetail.error} onRetry={taskDetail.reload} /> : null}
+            <pre className="json small" data-testid="task-result">{selectedDetail ? describeResult(selectedDetail.result) : "loading…"}</pre>
             <h4>State history</h4>
             <History runId={selectedTask.id} />
           </aside>
