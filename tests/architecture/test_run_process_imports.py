@@ -1,7 +1,7 @@
 """A cold run's process (`python -m legato.workers.execute`, launched by the subprocess
 launcher against a server's API) loads only what it needs before its flow's first line: not
-httpx's command line (click, rich, pygments), asyncio for a synchronous flow, nor any of the
-server's or the store's libraries."""
+httpx's command line (click, rich, pygments), asyncio for a synchronous flow, cloudpickle
+before anything pickles, nor any of the server's or the store's libraries."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ NOT_IN_A_RUN_PROCESS = (
     "rich",
     "pygments",
     "asyncio",
+    "cloudpickle",
     "sqlalchemy",
     "alembic",
     "fastapi",

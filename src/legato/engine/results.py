@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 
 from legato.core.records import ResultRef
+from legato.engine import pickling
 from legato.engine.masking import bytes_hold_secret, holds_secret, mask_json, masking_active
 from legato.errors import ResultError
 
@@ -61,10 +62,8 @@ def serialize(value: Any) -> tuple[str, bytes]:
             return "json", orjson.dumps(value)
         except (TypeError, orjson.JSONEncodeError):  # e.g. an int beyond 64 bits
             pass
-    import cloudpickle  # deferred: keeps `import legato` light
-
     try:
-        return "pickle", cloudpickle.dumps(value)
+        return "pickle", pickling.cloudpickle().dumps(value)
     except Exception as exc:
         raise ResultError(
             f"result of type {type(value).__name__} cannot be serialized ({exc}); return a "
@@ -78,9 +77,7 @@ def deserialize(serializer: str, data: bytes, where: str) -> Any:
         if serializer == "json":
             return orjson.loads(data)
         if serializer == "pickle":
-            import cloudpickle  # deferred: keeps `import legato` light
-
-            return cloudpickle.loads(data)
+            return pickling.cloudpickle().loads(data)
     except Exception as exc:
         raise ResultError(
             f"result {where} is corrupt ({type(exc).__name__}: {exc}); delete it and run the "

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from legato.core.records import LogRow
+from legato.engine import pickling
 from legato.engine.masking import mask, register_secrets, registered_secrets
 from legato.engine.specs import TaskSpec
 from legato.errors import DefinitionError, TaskTimeoutError
@@ -136,8 +137,7 @@ class RemoteTaskRunner(TaskRunner):
 
     def call_remote(self, ctx: TaskRunContext, spec: TaskSpec, args: tuple[Any, ...],
                     kwargs: dict[str, Any]) -> Any:
-        import cloudpickle  # deferred: only remote runners need it
-
+        cloudpickle = pickling.cloudpickle()
         payload = cloudpickle.dumps((spec.fn, args, kwargs, spec.is_async, ctx.task_run.task_key,
                                      ctx.log_prints))
         # Dask caches results by key: each attempt needs its own.

@@ -19,7 +19,7 @@ from legato._clock import SYSTEM_CLOCK, Clock
 from legato.core.backend import Backend
 from legato.core.records import FlowRunRecord, FlowVersionRecord, ResultRef
 from legato.core.states import RETRYABLE_STATES, StateType
-from legato.engine import flow_engine
+from legato.engine import flow_engine, pickling
 from legato.engine.context import current_flow_run
 from legato.engine.masking import MASK
 from legato.engine.results import ResultStore, ResultWriter
@@ -300,18 +300,9 @@ def _exec_module(path: str, source: str, *, pinned: bool, digest: str = "") -> t
         raise UserCodeError(
             f"importing {path} failed with {type(exc).__name__}: {exc}; fix the error in that file."
         ) from exc
-    _pickle_by_value(module)
-    return module
-
-
-def _pickle_by_value(module: types.ModuleType) -> None:
     # Modules loaded from a path cannot be imported by name in worker processes.
-    try:
-        import cloudpickle
-
-        cloudpickle.register_pickle_by_value(module)
-    except Exception:  # only the process runner needs this; never block loading on it
-        pass
+    pickling.pickle_by_value(module)
+    return module
 
 
 def _pick_flow(module: types.ModuleType, name: str, origin: str,

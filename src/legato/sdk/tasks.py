@@ -15,7 +15,7 @@ from typing_extensions import ParamSpec
 
 from legato.core.events import MAX_RESOURCE
 from legato.core.retry import build_retry_policy
-from legato.engine import calls
+from legato.engine import calls, pickling
 from legato.engine.context import TaskRunContext, current_flow_run
 from legato.engine.futures import LegatoFuture, LegatoFutureList
 from legato.engine.specs import Hook, TaskSpec
@@ -240,9 +240,7 @@ def task_input_hash(context: TaskRunContext, arguments: dict[str, Any]) -> str |
                                    default=_default))
     except TypeError:
         try:
-            import cloudpickle
-
-            digest.update(cloudpickle.dumps(arguments))
+            digest.update(pickling.cloudpickle().dumps(arguments))
         except Exception:
             return None
     return digest.hexdigest()
