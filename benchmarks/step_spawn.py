@@ -1,5 +1,5 @@
 """CPU per trivial step (`sh -c 'echo step >/dev/null'`) for the three ways a YAML step can
-start: a plain `subprocess.Popen` (scratch paths rewritten), the run's step spawner (mount
+start: a plain `subprocess.Popen` (scratch paths rewritten), the step spawner (mount
 namespace) and the `unshare` wrapper (mount namespace). Run `python -m benchmarks.step_spawn
 [--steps N]`; prints one JSON line of milliseconds per step."""
 
