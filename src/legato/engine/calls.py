@@ -100,7 +100,7 @@ def call_task(spec: TaskSpec, args: tuple[Any, ...], kwargs: dict[str, Any], *,
     its exception; or return its State with `return_state=True`)."""
     flow = _require_flow(spec, "called")
     run = _new_run(flow, spec, flow.next_key(spec.name), None, args, kwargs, wait_for)
-    if not run.reuse_previous():
+    if not (flow.previous and run.reuse_previous()):
         run.execute()
     future = run.future
     future._handled = True  # the caller sees the outcome: a failure here is theirs to handle
@@ -120,7 +120,7 @@ def call_task_keyed(spec: TaskSpec, key: str, args: tuple[Any, ...],
     the caller handles. Resume reuses a committed result stored under the same key."""
     flow = _require_flow(spec, "called")
     run = _new_run(flow, spec, key, None, args, kwargs, None)
-    if not run.reuse_previous():
+    if not (flow.previous and run.reuse_previous()):
         run.execute()
     future = run.future
     future._handled = True
@@ -199,7 +199,7 @@ def map_task(spec: TaskSpec, args: tuple[Any, ...], kwargs: dict[str, Any], *,
 
 
 def _dispatch(flow: FlowRunContext, run: TaskRun) -> None:
-    if run.reuse_previous():
+    if flow.previous and run.reuse_previous():  # only a resumed run has earlier results
         return
     run.emit(S.PENDING, None, run.created)
     run.start_when_ready(flow.task_runner.submit)

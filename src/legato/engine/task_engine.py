@@ -114,6 +114,9 @@ class TaskRun:
     # -- dependencies -------------------------------------------------------------------
     def start_when_ready(self, dispatch: Callable[[TaskRun], None]) -> None:
         """Dispatch now if every upstream future is final, else when the last one is."""
+        if not self.upstream:
+            dispatch(self)
+            return
         pending = [f for f, _ in self.upstream if f._state is None]
         if not pending:
             dispatch(self)
