@@ -262,7 +262,10 @@ class OrchestrationService:
         )
         event = StateEvent(current.id, "flow", current.state, state, now, message, force)
         events.insert_events(conn, [event])
-        record_run_changes(conn, [RunChange.of(current, state, message)], now)
+        # Without a deployment the record already holds the run's whole origin.
+        known = (None if current.deployment_id is not None
+                 else {current.id: (current.flow_name, None, None)})
+        record_run_changes(conn, [RunChange.of(current, state, message)], now, origins=known)
         if is_terminal(state):
             leases.release(conn, current.id)
             slots.release_run(conn, current.id)
