@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
-from itertools import chain
+from itertools import chain, repeat
+from operator import is_not, itemgetter
 from typing import Any
 
 from sqlalchemy import (
@@ -162,6 +163,7 @@ def insert_rows(
 # from queueing for the GIL behind busy engine threads once per row.
 SQLITE_ROWS_PER_INSERT = 200
 SQLITE_MAX_VARIABLES = 32_000
+_NONES = repeat(None)
 
 
 def _sqlite_multi_insert(conn: Connection, head: str, width: int, rows: Sequence[Row],
@@ -169,13 +171,13 @@ def _sqlite_multi_insert(conn: Connection, head: str, width: int, rows: Sequence
     """Run the chunked INSERTs; with a RETURNING tail, the first returned column of each
     row (else an empty list)."""
     per_statement = max(1, min(SQLITE_ROWS_PER_INSERT, SQLITE_MAX_VARIABLES // width))
-    one = "(" + ", ".join("?" * width) + ")"
+    every = "(" + ", ".join("?" * width) + ")"
     returned: list[Any] = []
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
         for start in range(0, len(rows), per_statement):
             part = rows[start : start + per_statement]
-            values = list(chain.from_iterable(part))
+            one, values = _sqlite_values(part, width, every)
             cursor.execute(head + ", ".join([one] * len(part)) + tail, values)
             if "RETURNING" in tail:
                 returned.extend(row[0] for row in cursor.fetchall())
@@ -186,6 +188,24 @@ def _sqlite_multi_insert(conn: Connection, head: str, width: int, rows: Sequence
     finally:
         cursor.close()
     return returned
+
+
+def _sqlite_values(part: Sequence[Row], width: int, every: str) -> tuple[str, list[Any]]:
+    """One row's VALUES tuple and the flat parameters of `part`. Python 3.11's sqlite3 sends
+    every None parameter through its adapter lookup, which fails an attribute lookup and
+    formats an error message each time (several per task run on the hot path); a column
+    that is None in every row of the chunk is written as a NULL literal instead. The checks
+    run in C and stop at the first value that is not None."""
+    nulls = {i for i in range(width) if not any(map(is_not, map(itemgetter(i), part), _NONES))}
+    if not nulls:
+        return every, list(chain.from_iterable(part))
+    keep = [i for i in range(width) if i not in nulls]
+    one = "(" + ", ".join("NULL" if i in nulls else "?" for i in range(width)) + ")"
+    if not keep:
+        return one, []
+    if len(keep) == 1:
+        return one, [row[keep[0]] for row in part]
+    return one, list(chain.from_iterable(map(itemgetter(*keep), part)))
 
 
 def insert_rows_ignoring_duplicates(

@@ -96,6 +96,9 @@ def insert_task_runs(
 ) -> None:
     """Insert new task runs in one bulk statement."""
     ts = timestamp_writer(conn, memo)
+    # sqlite3 (3.11) adapts every bytes parameter through a failing attribute lookup, but
+    # binds a bytearray as the same BLOB directly; COPY on PostgreSQL takes bytes.
+    blob: Any = bytearray if conn.dialect.name == "sqlite" else bytes
     # One tuple expression per row, no helper call: this runs once per task run.
     bulk.insert_rows(
         conn,
@@ -129,7 +132,7 @@ def insert_task_runs(
                 ts(row.end_time),
                 result.serializer,
                 result.storage,
-                result.data,
+                None if (data := result.data) is None else blob(data),
                 result.path,
                 row.cache_key,
                 row.child_flow_run_id,

@@ -105,3 +105,18 @@ def test_fetch_tuples_reads_what_sqlalchemy_reads_in_the_same_transaction(
             got += bulk.fetch_tuples(conn, query)
     assert sorted(got) == sorted((key, "inline") for key in keys[::2])
     assert all(type(row) is tuple for row in got)
+
+
+def test_insert_rows_keeps_nulls_whether_a_column_is_null_in_every_row_or_some(
+    any_db: Database,
+) -> None:
+    # SQLite writes a column that is None in every row of a chunk as a NULL literal.
+    with any_db.reading() as conn:
+        ts = bulk.timestamp_writer(conn)
+    mixed = [("a", "json", "inline", None, "p/a", ts(T0), None),
+             ("b", "json", "inline", b"\x01", None, ts(T0), None)]
+    with any_db.writing() as conn:
+        bulk.insert_rows(conn, cache, COLUMNS, mixed)
+    stored = _cache(any_db)
+    assert stored["a"] == ("a", "json", "inline", None, "p/a", T0, None)
+    assert stored["b"] == ("b", "json", "inline", b"\x01", None, T0, None)
