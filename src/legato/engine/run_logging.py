@@ -40,6 +40,20 @@ class RunLogger(logging.LoggerAdapter[logging.Logger]):
         )
         return msg, kwargs
 
+    def line(self, level: int, text: str) -> None:
+        """Log one line of a program's output, as `log(level, "%s", text)` would, minus the
+        caller lookup (a walk up the stack per record) that a subprocess's line has no use
+        for: YAML steps send every line of their output through here."""
+        logger = self.logger
+        if not logger.isEnabledFor(level):
+            return
+        extra = {"legato_flow": self.flow,
+                 "legato_task_run_id": self.task.task_run.id if self.task else None,
+                 "legato_run_name": (self.task.task_run.task_key if self.task
+                                     else self.flow.flow_run.name)}
+        logger.handle(logger.makeRecord(logger.name, level, "(unknown file)", 0, "%s", (text,),
+                                        None, "(unknown function)", extra))
+
 
 class RecorderHandler(logging.Handler):
     """Sends run log records to the run's recorder."""

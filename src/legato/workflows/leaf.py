@@ -4,6 +4,7 @@ scratch tree, and returns the step's outputs; retryStrategy becomes the task's r
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from collections.abc import Callable, Mapping
@@ -101,7 +102,7 @@ def run_leaf(call: LeafCall) -> dict[str, Any]:
         toolbox = call.images.toolbox(body.image, where)
 
         def emit(line: str, is_err: bool) -> None:
-            (log.warning if is_err else log.info)("%s", line)
+            log.line(logging.WARNING if is_err else logging.INFO, line)
 
         result = run_process(spec, toolbox, scratch, emit, timeout=timeout, cancel=call.cancel,
                              base_env=call.environment, spawner=call.spawner)

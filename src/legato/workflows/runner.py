@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -436,6 +437,9 @@ class WorkflowRun:
         return step_nodes.run_step(self, step, scope, path, prefix, limit)
 
 
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+
+
 class _slot:
     """Hold one of the workflow's parallelism slots (none when unlimited)."""
 
@@ -454,5 +458,5 @@ class _slot:
 def _dirname(path: str) -> str:
     """A scratch directory name for a node: rewritten paths land unquoted in shell scripts,
     so only characters no shell treats specially, plus a digest against collisions."""
-    safe = "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in path)
+    safe = _UNSAFE.sub("_", path)
     return f"{safe[:80]}-{hashlib.sha1(path.encode()).hexdigest()[:10]}"

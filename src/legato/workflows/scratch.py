@@ -44,6 +44,8 @@ class Scratch:
         find them; only those, since each directory costs system calls on the hot path (the
         root itself stands in for TMPDIR)."""
         try:
+            os.mkdir(self.root)  # the run's folder exists after its first step
+        except FileNotFoundError:
             self.root.mkdir(parents=True)
         except FileExistsError:  # left by an earlier process running the same attempt
             shutil.rmtree(self.root, ignore_errors=True)
@@ -54,7 +56,13 @@ class Scratch:
     def ensure(self) -> None:
         """Make the directories of paths rewritten since `create` (substituted values)."""
         for prefix in self.used - self.made:
-            (self.root / prefix.lstrip("/")).mkdir(parents=True, exist_ok=True)
+            where = f"{self.root}{prefix}"
+            try:
+                os.mkdir(where)  # a prefix is one level deep (/tmp, /mnt, ...)
+            except FileExistsError:
+                pass
+            except FileNotFoundError:
+                os.makedirs(where, exist_ok=True)
             self.made.add(prefix)
 
     def rewrite(self, text: str) -> str:
@@ -93,10 +101,13 @@ class Scratch:
         try:
             with os.scandir(self.root) as entries:
                 for entry in entries:
-                    if entry.is_dir(follow_symlinks=False):
-                        shutil.rmtree(entry.path, ignore_errors=True)
-                    else:
+                    if not entry.is_dir(follow_symlinks=False):
                         os.unlink(entry.path)
+                        continue
+                    try:
+                        os.rmdir(entry.path)  # mostly an empty /tmp
+                    except OSError:
+                        shutil.rmtree(entry.path, ignore_errors=True)
             os.rmdir(self.root)
         except OSError:
             shutil.rmtree(self.root, ignore_errors=True)

@@ -77,6 +77,8 @@ class Spawner:
             theirs.close()
         self.sock = ours
         self.lost: str | None = None
+        self._last_delta: tuple[Mapping[bytes, bytes], dict[bytes, bytes],
+                                list[bytes]] | None = None
         ours.settimeout(READY_TIMEOUT)
         try:
             hello = ours.recv(65536)
@@ -101,12 +103,20 @@ class Spawner:
         return proc
 
     def launch(self, argv: Sequence[str], cwd: Path, env: Mapping[bytes, bytes],
-               mounts: Sequence[tuple[str, str]], where: str) -> SpawnedProcess:
+               mounts: Sequence[tuple[str, str]], where: str,
+               overrides: Mapping[bytes, bytes] | None = None) -> SpawnedProcess:
         """Ask for one step with stdout and stderr as pipes and return at once: the caller
         reads the output while the spawner starts it (waiting for the pid first would add a
         round trip between two busy processes to every step). A step that cannot start
-        closes its pipes, and `SpawnedProcess.started` says why."""
-        request = encode(argv, cwd, mounts, env, self.environment, where)
+        closes its pipes, and `SpawnedProcess.started` says why. The step's environment is
+        `env` with `overrides` set: a run passes its own environment, the same every step,
+        and only the step's variables as overrides, so only those are compared per step."""
+        changed, unset = self._delta(env)
+        if overrides:
+            own = self.environment
+            changed = {**changed, **{k: v for k, v in overrides.items() if own.get(k) != v}}
+            unset = [k for k in unset if k not in overrides]
+        request = encode(argv, cwd, mounts, changed, unset, where)
         out_read, out_write = os.pipe()
         err_read, err_write = os.pipe()
         status_read, status_write = os.pipe()
@@ -127,6 +137,18 @@ class Spawner:
         os.set_blocking(status_read, False)
         return SpawnedProcess(os.fdopen(out_read, "rb", 0), os.fdopen(err_read, "rb", 0),
                               status_read, self, argv[0], where)
+
+    def _delta(self, env: Mapping[bytes, bytes]) -> tuple[dict[bytes, bytes], list[bytes]]:
+        """`env` against the spawner's environment: (changed, unset); kept for the last
+        mapping asked about, which is a run's environment for each of its steps."""
+        last = self._last_delta
+        if last is not None and last[0] is env:
+            return last[1], last[2]
+        own = self.environment
+        changed = {k: v for k, v in env.items() if own.get(k) != v}
+        unset = [k for k in own if k not in env]
+        self._last_delta = (env, changed, unset)
+        return changed, unset
 
     def _lost_message(self, where: str) -> str:
         if self.lost is None:
@@ -155,14 +177,12 @@ class Spawner:
 
 
 def encode(argv: Sequence[str], cwd: Path, mounts: Sequence[tuple[str, str]],
-           env: Mapping[bytes, bytes], base: Mapping[bytes, bytes], where: str) -> bytes:
+           changed: Mapping[bytes, bytes], unset: Sequence[bytes], where: str) -> bytes:
     """A request as NUL-separated fields (`_spawner_main.decode` reads it); the environment
-    as its changes against the spawner's own, which is the run's."""
-    changed = [(k, v) for k, v in env.items() if base.get(k) != v]
-    unset = [k for k in base if k not in env]
+    as its changes against the spawner's own."""
     fields = [str(len(argv)).encode(), *map(os.fsencode, argv), os.fsencode(cwd),
               str(len(mounts)).encode(), *(os.fsencode(p) for pair in mounts for p in pair),
-              str(len(changed)).encode(), *(part for pair in changed for part in pair),
+              str(len(changed)).encode(), *(part for pair in changed.items() for part in pair),
               str(len(unset)).encode(), *unset]
     if any(b"\0" in field for field in fields):
         raise ConfigError(f"{where}: an argument or environment value holds a NUL byte, which "
