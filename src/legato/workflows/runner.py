@@ -85,6 +85,7 @@ class WorkflowRun:
         self.hooks_fired: set[str] = set()
         self.environment = dict(os.environb)
         self.artifacts: ArtifactStore | None = None
+        self.scratch_run = options.scratch_root  # the run's own folder under it, once started
         # The run's parameters with {{secrets.X}} / {{variables.X}} filled in.
         self.parameters: dict[str, str] = dict(options.parameters)
 
@@ -96,6 +97,7 @@ class WorkflowRun:
         self.flow = flow
         self.started = flow.clock.monotonic()
         self.artifacts = ArtifactStore(self.options.artifacts_url, flow.flow_run.id)
+        self.scratch_run = self.options.scratch_root / flow.flow_run.id
         self.sync.bind(flow.backend, flow.flow_run.id, flow.cancel_event)
         if self.spec.active_deadline_seconds is not None:
             self.deadline_at = flow.clock.monotonic() + float(self.spec.active_deadline_seconds)
@@ -401,12 +403,15 @@ class WorkflowRun:
             return self.errored(path, template.name, str(exc))
         call = leaf.LeafCall(
             template=template, scope=scope, path=path,
-            scratch_root=self.options.scratch_root / flow.flow_run.id / _dirname(path),
+            scratch_root=self.scratch_run / _dirname(path),
             images=self.options.images, artifacts=self.artifacts, deadline=self.remaining,
             cancel=flow.cancel_event, clock=flow.clock, mounts=self.mounts,
             spawner=self.spawner, environment=self.environment)
-        with self.sync.hold(template.synchronization, scope, where), _slot(self.slots):
+        if template.synchronization is None and self.slots is None:  # the common case, bare
             state = call_task_keyed(spec, node_key(path), (call,), {})
+        else:
+            with self.sync.hold(template.synchronization, scope, where), _slot(self.slots):
+                state = call_task_keyed(spec, node_key(path), (call,), {})
         if state.type.value in ("COMPLETED", "CACHED"):
             return NodeResult("Succeeded", dict(state.result()))
         if state.type.value == "CANCELLED" or flow.cancel_event.is_set():

@@ -84,7 +84,7 @@ class Scratch:
 
     def mounts(self) -> list[tuple[str, str]]:
         """(scratch directory, container path) pairs to bind for this step."""
-        return [(str(self.root / p.lstrip("/")), p) for p in sorted(self.used & self.mounted)]
+        return [(f"{self.root}{p}", p) for p in sorted(self.used & self.mounted)]
 
     def path(self, container_path: str) -> Path:
         """Where a container path lives on this machine (rewritten when it is a scratch
