@@ -1,7 +1,8 @@
 """A cold run's process (`python -m legato.workers.execute`, launched by the subprocess
 launcher against a server's API) loads only what it needs before its flow's first line: not
 httpx's command line (click, rich, pygments), asyncio for a synchronous flow, cloudpickle
-before anything pickles, nor any of the server's or the store's libraries."""
+before anything pickles, pydantic or the wire models, nor the server's or the store's
+libraries."""
 
 from __future__ import annotations
 
@@ -25,6 +26,9 @@ NOT_IN_A_RUN_PROCESS = (
     "uvicorn",
     "yaml",
     "dask",
+    "pydantic",
+    "pydantic_core",
+    "legato.schemas",
 )
 
 # What the run's process does before the flow's first line, short of talking to a server:
@@ -71,5 +75,6 @@ def test_a_run_process_does_not_import_what_it_does_not_use(tmp_path: Path) -> N
     loaded = modules_of_a_run_process(tmp_path)
     assert {"legato.workers.execute", "legato.client.http", "httpx"} <= loaded
     unwanted = {name for name in loaded
-                if name in NOT_IN_A_RUN_PROCESS or name.partition(".")[0] in NOT_IN_A_RUN_PROCESS}
+                if any(name == banned or name.startswith(f"{banned}.")
+                       for banned in NOT_IN_A_RUN_PROCESS)}
     assert not unwanted, f"a run's process imported {sorted(unwanted)}"

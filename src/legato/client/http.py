@@ -5,20 +5,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel, ValidationError
-from pydantic_core import PydanticSerializationError
 
 from legato._clock import SYSTEM_CLOCK, Clock
+from legato.client import lean_wire
 from legato.client.http_events import HttpEvents
 from legato.client.http_pauses import HttpPauses
 from legato.client.http_sync import HttpSync
+from legato.client.http_templates import HttpTemplates
 from legato.client.http_vault import HttpVault
 from legato.client.session import ApiSession, Params
-from legato.client.workflow_templates import HttpTemplates
 from legato.core.ids import new_id
 from legato.core.limits import TaskSlotGrant
 from legato.core.records import (
@@ -32,62 +31,27 @@ from legato.core.records import (
     WriteBatch,
 )
 from legato.core.states import StateType
+from legato.core.wire import IDEMPOTENCY_HEADER, MAX_LOG_PAGE, MAX_PAGE
 from legato.core.workers import Claim, WorkerRecord
 from legato.errors import ConfigError, ParameterError
-from legato.schemas.api import (
-    IDEMPOTENCY_HEADER,
-    MAX_LOG_PAGE,
-    MAX_PAGE,
-    CacheEntryModel,
-    CacheWriteBody,
-    EdgePage,
-    FlowRunPage,
-    FlowVersionIdModel,
-    LogPage,
-    RegisterFlowVersionBody,
-    SetStateBody,
-    StateEventPage,
-    TaskRunCountsModel,
-    TaskRunPage,
-)
-from legato.schemas.limits import (
-    MAX_SLOT_WAIT_SECONDS,
-    LimitedTagsModel,
-    TaskSlotBody,
-    TaskSlotGrantModel,
-    TaskSlotRenewBody,
-    TaskSlotRenewModel,
-)
-from legato.schemas.records import (
-    FlowRunModel,
-    FlowVersionModel,
-    NewFlowRunModel,
-    ResultRefModel,
-    WriteBatchModel,
-)
-from legato.schemas.workers import (
-    MAX_CLAIM_WAIT_SECONDS,
-    ClaimBody,
-    ClaimList,
-    HeldLeaseModel,
-    LeaseHeartbeatBody,
-    LeaseModel,
-    LeasesHeartbeatBody,
-    LostLeasesModel,
-    RegisterWorkerBody,
-    WorkerHeartbeatBody,
-    WorkerList,
-    WorkerModel,
-)
 from legato.settings import Settings
 
-M = TypeVar("M", bound=BaseModel)
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+# The wire models (legato.schemas) are imported inside the methods that use them: a run's
+# process speaks its few requests through `lean_wire` and never builds a pydantic model.
+M = TypeVar("M", bound="BaseModel")
+R = TypeVar("R")
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_RETRIES = 4
 
 
 def _encode(build: Callable[[], BaseModel], what: str) -> bytes:
     """The JSON body for a request; what cannot go on the wire is a ParameterError."""
+    from pydantic import ValidationError  # with the model `build` makes, so already loaded
+    from pydantic_core import PydanticSerializationError
+
     try:
         return build().model_dump_json().encode()
     except ValidationError as error:
@@ -174,6 +138,8 @@ class HttpBackend(HttpPauses, HttpEvents, HttpSync, HttpVault, HttpTemplates):
         return result
 
     def _parse(self, response: httpx.Response, model: type[M]) -> M:
+        from pydantic import ValidationError  # loaded with `model`
+
         try:
             return model.model_validate_json(response.content)
         except ValidationError as error:
@@ -183,10 +149,23 @@ class HttpBackend(HttpPauses, HttpEvents, HttpSync, HttpVault, HttpTemplates):
                 "same Legato version on the client and the server."
             ) from None
 
+    def _json(self, response: httpx.Response, decode: Callable[[object], R]) -> R:
+        """A response decoded by a `lean_wire` decoder, refused as `_parse` refuses one."""
+        try:
+            return decode(lean_wire.decode(response.content))
+        except (lean_wire.MalformedBody, KeyError, TypeError, ValueError) as error:
+            raise ConfigError(
+                f"{self!r} answered {response.request.method} {response.request.url.path} with "
+                f"a body that is not what {decode.__name__} reads ({error}); run the same Legato "
+                "version on the client and the server."
+            ) from None
+
     # -- flow versions --------------------------------------------------------------
     def register_flow_version(
         self, flow_name: str, source: str, source_hash: str, entrypoint: str | None
     ) -> str:
+        from legato.schemas.api import FlowVersionIdModel, RegisterFlowVersionBody  # a CLI's
+
         def body() -> RegisterFlowVersionBody:
             return RegisterFlowVersionBody(
                 flow_name=flow_name, source=source, source_hash=source_hash, entrypoint=entrypoint
@@ -198,12 +177,18 @@ class HttpBackend(HttpPauses, HttpEvents, HttpSync, HttpVault, HttpTemplates):
         ).id
 
     def read_flow_version(self, flow_version_id: str) -> FlowVersionRecord:
+        # Only the old launch without a hand-over reads this in a run's process.
+        from legato.schemas.records import FlowVersionModel
+
         return self._get(
             f"/flow-versions/{_segment(flow_version_id)}", FlowVersionModel
         ).to_record()
 
     # -- flow runs ------------------------------------------------------------------
     def create_flow_run(self, new: NewFlowRun) -> FlowRunRecord:
+        # A subflow's run: rare enough in a run's process to load the models for it.
+        from legato.schemas.records import FlowRunModel, NewFlowRunModel
+
         created = self._post_for(
             "/flow-runs",
             lambda: NewFlowRunModel.from_record(new),
@@ -214,7 +199,9 @@ class HttpBackend(HttpPauses, HttpEvents, HttpSync, HttpVault, HttpTemplates):
         return created.to_record()
 
     def read_flow_run(self, flow_run_id: str) -> FlowRunRecord:
-        return self._get(f"/flow-runs/{_segment(flow_run_id)}", FlowRunModel).to_record()
+        response = self.session.request("GET", f"/flow-runs/{_segment(flow_run_id)}",
+                                        idempotent=True)
+        return self._json(response, lean_wire.flow_run)
 
     def list_flow_runs(
         self,
@@ -225,6 +212,8 @@ class HttpBackend(HttpPauses, HttpEvents, HttpSync, HttpVault, HttpTemplates):
         limit: int = 50,
         offset: int = 0,
     ) -> list[FlowRunRecord]:
+        from legato.schemas.api import FlowRunPage  # listing is not a run's work
+
         _check_page(limit, offset, "list_flow_runs")
         filters: list[tuple[str, str | int | float | bool | None]] = []
         if flow_name is not None:
@@ -252,22 +241,16 @@ class HttpBackend(HttpPauses, HttpEvents, HttpSync, HttpVault, HttpTemplates):
         force: bool = False,
         epoch: int | None = None,
     ) -> FlowRunRecord:
-        def body() -> SetStateBody:
-            return SetStateBody(
-                state=state,
-                message=message,
-                result=None if result is None else ResultRefModel.from_record(result),
-                force=force,
-                epoch=epoch,
-            )
-
         path = f"/flow-runs/{_segment(flow_run_id)}/state"
         what = f"state change of flow run {flow_run_id}"
-        return self._post_for(path, body, FlowRunModel, idempotent=False, what=what).to_record()
+        content = lean_wire.encode_set_state(state, message, result, force, epoch, what)
+        response = self.session.request("POST", path, content=content, idempotent=False)
+        return self._json(response, lean_wire.flow_run)
 
     def retry_flow_run(self, flow_run_id: str) -> FlowRunRecord:
         path = f"/flow-runs/{_segment(flow_run_id)}/retry"
-        return self._post_for(path, None, FlowRunModel, idempotent=False).to_record()
+        response = self.session.request("POST", path, idempotent=False)
+        return self._json(response, lean_wire.flow_run)
 
     # -- write batches and reads ----------------------------------------------------
     def write(self, batch: WriteBatch) -> None:
@@ -276,32 +259,32 @@ class HttpBackend(HttpPauses, HttpEvents, HttpSync, HttpVault, HttpTemplates):
         # The key lets the server replay the first outcome when a retry follows a lost
         # response, so the batch is never applied twice.
         headers = {IDEMPOTENCY_HEADER: new_id()}
-        self._post(
-            "/write-batches",
-            lambda: WriteBatchModel.from_record(batch),
-            None,
-            idempotent=True,
-            headers=headers,
-            what="write batch",
-        )
+        content = lean_wire.encode_write_batch(batch)
+        self.session.request("POST", "/write-batches", content=content, headers=headers,
+                             idempotent=True)
 
     def read_task_runs(self, flow_run_id: str) -> list[TaskRunRecord]:
         path = f"/flow-runs/{_segment(flow_run_id)}/task-runs"
         runs: dict[str, TaskRunRecord] = {}
         next_offset: int | None = 0
         while next_offset is not None:
-            page = self._get(path, TaskRunPage, [("limit", MAX_PAGE), ("offset", next_offset)])
+            params: Params = [("limit", MAX_PAGE), ("offset", next_offset)]
+            response = self.session.request("GET", path, params=params, idempotent=True)
+            items, next_offset = self._json(response, lean_wire.task_run_page)
             # Keyed by id: a page boundary that shifts between two reads cannot duplicate.
-            runs.update((item.id, item.to_record()) for item in page.items)
-            next_offset = page.next_offset
+            runs.update((item.id, item) for item in items)
         return list(runs.values())
 
     def count_task_runs(self, flow_run_id: str) -> dict[StateType, int]:
+        from legato.schemas.api import TaskRunCountsModel  # the UI's and CLI's, not a run's
+
         return self._get(
             f"/flow-runs/{_segment(flow_run_id)}/task-run-counts", TaskRunCountsModel
         ).counts
 
     def read_state_events(self, run_id: str) -> list[StateEventRecord]:
+        from legato.schemas.api import StateEventPage  # history is read by tools, not runs
+
         path = f"/runs/{_segment(run_id)}/state-events"
         events: list[StateEventRecord] = []
         next_offset: int | None = 0
@@ -319,6 +302,8 @@ class HttpBackend(HttpPauses, HttpEvents, HttpSync, HttpVault, HttpTemplates):
         after_id: int = 0,
         limit: int = 1000,
     ) -> list[LogRecord]:
+        from legato.schemas.api import LogPage  # logs are read by tools, not runs
+
         _check_page(limit, 0, "read_logs")
         path = f"/flow-runs/{_segment(flow_run_id)}/logs"
         lines: list[LogRecord] = []
@@ -336,6 +321,8 @@ class HttpBackend(HttpPauses, HttpEvents, HttpSync, HttpVault, HttpTemplates):
         return lines
 
     def read_edges(self, flow_run_id: str) -> list[tuple[str, str]]:
+        from legato.schemas.api import EdgePage  # the graph is read by tools, not runs
+
         path = f"/flow-runs/{_segment(flow_run_id)}/edges"
         edges: list[tuple[str, str]] = []
         next_offset: int | None = 0
@@ -351,16 +338,12 @@ class HttpBackend(HttpPauses, HttpEvents, HttpSync, HttpVault, HttpTemplates):
             ("key", cache_key),
             ("now", now.isoformat()),
         ]
-        entry = self._get("/cache-entries", CacheEntryModel, params)
-        return None if entry.result is None else entry.result.to_record()
+        response = self.session.request("GET", "/cache-entries", params=params, idempotent=True)
+        return self._json(response, lean_wire.cache_entry)
 
     def write_cache(self, cache_key: str, result: ResultRef, expires: datetime | None) -> None:
-        def body() -> CacheWriteBody:
-            return CacheWriteBody(
-                key=cache_key, result=ResultRefModel.from_record(result), expires=expires
-            )
-
-        self._post("/cache-entries", body, None, idempotent=True, what=f"cache entry {cache_key!r}")
+        content = lean_wire.encode_cache_write(cache_key, result, expires)
+        self.session.request("POST", "/cache-entries", content=content, idempotent=True)
 
     # -- workers and leases -----------------------------------------------------------
     def register_worker(
@@ -371,6 +354,8 @@ class HttpBackend(HttpPauses, HttpEvents, HttpSync, HttpVault, HttpTemplates):
         pid: int | None = None,
         host: str | None = None,
     ) -> WorkerRecord:
+        from legato.schemas.workers import RegisterWorkerBody, WorkerModel  # a worker's
+
         def body() -> RegisterWorkerBody:
             return RegisterWorkerBody(name=name, queues=list(queues), pid=pid, host=host)
 
@@ -378,6 +363,8 @@ class HttpBackend(HttpPauses, HttpEvents, HttpSync, HttpVault, HttpTemplates):
         return self._post_for("/workers", body, WorkerModel, idempotent=True, what=what).to_record()
 
     def worker_heartbeat(self, worker_id: str, *, status: str = "online") -> None:
+        from legato.schemas.workers import WorkerHeartbeatBody  # a worker's
+
         def body() -> WorkerHeartbeatBody:
             return WorkerHeartbeatBody.model_validate({"status": status})
 
@@ -385,6 +372,8 @@ class HttpBackend(HttpPauses, HttpEvents, HttpSync, HttpVault, HttpTemplates):
         self._post(path, body, None, idempotent=True, what=f"heartbeat of worker {worker_id}")
 
     def list_workers(self) -> list[WorkerRecord]:
+        from legato.schemas.workers import WorkerList  # the CLI's
+
         return [item.to_record() for item in self._get("/workers", WorkerList).items]
 
     def claim_flow_runs(
@@ -397,6 +386,12 @@ class HttpBackend(HttpPauses, HttpEvents, HttpSync, HttpVault, HttpTemplates):
         wait_seconds: float = 0.0,
         start: bool = False,
     ) -> list[Claim]:
+        from legato.schemas.workers import (  # a worker's
+            MAX_CLAIM_WAIT_SECONDS,
+            ClaimBody,
+            ClaimList,
+        )
+
         def body() -> ClaimBody:
             return ClaimBody(queues=list(queues), limit=limit, lease_seconds=lease_seconds,
                              wait_seconds=min(wait_seconds, MAX_CLAIM_WAIT_SECONDS),
@@ -414,6 +409,8 @@ class HttpBackend(HttpPauses, HttpEvents, HttpSync, HttpVault, HttpTemplates):
     def heartbeat_lease(
         self, flow_run_id: str, worker_id: str, epoch: int, *, lease_seconds: float
     ) -> datetime:
+        from legato.schemas.workers import LeaseHeartbeatBody, LeaseModel  # a worker's
+
         def body() -> LeaseHeartbeatBody:
             return LeaseHeartbeatBody(worker_id=worker_id, epoch=epoch, lease_seconds=lease_seconds)
 
@@ -423,7 +420,8 @@ class HttpBackend(HttpPauses, HttpEvents, HttpSync, HttpVault, HttpTemplates):
 
     # -- task-run concurrency slots ---------------------------------------------------
     def limited_tags(self) -> frozenset[str]:
-        return frozenset(self._get("/task-slots/limited-tags", LimitedTagsModel).tags)
+        response = self.session.request("GET", "/task-slots/limited-tags", idempotent=True)
+        return self._json(response, lean_wire.limited_tags)
 
     def acquire_task_slots(
         self,
@@ -434,6 +432,9 @@ class HttpBackend(HttpPauses, HttpEvents, HttpSync, HttpVault, HttpTemplates):
         lease_seconds: float,
         wait_seconds: float = 0.0,
     ) -> TaskSlotGrant:
+        # Only tasks with a limited tag ask for slots; their run loads the models then.
+        from legato.schemas.limits import MAX_SLOT_WAIT_SECONDS, TaskSlotBody, TaskSlotGrantModel
+
         def body() -> TaskSlotBody:
             return TaskSlotBody(task_run_id=task_run_id, flow_run_id=flow_run_id,
                                 tags=list(tags), lease_seconds=lease_seconds,
@@ -446,6 +447,8 @@ class HttpBackend(HttpPauses, HttpEvents, HttpSync, HttpVault, HttpTemplates):
         return TaskSlotGrant(grant.acquired, tuple(grant.blocked_by))
 
     def renew_task_slots(self, task_run_ids: Sequence[str], *, lease_seconds: float) -> int:
+        from legato.schemas.limits import TaskSlotRenewBody, TaskSlotRenewModel  # as acquire
+
         def body() -> TaskSlotRenewBody:
             return TaskSlotRenewBody(task_run_ids=list(task_run_ids), lease_seconds=lease_seconds)
 
@@ -458,6 +461,12 @@ class HttpBackend(HttpPauses, HttpEvents, HttpSync, HttpVault, HttpTemplates):
     def heartbeat_leases(
         self, worker_id: str, held: Sequence[tuple[str, int]], *, lease_seconds: float
     ) -> list[str]:
+        from legato.schemas.workers import (  # a worker's
+            HeldLeaseModel,
+            LeasesHeartbeatBody,
+            LostLeasesModel,
+        )
+
         def body() -> LeasesHeartbeatBody:
             return LeasesHeartbeatBody(
                 leases=[HeldLeaseModel(flow_run_id=run_id, epoch=epoch) for run_id, epoch in held],

@@ -6,13 +6,15 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from legato.core.events import EventRecord, NewEvent, check_new_event
 from legato.core.ids import new_id
+from legato.core.wire import MAX_PAGE
 from legato.errors import ParameterError
-from legato.schemas.api import MAX_PAGE
-from legato.schemas.events import EventBody, EventModel, EventPage
+
+if TYPE_CHECKING:
+    from legato.schemas.events import EventPage
 
 
 class HttpEvents:
@@ -22,6 +24,9 @@ class HttpEvents:
     _post_for: Callable[..., Any]
 
     def emit_event(self, event: NewEvent) -> EventRecord:
+        # Imported here: a run's process that emits no event builds no wire model.
+        from legato.schemas.events import EventBody, EventModel
+
         check_new_event(event, f"event {event.name!r}")
         if event.id is None:
             event = dataclasses.replace(event, id=new_id())
@@ -41,6 +46,8 @@ class HttpEvents:
         limit: int = 50,
         offset: int = 0,
     ) -> list[EventRecord]:
+        from legato.schemas.events import EventPage  # listing is not a run's work
+
         if limit < 0 or offset < 0:
             raise ParameterError(
                 f"list_events got limit={limit}, offset={offset}; both must be 0 or more.")

@@ -9,7 +9,6 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
-from pydantic import SecretStr
 
 from legato.client.session import ApiSession
 from legato.core.secrets import (
@@ -19,17 +18,11 @@ from legato.core.secrets import (
     check_secret_value,
     check_variable_value,
 )
+from legato.core.wire import MAX_PAGE
 from legato.errors import ParameterError
-from legato.schemas.api import MAX_PAGE
-from legato.schemas.vault import (
-    SecretModel,
-    SecretPage,
-    SecretValueModel,
-    SecretWriteBody,
-    VariableModel,
-    VariablePage,
-    VariableWriteBody,
-)
+
+# The wire models are imported by the methods that use them: a run's process that reads no
+# secret or variable builds none of them.
 
 
 def _segment(value: str) -> str:
@@ -65,6 +58,8 @@ class HttpVault:
 
     # -- secrets ----------------------------------------------------------------------------
     def read_secret(self, name: str) -> str:
+        from legato.schemas.vault import SecretValueModel
+
         check_name("secret", name)
         model: SecretValueModel = self._post_for(
             f"/secrets/{_segment(name)}/value", None, SecretValueModel, idempotent=True,
@@ -72,6 +67,10 @@ class HttpVault:
         return model.value.get_secret_value()
 
     def write_secret(self, name: str, value: str, *, overwrite: bool = True) -> SecretInfo:
+        from pydantic import SecretStr
+
+        from legato.schemas.vault import SecretModel, SecretWriteBody
+
         check_name("secret", name)
         body = SecretWriteBody(value=SecretStr(check_secret_value(name, value)),
                                overwrite=overwrite)
@@ -81,11 +80,15 @@ class HttpVault:
         return model.to_info()
 
     def read_secret_info(self, name: str) -> SecretInfo:
+        from legato.schemas.vault import SecretModel
+
         check_name("secret", name)
         model: SecretModel = self._get(f"/secrets/{_segment(name)}", SecretModel)
         return model.to_info()
 
     def list_secrets(self, *, limit: int = 500, offset: int = 0) -> list[SecretInfo]:
+        from legato.schemas.vault import SecretPage
+
         items = self._pages("/secrets", SecretPage, limit, offset, "list_secrets")
         return [item.to_info() for item in items]
 
@@ -95,11 +98,15 @@ class HttpVault:
 
     # -- variables --------------------------------------------------------------------------
     def read_variable(self, name: str) -> VariableRecord:
+        from legato.schemas.vault import VariableModel
+
         check_name("variable", name)
         model: VariableModel = self._get(f"/variables/{_segment(name)}", VariableModel)
         return model.to_record()
 
     def write_variable(self, name: str, value: Any, *, overwrite: bool = True) -> VariableRecord:
+        from legato.schemas.vault import VariableModel, VariableWriteBody
+
         check_name("variable", name)
         body = VariableWriteBody(value=check_variable_value(name, value), overwrite=overwrite)
         model: VariableModel = self._put(f"/variables/{_segment(name)}",
@@ -108,6 +115,8 @@ class HttpVault:
         return model.to_record()
 
     def list_variables(self, *, limit: int = 500, offset: int = 0) -> list[VariableRecord]:
+        from legato.schemas.vault import VariablePage
+
         items = self._pages("/variables", VariablePage, limit, offset, "list_variables")
         return [item.to_record() for item in items]
 

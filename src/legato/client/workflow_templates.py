@@ -1,16 +1,15 @@
 """WorkflowTemplates registered with a server over the REST API: `TemplatesClient` for the
-CLI (apply, list, show, delete), and `HttpTemplates`, mixed into HttpBackend, through which a
-YAML run resolves a templateRef its files do not hold."""
+CLI (apply, list, show, delete). HttpBackend's own reads are in `http_templates`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
-from urllib.parse import quote
+from collections.abc import Iterator
+from typing import TypeVar
 
 import httpx
 from pydantic import BaseModel, ValidationError
 
+from legato.client.http_templates import cluster_param, template_path
 from legato.client.session import ApiSession, Params
 from legato.core.workflow_templates import WorkflowTemplateRecord
 from legato.errors import ConfigError, NotFound
@@ -24,27 +23,8 @@ from legato.schemas.workflow_templates import (
 M = TypeVar("M", bound=BaseModel)
 
 
-def _path(name: str) -> str:
-    return f"/workflow-templates/{quote(name, safe='')}"
-
-
-def _cluster(cluster_scope: bool) -> Params:
-    return [("cluster", "true" if cluster_scope else "false")]
-
-
-class HttpTemplates:
-    """Mixed into HttpBackend, which provides `_get`."""
-
-    _get: Callable[..., Any]
-
-    def read_workflow_template(self, name: str, *,
-                               cluster_scope: bool = False) -> WorkflowTemplateRecord | None:
-        try:
-            model: WorkflowTemplateModel = self._get(_path(name), WorkflowTemplateModel,
-                                                     _cluster(cluster_scope))
-        except NotFound:
-            return None
-        return model.to_record()
+_path = template_path
+_cluster = cluster_param
 
 
 class TemplatesClient:

@@ -8,6 +8,13 @@ from typing import Generic, TypeVar
 from pydantic import Field
 
 from legato.core.states import StateType
+
+# Defined without pydantic (a run's process uses them without the models); named here too.
+from legato.core.wire import DEFAULT_LOG_PAGE as DEFAULT_LOG_PAGE
+from legato.core.wire import DEFAULT_PAGE as DEFAULT_PAGE
+from legato.core.wire import IDEMPOTENCY_HEADER as IDEMPOTENCY_HEADER
+from legato.core.wire import MAX_LOG_PAGE as MAX_LOG_PAGE
+from legato.core.wire import MAX_PAGE as MAX_PAGE
 from legato.schemas.fields import MAX_INT, Id, Key, Name, Path, Source, Text, Timestamp
 from legato.schemas.records import (
     EdgeModel,
@@ -21,12 +28,6 @@ from legato.schemas.records import (
 
 API_PREFIX = "/api/v1"
 PROBLEM_CONTENT_TYPE = "application/problem+json"
-IDEMPOTENCY_HEADER = "Idempotency-Key"
-# Page sizes: flow runs and other pages share one bound; logs come in bigger pages.
-DEFAULT_PAGE = 50
-MAX_PAGE = 500
-DEFAULT_LOG_PAGE = 1000
-MAX_LOG_PAGE = 10_000
 
 T = TypeVar("T")
 

@@ -99,8 +99,6 @@ class ParameterSchema:
         >>> ParameterSchema(f, "flow 'f'").validate({"n": "3"})
         {'n': 3, 'tags': []}
         """
-        import pydantic
-
         errors: list[tuple[str, str]] = []
         known = {k: v for k, v in values.items() if k in self.names}
         extra = {k: v for k, v in values.items() if k not in self.names}
@@ -113,6 +111,8 @@ class ParameterSchema:
             if quick is not None:
                 quick.update(extra)
                 return quick
+        import pydantic  # after the scalar path, which needs none
+
         model = self._pydantic_model(partial)
         try:
             instance = model.model_validate(known)
@@ -183,7 +183,10 @@ class ParameterSchema:
     def to_json(self, values: Mapping[str, Any], *, strict: bool) -> dict[str, Any]:
         """JSON-compatible copy of the values for storage. Non-serializable values raise
         ParameterError when `strict`, else are stored as their repr."""
-        from pydantic_core import to_jsonable_python
+        plain = {name: _plain_copy(value) for name, value in values.items()}
+        if not any(item is _NOT_PLAIN for item in plain.values()):
+            return plain
+        from pydantic_core import to_jsonable_python  # for values JSON does not hold as they are
 
         out: dict[str, Any] = {}
         for name, value in values.items():
@@ -199,6 +202,24 @@ class ParameterSchema:
                     ) from None
                 out[name] = repr(value)
         return out
+
+
+_NOT_PLAIN: Any = type("_NotPlain", (), {})()
+_PLAIN_SCALARS = (str, int, float, bool, type(None))
+
+
+def _plain_copy(value: Any) -> Any:
+    """A copy of a value made only of JSON's own types (what to_jsonable_python would return
+    for it), or _NOT_PLAIN: most parameters are, and need no pydantic in the run's process."""
+    if type(value) in _PLAIN_SCALARS:
+        return value
+    if type(value) is list:
+        items = [_plain_copy(item) for item in value]
+        return _NOT_PLAIN if any(item is _NOT_PLAIN for item in items) else items
+    if type(value) is dict and all(type(key) is str for key in value):
+        fields = {key: _plain_copy(item) for key, item in value.items()}
+        return _NOT_PLAIN if any(item is _NOT_PLAIN for item in fields.values()) else fields
+    return _NOT_PLAIN
 
 
 def _type_hints(fn: Callable[..., Any]) -> dict[str, Any]:
