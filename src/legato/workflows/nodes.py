@@ -9,9 +9,11 @@ import hashlib
 import json
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
+
+from legato.workflows.node_threads import shared_threads
 
 T = TypeVar("T")
 OK_PHASES = ("Succeeded", "Skipped", "Omitted")
@@ -86,18 +88,16 @@ def publish(prefix: str, node: NodeResult) -> dict[str, Any]:
 
 
 class NodePool:
-    """Threads for the nodes of one workflow run. Idle threads are reused, so a node costs
-    no thread start (which, with many busy threads, waits for the interpreter lock); the
-    pool grows without bound because a parent node waits for its children on its thread."""
+    """Threads for the nodes of one workflow run, taken from the process's shared node
+    threads (`node_threads`), so a node costs no thread start when one is idle."""
 
     def __init__(self) -> None:
-        self.executor = ThreadPoolExecutor(max_workers=100_000,
-                                           thread_name_prefix="legato-yaml")
+        self.executor = shared_threads()
 
     def submit(self, call: Callable[[], T]) -> Future[T]:
         """Run `call` on a pool thread in a copy of the caller's context (the flow run)."""
         context = contextvars.copy_context()
-        return self.executor.submit(context.run, call)
+        return self.executor.submit(lambda: context.run(call))
 
     def run_all(self, calls: Sequence[Callable[[], T]], limit: int | None) -> list[T]:
         """Run calls at most `limit` at once; results in call order. One call runs inline."""
@@ -120,7 +120,7 @@ class NodePool:
         return [future.result() for future in futures]
 
     def close(self) -> None:
-        self.executor.shutdown(wait=False)
+        """Nothing to stop: idle threads wait for the process's next run, then end."""
 
 
 MAX_KEY = 240
