@@ -126,10 +126,10 @@ class LeaseService:
             state_events: list[StateEvent] = []
             changes: list[RunChange] = []
             for candidate, keys in picked:
-                current, epoch = stored.get(candidate.id, (None, 0))
-                if current is None or current.state is not StateType.SCHEDULED:
+                locked = stored.get(candidate.id)
+                if locked is None or locked.record.state is not StateType.SCHEDULED:
                     continue
-                record = current
+                record, epoch = locked.record, locked.epoch
                 for state, message in steps:
                     state_events.append(StateEvent(record.id, "flow", record.state, state, now,
                                                    message, False))
@@ -147,7 +147,8 @@ class LeaseService:
             runs.write_claimed_runs(conn, claimed)
             leases.grant_all(conn, grants)
             events.insert_events(conn, state_events)
-            record_run_changes(conn, changes, now)
+            record_run_changes(conn, changes, now,
+                               origins={i: run.origin for i, run in stored.items()})
         return claims
 
     def claim_waiting(

@@ -21,7 +21,7 @@ from legato.core.records import (
 from legato.core.states import RETRYABLE_STATES, StateType, check_transition, is_terminal
 from legato.errors import Conflict, NotFound, ParameterError, StaleEpoch, StateTransitionError
 from legato.orchestration.batch import BatchPlan, BatchRefused, plan_batch
-from legato.orchestration.run_events import RunChange, record_run_changes, store_event
+from legato.orchestration.run_events import Origin, RunChange, record_run_changes, store_event
 from legato.store import artifacts, cache, events, flows, leases, logs, runs, slots, taskruns
 from legato.store.bulk import TimestampMemo
 from legato.store.database import Connection, Database
@@ -244,9 +244,11 @@ class OrchestrationService:
         message: str | None,
         result: ResultRef | None,
         force: bool,
+        origin: Origin | None = None,
     ) -> FlowRunRecord:
         """Validate a transition of a run read (locked) in `conn` and apply it there; a
-        terminal state releases the run's lease and concurrency slots."""
+        terminal state releases the run's lease and concurrency slots. `origin` is the
+        run's flow and deployment when the caller read them already."""
         now = self.clock.now()
         changed = next_record(current, state, message, result, force, now)
         runs.update_flow_run_state(
@@ -262,10 +264,12 @@ class OrchestrationService:
         )
         event = StateEvent(current.id, "flow", current.state, state, now, message, force)
         events.insert_events(conn, [event])
-        # Without a deployment the record already holds the run's whole origin.
-        known = (None if current.deployment_id is not None
-                 else {current.id: (current.flow_name, None, None)})
-        record_run_changes(conn, [RunChange.of(current, state, message)], now, origins=known)
+        # The caller may have read the origin with the run; without a deployment the record
+        # already holds all of it.
+        if origin is None and current.deployment_id is None:
+            origin = (current.flow_name, None, None)
+        record_run_changes(conn, [RunChange.of(current, state, message)], now,
+                           origins=None if origin is None else {current.id: origin})
         if is_terminal(state):
             leases.release(conn, current.id)
             slots.release_run(conn, current.id)
@@ -292,9 +296,9 @@ class OrchestrationService:
         with self.db.writing() as conn:
             ending = self._lock_ending(conn, batch) if batch.ending is not None else None
             if ending is not None and batch.fence is not None:
-                # The run is read (and locked) once for its ending and its epoch.
-                if ending[1] != batch.fence.epoch:
-                    raise stale_epoch(ending[0].id, ending[1], batch.fence.epoch)
+                # The run is read (and locked) once for its ending, its epoch and its origin.
+                if ending.epoch != batch.fence.epoch:
+                    raise stale_epoch(ending.record.id, ending.epoch, batch.fence.epoch)
             elif batch.fence is not None:
                 check_epoch(conn, batch.fence.flow_run_id, batch.fence.epoch)
             rows: Sequence[TaskRunRow] = batch.task_runs
@@ -315,15 +319,15 @@ class OrchestrationService:
             taskruns.insert_edges(conn, batch.edges)
             artifacts.insert_artifacts(conn, batch.artifacts)
             if ending is not None:
-                refusal = self._end(conn, ending[0], batch)
+                refusal = self._end(conn, ending, batch)
                 if refusal is not None:
-                    plan.refused[ending[0].id] = refusal
+                    plan.refused[ending.record.id] = refusal
         return plan
 
     @staticmethod
-    def _lock_ending(conn: Connection, batch: WriteBatch) -> tuple[FlowRunRecord, int]:
-        """The run a batch ends and its lease epoch, locked before its lease row as every
-        state change does."""
+    def _lock_ending(conn: Connection, batch: WriteBatch) -> runs.LockedRun:
+        """The run a batch ends with its lease epoch and origin, locked before its lease row
+        as every state change does."""
         assert batch.ending is not None
         run_id = batch.ending.flow_run_id
         if batch.fence is not None and batch.fence.flow_run_id != run_id:
@@ -336,13 +340,13 @@ class OrchestrationService:
             raise flow_run_not_found(run_id)
         return found
 
-    def _end(self, conn: Connection, current: FlowRunRecord, batch: WriteBatch) -> str | None:
+    def _end(self, conn: Connection, locked: runs.LockedRun, batch: WriteBatch) -> str | None:
         """Apply a batch's ending after the rest of it; the reason when refused."""
         ending = batch.ending
         assert ending is not None
         try:
-            changed = self.transition(conn, current, ending.state, ending.message, ending.result,
-                                      False)
+            changed = self.transition(conn, locked.record, ending.state, ending.message,
+                                      ending.result, False, locked.origin)
         except StateTransitionError as error:
             return str(error)
         if batch.fence is not None and ending.state is StateType.CRASHED:

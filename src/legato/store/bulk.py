@@ -151,6 +151,9 @@ def insert_rows(
     if not rows:
         return
     if conn.dialect.name == "postgresql":
+        if len(rows) <= PG_ROWS_PER_INSERT:
+            _pg_multi_insert(conn, table.name, columns, rows)
+            return
         # COPY is several times faster than pipelined INSERTs.
         _pg_copy(conn, table.name, columns, rows)
         return
@@ -283,6 +286,27 @@ def _pg_stage(conn: Connection, table: Table, columns: Sequence[str], rows: Sequ
     conn.exec_driver_sql(f'DELETE FROM "{stage}"')
     _pg_copy(conn, stage, columns, rows)
     return stage
+
+
+# Up to this many rows, one multi-row INSERT beats COPY on PostgreSQL: COPY waits for the
+# server twice (its start, then its end) where an INSERT waits once, and the few rows of a
+# run's state change (its event, its log lines) are the common case.
+PG_ROWS_PER_INSERT = 32
+
+
+def _pg_multi_insert(conn: Connection, table: str, columns: Sequence[str],
+                     rows: Sequence[Row]) -> None:
+    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    sql = f'INSERT INTO "{table}" ({_quoted(columns)}) VALUES ' + ", ".join([one] * len(rows))
+    driver = conn.connection.driver_connection
+    assert driver is not None, "PostgreSQL connection has no driver connection"
+    try:
+        with driver.cursor() as cursor:
+            cursor.execute(sql, [value for row in rows for value in row])
+    except conn.dialect.loaded_dbapi.Error as error:
+        raise exc.DBAPIError.instance(
+            sql, None, error, conn.dialect.loaded_dbapi.Error, dialect=conn.dialect
+        ) from error
 
 
 def _pg_copy(conn: Connection, table: str, columns: Sequence[str], rows: Sequence[Row]) -> None:

@@ -4,6 +4,7 @@ orchestration service has already validated."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -12,7 +13,7 @@ from sqlalchemy import Connection, Row, Select, bindparam, exc, select, update
 from legato.core.records import FlowRunRecord, NewFlowRun, ResultRef
 from legato.core.states import StateType
 from legato.errors import ParameterError
-from legato.store.tables import NaiveDatetimeError, flow_runs, flows
+from legato.store.tables import NaiveDatetimeError, deployments, flow_runs, flows
 from legato.store.wakeups import mark_claimable
 
 FLOW_RUN_COLUMNS = (*flow_runs.c, flows.c.name.label("flow_name"))
@@ -171,17 +172,36 @@ def read_flow_runs(conn: Connection, flow_run_ids: Sequence[str]) -> list[FlowRu
     return found
 
 
-def read_runs_to_claim(
-    conn: Connection, flow_run_ids: Sequence[str]
-) -> dict[str, tuple[FlowRunRecord, int]]:
-    """Each of these flow runs (by id) with its lease epoch, locked until the transaction
-    ends on PostgreSQL; one query for a claim's few runs (or the run a write batch ends)."""
-    query = select(*FLOW_RUN_COLUMNS, flow_runs.c.lease_epoch).join(
-        flows, flows.c.id == flow_runs.c.flow_id).where(flow_runs.c.id.in_(list(flow_run_ids)))
+@dataclass(frozen=True, slots=True)
+class LockedRun:
+    """A flow run read for a state change, with its lease epoch and its origin (flow name,
+    deployment id and name: None for a run made without a deployment or whose deployment
+    was deleted), which the run's event needs."""
+
+    record: FlowRunRecord
+    epoch: int
+    origin: tuple[str, str | None, str | None]
+
+
+def read_runs_to_claim(conn: Connection, flow_run_ids: Sequence[str]) -> dict[str, LockedRun]:
+    """Each of these flow runs (by id) with its lease epoch and origin, locked until the
+    transaction ends on PostgreSQL; one query for a claim's few runs (or the run a write
+    batch ends), which also saves the state change's event a lookup of its origin."""
+    query = (
+        select(*FLOW_RUN_COLUMNS, flow_runs.c.lease_epoch,
+               deployments.c.id.label("origin_deployment_id"),
+               deployments.c.name.label("origin_deployment_name"))
+        .join(flows, flows.c.id == flow_runs.c.flow_id)
+        .outerjoin(deployments, deployments.c.id == flow_runs.c.deployment_id)
+        .where(flow_runs.c.id.in_(list(flow_run_ids)))
+    )
     if conn.dialect.name == "postgresql":
         query = query.with_for_update(of=flow_runs)
-    return {row.id: (flow_run_record(row), int(row.lease_epoch or 0))
-            for row in conn.execute(query)}
+    return {
+        row.id: LockedRun(flow_run_record(row), int(row.lease_epoch or 0),
+                          (row.flow_name, row.origin_deployment_id, row.origin_deployment_name))
+        for row in conn.execute(query)
+    }
 
 
 def write_claimed_runs(conn: Connection, claimed: Sequence[tuple[FlowRunRecord, int]]) -> None:

@@ -168,12 +168,15 @@ def preload() -> None:
     what every HTTP client of a child would otherwise load again: the TLS context and the
     transport's modules, which httpx imports on first use. With a server URL, build the
     process's HTTP backend and result writer here: they open no connection until used, so
-    every child inherits them ready (and opens its own connection)."""
+    every child inherits them ready (and opens its own connection), and send one request
+    to nowhere so that a child's first request finds everything it loads on first use."""
     settings = Settings.from_env()
     plugins.load_object(settings.backend_factory)
     session.default_transport().close()
     if settings.backend_factory == HTTP_BACKEND_FACTORY:
         legato.sdk.runtime.get_backend()
+        if settings.api_url:
+            session.warm_up(settings.api_url)
     legato.sdk.runtime.get_results()
     # What is loaded now stays: a frozen heap is never scanned by the children's collector,
     # which would otherwise touch (and so copy) every page of it in each child.

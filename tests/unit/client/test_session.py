@@ -1,12 +1,16 @@
 """The session's transport: one TLS context per process (loading the CA bundle is slow), none
-for a plain-http API, and connections that send small writes at once."""
+for a plain-http API, connections that send small writes at once, and a warm-up that loads
+what a first request loads without sending anything."""
 
 from __future__ import annotations
 
 import socket
 import ssl
 
-from legato.client.session import ApiSession, default_transport, ssl_context
+import pytest
+
+from legato.client.session import ApiSession, default_transport, ssl_context, warm_up
+from legato.errors import ConfigError
 
 
 def test_every_transport_shares_the_process_tls_context() -> None:
@@ -45,3 +49,22 @@ def test_an_https_session_verifies_against_the_process_ca_bundle() -> None:
         assert ssl_context().cert_store_stats()["x509_ca"] > 0
     finally:
         session.close()
+
+
+def test_warm_up_sends_nothing_to_the_server() -> None:
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        listener.setblocking(False)
+        warm_up(f"http://127.0.0.1:{listener.getsockname()[1]}")
+        try:
+            connection, _ = listener.accept()
+        except BlockingIOError:
+            return
+        connection.close()
+        raise AssertionError("warm_up connected to the server")
+
+
+def test_warm_up_of_a_bad_url_names_the_fix() -> None:
+    with pytest.raises(ConfigError, match="LEGATO_API_URL"):
+        warm_up("127.0.0.1:4200")

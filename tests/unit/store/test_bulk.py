@@ -38,6 +38,17 @@ def test_insert_rows_stores_every_row_with_its_types(any_db: Database) -> None:
     assert stored["a"] == ("a", "json", "inline", b"\x00\xff", None, T0, None)
 
 
+@pytest.mark.parametrize("count", [1, bulk.PG_ROWS_PER_INSERT, bulk.PG_ROWS_PER_INSERT + 1])
+def test_insert_rows_stores_the_same_whether_few_or_many(any_db: Database, count: int) -> None:
+    # PostgreSQL takes a few rows in one multi-row INSERT and more with COPY.
+    keys = [f"k{i:03d}" for i in range(count)]
+    with any_db.writing() as conn:
+        bulk.insert_rows(conn, cache, COLUMNS, _rows(any_db, keys, data=None))
+    stored = _cache(any_db)
+    assert sorted(stored) == keys
+    assert {row[1:] for row in stored.values()} == {("json", "inline", None, None, T0, None)}
+
+
 def test_insert_rows_of_a_duplicate_key_is_a_conflict_and_rolls_back(any_db: Database) -> None:
     with pytest.raises(Conflict), any_db.writing() as conn:
         bulk.insert_rows(conn, cache, COLUMNS, _rows(any_db, ["a"]))
