@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy import Connection, bindparam, delete, func, select, update
 
 from legato.store.database import upsert
 from legato.store.tables import deployments, flow_runs, leases, workers
@@ -94,9 +94,13 @@ def renew(
     return result.rowcount == 1
 
 
+# Built once (SQLAlchemy keeps its cache key): every run's ending releases its lease.
+_RELEASE = delete(leases).where(leases.c.flow_run_id == bindparam("b_id"))
+
+
 def release(conn: Connection, flow_run_id: str) -> None:
     """Drop the lease of a run, if any."""
-    conn.execute(delete(leases).where(leases.c.flow_run_id == flow_run_id))
+    conn.execute(_RELEASE, {"b_id": flow_run_id})
 
 
 def expired(conn: Connection, now: datetime, limit: int = EXPIRED_BATCH) -> list[ExpiredLease]:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, select, update
+from sqlalchemy import Connection, Row, bindparam, delete, select, update
 
 from legato.core.limits import ConcurrencyLimitRecord, WorkQueueRecord
 from legato.store.database import upsert
@@ -26,11 +26,17 @@ def _queue(row: Row[Any]) -> WorkQueueRecord:
     )
 
 
+# Built once (SQLAlchemy keeps their cache keys): every claim reads them.
+_READ_QUEUES = select(work_queues).where(
+    work_queues.c.name.in_(bindparam("b_names", expanding=True)))
+_TAG_LIMITS = select(concurrency_limits.c.tag, concurrency_limits.c.slot_limit)
+
+
 def read_queues(conn: Connection, names: Sequence[str]) -> dict[str, WorkQueueRecord]:
     """The stored queues among `names`, by name (queues never stored are left out)."""
     if not names:
         return {}
-    rows = conn.execute(select(work_queues).where(work_queues.c.name.in_(list(names))))
+    rows = conn.execute(_READ_QUEUES, {"b_names": list(names)})
     return {row.name: _queue(row) for row in rows}
 
 
@@ -63,8 +69,7 @@ def update_queue(conn: Connection, name: str, values: dict[str, Any]) -> bool:
 
 def tag_limits(conn: Connection) -> dict[str, int]:
     """Every concurrency limit, tag to slot count (a small table, read whole by claims)."""
-    rows = conn.execute(select(concurrency_limits.c.tag, concurrency_limits.c.slot_limit))
-    return {row.tag: row.slot_limit for row in rows}
+    return {row.tag: row.slot_limit for row in conn.execute(_TAG_LIMITS)}
 
 
 def read_limits(conn: Connection, tags: Sequence[str] | None = None) -> list[ConcurrencyLimitRecord]:

@@ -183,37 +183,44 @@ class LockedRun:
     origin: tuple[str, str | None, str | None]
 
 
+# Statements on the path of every run are built once: SQLAlchemy then skips building them
+# and walking them for their compiled-cache key on each execution, which for a select of
+# every run column costs more than running it.
+_RUNS_TO_CLAIM = (
+    select(*FLOW_RUN_COLUMNS, flow_runs.c.lease_epoch,
+           deployments.c.id.label("origin_deployment_id"),
+           deployments.c.name.label("origin_deployment_name"))
+    .join(flows, flows.c.id == flow_runs.c.flow_id)
+    .outerjoin(deployments, deployments.c.id == flow_runs.c.deployment_id)
+    .where(flow_runs.c.id.in_(bindparam("b_ids", expanding=True)))
+)
+_RUNS_TO_CLAIM_LOCKED = _RUNS_TO_CLAIM.with_for_update(of=flow_runs)
+
+
 def read_runs_to_claim(conn: Connection, flow_run_ids: Sequence[str]) -> dict[str, LockedRun]:
     """Each of these flow runs (by id) with its lease epoch and origin, locked until the
     transaction ends on PostgreSQL; one query for a claim's few runs (or the run a write
     batch ends), which also saves the state change's event a lookup of its origin."""
-    query = (
-        select(*FLOW_RUN_COLUMNS, flow_runs.c.lease_epoch,
-               deployments.c.id.label("origin_deployment_id"),
-               deployments.c.name.label("origin_deployment_name"))
-        .join(flows, flows.c.id == flow_runs.c.flow_id)
-        .outerjoin(deployments, deployments.c.id == flow_runs.c.deployment_id)
-        .where(flow_runs.c.id.in_(list(flow_run_ids)))
-    )
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update(of=flow_runs)
+    query = _RUNS_TO_CLAIM_LOCKED if conn.dialect.name == "postgresql" else _RUNS_TO_CLAIM
     return {
         row.id: LockedRun(flow_run_record(row), int(row.lease_epoch or 0),
                           (row.flow_name, row.origin_deployment_id, row.origin_deployment_name))
-        for row in conn.execute(query)
+        for row in conn.execute(query, {"b_ids": list(flow_run_ids)})
     }
+
+
+_WRITE_CLAIMED = update(flow_runs).where(flow_runs.c.id == bindparam("b_id")).values(
+    state=bindparam("b_state"), state_message=bindparam("b_message"),
+    updated=bindparam("b_updated"), start_time=bindparam("b_start"),
+    end_time=bindparam("b_end"), run_count=bindparam("b_count"),
+    lease_epoch=bindparam("b_epoch"))
 
 
 def write_claimed_runs(conn: Connection, claimed: Sequence[tuple[FlowRunRecord, int]]) -> None:
     """Store the state, timing and new lease epoch of claimed runs in one statement."""
     if not claimed:
         return
-    statement = update(flow_runs).where(flow_runs.c.id == bindparam("b_id")).values(
-        state=bindparam("b_state"), state_message=bindparam("b_message"),
-        updated=bindparam("b_updated"), start_time=bindparam("b_start"),
-        end_time=bindparam("b_end"), run_count=bindparam("b_count"),
-        lease_epoch=bindparam("b_epoch"))
-    conn.execute(statement, [
+    conn.execute(_WRITE_CLAIMED, [
         {"b_id": run.id, "b_state": run.state.value, "b_message": run.state_message,
          "b_updated": run.updated, "b_start": run.start_time, "b_end": run.end_time,
          "b_count": run.run_count, "b_epoch": epoch}
@@ -245,6 +252,12 @@ def list_flow_runs(
     return [flow_run_record(row) for row in conn.execute(query)]
 
 
+_SET_STATE = update(flow_runs).where(flow_runs.c.id == bindparam("b_id")).values(
+    state=bindparam("b_state"), state_message=bindparam("b_message"),
+    updated=bindparam("b_updated"), start_time=bindparam("b_start"),
+    end_time=bindparam("b_end"), run_count=bindparam("b_count"))
+
+
 def update_flow_run_state(
     conn: Connection,
     flow_run_id: str,
@@ -258,16 +271,22 @@ def update_flow_run_state(
     result: ResultRef | None,
 ) -> None:
     """Write a validated state change; a None `result` keeps the stored one."""
-    values: dict[str, Any] = {
-        "state": state.value,
-        "state_message": message,
-        "updated": updated,
-        "start_time": start_time,
-        "end_time": end_time,
-        "run_count": run_count,
-    }
-    if result is not None:
-        values.update(result_values(result))
-    conn.execute(update(flow_runs).where(flow_runs.c.id == flow_run_id).values(values))
+    if result is None:
+        conn.execute(_SET_STATE, {
+            "b_id": flow_run_id, "b_state": state.value, "b_message": message,
+            "b_updated": updated, "b_start": start_time, "b_end": end_time,
+            "b_count": run_count,
+        })
+    else:
+        values: dict[str, Any] = {
+            "state": state.value,
+            "state_message": message,
+            "updated": updated,
+            "start_time": start_time,
+            "end_time": end_time,
+            "run_count": run_count,
+            **result_values(result),
+        }
+        conn.execute(update(flow_runs).where(flow_runs.c.id == flow_run_id).values(values))
     if state is StateType.SCHEDULED:
         mark_claimable(conn)

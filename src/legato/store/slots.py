@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy import Connection, bindparam, delete, func, select, update
 
 from legato.core.deployments import DEFAULT_WORK_QUEUE
 from legato.core.limits import SlotHolder
@@ -17,15 +17,18 @@ from legato.store.database import insert_ignoring_duplicates
 from legato.store.tables import concurrency_slots, deployments, flow_runs, leases
 from legato.store.wakeups import mark_claimable
 
+# Built once (SQLAlchemy keeps its cache key): every claim reads it.
+_HELD_COUNTS = (
+    select(concurrency_slots.c.key, func.count())
+    .where(concurrency_slots.c.expires_at
+           >= bindparam("b_now", type_=concurrency_slots.c.expires_at.type))
+    .group_by(concurrency_slots.c.key)
+)
+
 
 def held_counts(conn: Connection, now: datetime) -> dict[str, int]:
     """How many unexpired slots each key has (one row per limit in use)."""
-    query = (
-        select(concurrency_slots.c.key, func.count())
-        .where(concurrency_slots.c.expires_at >= now)
-        .group_by(concurrency_slots.c.key)
-    )
-    return {key: count for key, count in conn.execute(query).tuples()}
+    return {key: count for key, count in conn.execute(_HELD_COUNTS, {"b_now": now}).tuples()}
 
 
 def acquire(
@@ -52,11 +55,14 @@ def renew(conn: Connection, flow_run_id: str, expires_at: datetime) -> None:
     )
 
 
+# Built once (SQLAlchemy keeps its cache key): every run's ending releases its slots.
+_RELEASE_RUN = delete(concurrency_slots).where(
+    concurrency_slots.c.flow_run_id == bindparam("b_id"))
+
+
 def release_run(conn: Connection, flow_run_id: str) -> int:
     """Free every slot a run holds; waiting claims are woken when any was freed."""
-    result = conn.execute(
-        delete(concurrency_slots).where(concurrency_slots.c.flow_run_id == flow_run_id)
-    )
+    result = conn.execute(_RELEASE_RUN, {"b_id": flow_run_id})
     if result.rowcount:
         mark_claimable(conn)
     return result.rowcount

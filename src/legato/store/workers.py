@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, select, update
+from sqlalchemy import Connection, Row, bindparam, select, update
 
 from legato.core.workers import WorkerRecord
 from legato.store.tables import workers
@@ -60,9 +60,13 @@ def touch(conn: Connection, worker_id: str, now: datetime, status: str) -> bool:
     return result.rowcount == 1
 
 
+# Built once (SQLAlchemy keeps its cache key): every claim reads its worker.
+_READ_WORKER = select(workers).where(workers.c.id == bindparam("b_id"))
+
+
 def read_worker(conn: Connection, worker_id: str) -> WorkerRecord | None:
     """One worker, or None."""
-    row = conn.execute(select(workers).where(workers.c.id == worker_id)).one_or_none()
+    row = conn.execute(_READ_WORKER, {"b_id": worker_id}).one_or_none()
     return None if row is None else _record(row)
 
 
