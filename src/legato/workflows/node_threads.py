@@ -4,6 +4,7 @@ has been idle for a while ends."""
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import os
 import queue
@@ -30,6 +31,8 @@ class NodeThreads:
         # One token per idle thread; `submit` takes one or starts a thread.
         self._idle = threading.Semaphore(0)
         self._names = itertools.count()
+        self._busy = 0  # nodes running now, which the interpreter's exit waits for
+        self._quiet = threading.Condition()
 
     def submit(self, call: Callable[[], T]) -> Future[T]:
         future: Future[T] = Future()
@@ -47,15 +50,29 @@ class NodeThreads:
                 if self._idle.acquire(blocking=False):  # no submit is counting on us
                     return
                 continue
-            if future.set_running_or_notify_cancel():
-                try:
-                    result = call()
-                except BaseException as exc:  # as ThreadPoolExecutor: the caller sees it
-                    future.set_exception(exc)
-                else:
-                    future.set_result(result)
+            with self._quiet:
+                self._busy += 1
+            try:
+                if future.set_running_or_notify_cancel():
+                    try:
+                        result = call()
+                    except BaseException as exc:  # as ThreadPoolExecutor: the caller sees it
+                        future.set_exception(exc)
+                    else:
+                        future.set_result(result)
+            finally:
+                with self._quiet:
+                    self._busy -= 1
+                    self._quiet.notify_all()
             del future, call  # drop the node's references while idle
             self._idle.release()
+
+    def wait_idle(self) -> None:
+        """Until no node runs (the threads are daemons so that idle ones never hold up
+        the interpreter's exit, but running nodes finish first, as they did on
+        ThreadPoolExecutor's threads)."""
+        with self._quiet:
+            self._quiet.wait_for(lambda: self._busy == 0)
 
 
 _shared = NodeThreads()
@@ -72,3 +89,8 @@ def _after_fork() -> None:
 
 
 os.register_at_fork(after_in_child=_after_fork)
+
+
+@atexit.register
+def _finish_running_nodes() -> None:
+    _shared.wait_idle()
