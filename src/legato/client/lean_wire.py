@@ -32,7 +32,9 @@ def _bytes(value: object) -> str:
     raise TypeError(f"type {type(value).__name__} is not JSON serializable")
 
 
-def _dumps(body: object, what: str) -> bytes:
+def dumps(body: object, what: str) -> bytes:
+    """`body` as JSON (records field by field, bytes base64); ParameterError naming `what`
+    when it holds a value JSON cannot carry."""
     try:
         return orjson.dumps(body, default=_bytes, option=_OPTIONS)
     except TypeError as error:  # orjson.JSONEncodeError is a TypeError
@@ -45,7 +47,7 @@ def _dumps(body: object, what: str) -> bytes:
 def encode_write_batch(batch: WriteBatch) -> bytes:
     """The body of POST /write-batches: the batch's records are the wire fields (orjson
     writes dataclasses field by field, enums by value and bytes through `_bytes`)."""
-    return _dumps(batch, "write batch")
+    return dumps(batch, "write batch")
 
 
 def encode_set_state(state: StateType, message: str | None, result: ResultRef | None,
@@ -57,22 +59,24 @@ def encode_set_state(state: StateType, message: str | None, result: ResultRef | 
         raise ParameterError(
             f"{what} names state {state!r}, which is not one; pass a StateType."
         ) from None
-    return _dumps({"state": state, "message": message, "result": result,
+    return dumps({"state": state, "message": message, "result": result,
                    "force": force, "epoch": epoch}, what)
 
 
 def encode_cache_write(key: str, result: ResultRef, expires: datetime | None) -> bytes:
     """The body of POST /cache-entries."""
-    return _dumps({"key": key, "result": result, "expires": expires}, f"cache entry {key!r}")
+    return dumps({"key": key, "result": result, "expires": expires}, f"cache entry {key!r}")
 
 
-def _object(value: object) -> dict[str, Any]:
+def fields_of(value: object) -> dict[str, Any]:
+    """`value` if it is a JSON object; MalformedBody otherwise."""
     if not isinstance(value, dict):
         raise MalformedBody("not an object")
     return value
 
 
-def _time(value: object) -> datetime | None:
+def timestamp(value: object) -> datetime | None:
+    """An aware UTC datetime from ISO text (None stays None); MalformedBody otherwise."""
     if value is None:
         return None
     if not isinstance(value, str):
@@ -86,7 +90,7 @@ def _time(value: object) -> datetime | None:
 def _result(value: object) -> ResultRef | None:
     if value is None:
         return None
-    fields = _object(value)
+    fields = fields_of(value)
     data = fields.get("data")
     try:
         raw = None if data is None else base64.b64decode(data, validate=True)
@@ -97,9 +101,9 @@ def _result(value: object) -> ResultRef | None:
 
 def flow_run(value: object) -> FlowRunRecord:
     """A FlowRunRecord from a decoded FlowRunModel body."""
-    fields = dict(_object(value))
+    fields = dict(fields_of(value))
     for name in _FLOW_RUN_TIMES:
-        fields[name] = _time(fields.get(name))
+        fields[name] = timestamp(fields.get(name))
     fields["state"] = StateType(fields["state"])
     fields["tags"] = tuple(fields.get("tags") or ())
     fields["result"] = _result(fields.get("result"))
@@ -110,9 +114,9 @@ def flow_run(value: object) -> FlowRunRecord:
 
 def task_run(value: object) -> TaskRunRecord:
     """A TaskRunRecord from a decoded TaskRunModel body."""
-    fields = dict(_object(value))
+    fields = dict(fields_of(value))
     for name in _TASK_RUN_TIMES:
-        fields[name] = _time(fields.get(name))
+        fields[name] = timestamp(fields.get(name))
     fields["state"] = StateType(fields["state"])
     fields["result"] = _result(fields.get("result"))
     return TaskRunRecord(**fields)
@@ -120,7 +124,7 @@ def task_run(value: object) -> TaskRunRecord:
 
 def task_run_page(value: object) -> tuple[list[TaskRunRecord], int | None]:
     """The task runs of a decoded TaskRunPage body and its next offset."""
-    fields = _object(value)
+    fields = fields_of(value)
     items = fields["items"]
     if not isinstance(items, list):
         raise MalformedBody("its items are not a list")
@@ -132,12 +136,12 @@ def task_run_page(value: object) -> tuple[list[TaskRunRecord], int | None]:
 
 def cache_entry(value: object) -> ResultRef | None:
     """The result of a decoded CacheEntryModel body (None when there is no live entry)."""
-    return _result(_object(value).get("result"))
+    return _result(fields_of(value).get("result"))
 
 
 def limited_tags(value: object) -> frozenset[str]:
     """The tags of a decoded LimitedTagsModel body."""
-    tags = _object(value)["tags"]
+    tags = fields_of(value)["tags"]
     if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
         raise MalformedBody("its tags are not a list of names")
     return frozenset(tags)
