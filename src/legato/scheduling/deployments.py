@@ -48,16 +48,19 @@ def run_deployment(
     parameters: dict[str, Any] | None = None,
     idempotency_key: str | None = None,
     priority: int | None = None,
+    deployment: DeploymentRecord | None = None,
 ) -> DeploymentRun:
     """Make one SCHEDULED run of the deployment for now, its default parameters overridden
     by `parameters`; a repeated `idempotency_key` returns the run the first call made.
+    A caller that has just read the deployment passes it as `deployment` (not read again).
 
     >>> run_deployment(db, deployment.id, now=now, parameters={"name": "Ada"}).state
     <StateType.SCHEDULED: 'SCHEDULED'>
     """
     if priority is not None:
         check_priority(f"run of deployment {deployment_id}", priority)
-    deployment = door.read_deployment(db, deployment_id)
+    if deployment is None or deployment.id != deployment_id:
+        deployment = door.read_deployment(db, deployment_id)
     spec = deployment.spec
     key = f"run:{deployment.id}:{idempotency_key or new_id()}"
     with db.writing() as conn:

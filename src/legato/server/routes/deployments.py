@@ -241,7 +241,8 @@ def run_deployment(
     """Make a SCHEDULED run now with `parameters` over the defaults, checked against the
     deployment's parameter schema when it has one (422 naming each bad field); the flow
     validates them fully when the run executes (ADR 0010)."""
-    spec = door.read_deployment(store.db, deployment_id).spec
+    deployment = door.read_deployment(store.db, deployment_id)
+    spec = deployment.spec
     _check_defaults(spec.name, {**spec.parameters, **body.parameters}, spec.parameter_schema,
                     complete=True)
     run = scheduling.run_deployment(
@@ -251,6 +252,7 @@ def run_deployment(
         parameters=body.parameters,
         idempotency_key=body.idempotency_key,
         priority=body.priority,
+        deployment=deployment,
     )
     return DeploymentRunModel.from_record(run)
 
