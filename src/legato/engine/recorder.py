@@ -90,6 +90,10 @@ class Recorder:
         # Set by flush/close so the writer stops lingering; cleared once a batch carried a
         # marker. A flush that races the clearing still completes, at most one linger later.
         self._urgent = False
+        # What a lingering writer waits on: flush, close and backpressure set it. Changes
+        # are not announced: waking the writer for each of them cost a thread switch and a
+        # hand-over of the interpreter lock per change while it lingered.
+        self._wake = threading.Event()
         self.batches_written = 0
         self.rejected: list[str] = []
         # A worker's claim: every batch carries it, and a StaleEpoch answer means this
@@ -139,6 +143,7 @@ class Recorder:
         marker = _Flush()
         self._urgent = True
         self._queue.put(marker)
+        self._wake.set()
         if not marker.done.wait(timeout):
             raise BackendUnavailable(
                 f"the recorder could not commit state within {timeout} s; check the database."
@@ -153,10 +158,12 @@ class Recorder:
         self.flush()
         self._urgent = True
         self._queue.put(_Stop())
+        self._wake.set()
         self._thread.wait()
         self._thread = None
 
     def _wait_for_writer(self) -> None:
+        self._wake.set()
         with self._batch_done:
             # Bounded wait: a stuck writer must not hang the run; flush reports its error.
             self._batch_done.wait(timeout=1.0)
@@ -187,14 +194,16 @@ class Recorder:
                 return
 
     def _gather(self) -> list[Any]:
-        """Block for the first change, then take more for up to `linger` seconds; a flush
-        or stop request ends the wait at once."""
+        """Block for the first change, then take more for up to `linger` seconds; a flush,
+        a stop request or backpressure ends the wait at once."""
         q = self._queue
         get_nowait = q.get_nowait
+        wake = self._wake
         items = [q.get()]
         # Monotonic wall time on purpose: linger is a real-time batching window, not a
         # schedule, so a fake clock in tests must not stretch or skip it.
         deadline = perf_seconds() + self._linger
+        woken = False
         while True:
             # Drain in a tight loop: no per-item checks (flush() raises `_urgent` instead).
             try:
@@ -203,15 +212,17 @@ class Recorder:
             except queue.Empty:
                 pass
             last = type(items[-1])
-            if self._urgent or last is _Flush or last is _Stop or len(items) >= MAX_BATCH_ITEMS:
+            if woken or self._urgent or last is _Flush or last is _Stop or \
+                    len(items) >= MAX_BATCH_ITEMS:
                 return items
             remaining = deadline - perf_seconds()
             if remaining <= 0:
                 return items
-            try:
-                items.append(q.get(timeout=remaining))
-            except queue.Empty:
-                return items
+            # Cleared only once it ended a wait, so a set that came first (before this
+            # thread even ran) still counts; a stale one only ends one batch early.
+            woken = wake.wait(remaining)
+            if woken:
+                wake.clear()
 
     def _collect(self, items: list[Any]) -> tuple[WriteBatch, list[_Flush], bool]:
         latest: dict[str, tuple[Any, ...]] = {}

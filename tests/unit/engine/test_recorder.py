@@ -278,3 +278,19 @@ def test_a_refused_ending_fails_the_flush_and_keeps_the_rest_committed() -> None
     assert backend.read_flow_run(run_id).state is S.CANCELLED
     recorder.flush()  # the refusal is reported once
     recorder.close()
+
+
+def test_backpressure_ends_the_linger_so_a_producer_past_high_water_is_not_held(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Changes do not wake a lingering writer (that cost a thread switch per change); a
+    # producer past the high-water mark must, or it would wait out its one-second bound
+    # with nothing written.
+    monkeypatch.setattr("legato.engine.recorder.HIGH_WATER", 3)
+    backend = CountingBackend()
+    recorder = Recorder(backend, FakeClock(), linger=60)
+    for index in range(6):
+        recorder.task_change(_change(_fake_run(f"t{index}"), S.RUNNING, None, 1, True))
+    assert backend.batches  # written while the linger had most of a minute left
+    recorder.close()
+    assert sorted(row.id for b in backend.batches for row in b.task_runs) == \
+        [f"t{index}" for index in range(6)]
