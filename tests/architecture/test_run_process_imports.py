@@ -1,8 +1,8 @@
 """A cold run's process (`python -m legato.workers.execute`, launched by the subprocess
 launcher against a server's API) loads only what it needs before its flow's first line: not
-httpx's command line (click, rich, pygments), asyncio for a synchronous flow, cloudpickle
-before anything pickles, pydantic or the wire models, nor the server's or the store's
-libraries."""
+httpx (its client speaks through http.client), click, rich, pygments, asyncio for a
+synchronous flow, cloudpickle before anything pickles, pydantic or the wire models, nor the
+server's or the store's libraries."""
 
 from __future__ import annotations
 
@@ -13,7 +13,10 @@ import sys
 from pathlib import Path
 
 NOT_IN_A_RUN_PROCESS = (
-    "httpx._main",
+    "httpx",
+    "httpcore",
+    "h11",
+    "certifi",
     "click",
     "rich",
     "pygments",
@@ -73,7 +76,7 @@ def modules_of_a_run_process(home: Path) -> set[str]:
 
 def test_a_run_process_does_not_import_what_it_does_not_use(tmp_path: Path) -> None:
     loaded = modules_of_a_run_process(tmp_path)
-    assert {"legato.workers.execute", "legato.client.http", "httpx"} <= loaded
+    assert {"legato.workers.execute", "legato.client.http", "http.client"} <= loaded
     unwanted = {name for name in loaded
                 if any(name == banned or name.startswith(f"{banned}.")
                        for banned in NOT_IN_A_RUN_PROCESS)}

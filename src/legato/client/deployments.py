@@ -8,10 +8,10 @@ from datetime import datetime
 from typing import Any, TypeVar
 from urllib.parse import quote
 
-import httpx
 from pydantic import BaseModel, ValidationError
 
 from legato.client.session import ApiSession, Params
+from legato.client.transport import ApiResponse
 from legato.errors import ConfigError, NotFound, ParameterError
 from legato.schemas.api import MAX_PAGE
 from legato.schemas.deployments import (
@@ -93,12 +93,12 @@ class DeploymentsClient:
         assert result is not None
         return result
 
-    def _parse(self, response: httpx.Response, model: type[M]) -> M:
+    def _parse(self, response: ApiResponse, model: type[M]) -> M:
         try:
             return model.model_validate_json(response.content)
         except ValidationError as error:
             raise ConfigError(
-                f"the server at {self.session.base_url} answered {response.request.url.path} "
+                f"the server at {self.session.base_url} answered {response.path} "
                 f"with a body that is not a {model.__name__} ({error.error_count()} error(s)); "
                 "run the same Legato version on the client and the server."
             ) from None

@@ -8,8 +8,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import quote
 
-import httpx
-
 from legato._clock import SYSTEM_CLOCK, Clock
 from legato.client import lean_wire
 from legato.client.http_events import HttpEvents
@@ -18,6 +16,7 @@ from legato.client.http_sync import HttpSync
 from legato.client.http_templates import HttpTemplates
 from legato.client.http_vault import HttpVault
 from legato.client.session import ApiSession, Params
+from legato.client.transport import ApiResponse, Transport
 from legato.core.ids import new_id
 from legato.core.limits import TaskSlotGrant
 from legato.core.records import (
@@ -37,6 +36,7 @@ from legato.errors import ConfigError, ParameterError
 from legato.settings import Settings
 
 if TYPE_CHECKING:
+    import httpx
     from pydantic import BaseModel
 
 # The wire models (legato.schemas) are imported inside the methods that use them: a run's
@@ -92,7 +92,7 @@ class HttpBackend(HttpPauses, HttpEvents, HttpSync, HttpVault, HttpTemplates):
         timeout: float = DEFAULT_TIMEOUT,
         retries: int = DEFAULT_RETRIES,
         clock: Clock = SYSTEM_CLOCK,
-        transport: httpx.BaseTransport | None = None,
+        transport: Transport | httpx.BaseTransport | None = None,
         api_key: str | None = None,
     ) -> None:
         self.session = ApiSession(
@@ -137,25 +137,25 @@ class HttpBackend(HttpPauses, HttpEvents, HttpSync, HttpVault, HttpTemplates):
         assert result is not None
         return result
 
-    def _parse(self, response: httpx.Response, model: type[M]) -> M:
+    def _parse(self, response: ApiResponse, model: type[M]) -> M:
         from pydantic import ValidationError  # loaded with `model`
 
         try:
             return model.model_validate_json(response.content)
         except ValidationError as error:
             raise ConfigError(
-                f"{self!r} answered {response.request.method} {response.request.url.path} with "
+                f"{self!r} answered {response.method} {response.path} with "
                 f"a body that is not a {model.__name__} ({error.error_count()} error(s)); run the "
                 "same Legato version on the client and the server."
             ) from None
 
-    def _json(self, response: httpx.Response, decode: Callable[[object], R]) -> R:
+    def _json(self, response: ApiResponse, decode: Callable[[object], R]) -> R:
         """A response decoded by a `lean_wire` decoder, refused as `_parse` refuses one."""
         try:
             return decode(lean_wire.decode(response.content))
         except (lean_wire.MalformedBody, KeyError, TypeError, ValueError) as error:
             raise ConfigError(
-                f"{self!r} answered {response.request.method} {response.request.url.path} with "
+                f"{self!r} answered {response.method} {response.path} with "
                 f"a body that is not what {decode.__name__} reads ({error}); run the same Legato "
                 "version on the client and the server."
             ) from None

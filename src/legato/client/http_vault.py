@@ -8,9 +8,8 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
-import httpx
-
 from legato.client.session import ApiSession
+from legato.client.transport import ApiResponse
 from legato.core.secrets import (
     SecretInfo,
     VariableRecord,
@@ -38,7 +37,7 @@ class HttpVault:
     _post_for: Callable[..., Any]
 
     def _put(self, path: str, content: bytes, model: type[Any], *, idempotent: bool) -> Any:
-        response: httpx.Response = self.session.request(
+        response: ApiResponse = self.session.request(
             "PUT", path, content=content, idempotent=idempotent
         )
         return self._parse(response, model)

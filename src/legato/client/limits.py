@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Any, TypeVar
 from urllib.parse import quote
 
-import httpx
 from pydantic import BaseModel, ValidationError
 
 from legato.client.deployments import build_body
 from legato.client.session import ApiSession
+from legato.client.transport import ApiResponse
 from legato.errors import ConfigError, NotFound
 from legato.schemas.limits import (
     ConcurrencyLimitBody,
@@ -58,12 +58,12 @@ class LimitsClient:
         response = self.session.request(method, path, content=content, idempotent=idempotent)
         return None if model is None else self._parse(response, model)
 
-    def _parse(self, response: httpx.Response, model: type[M]) -> M:
+    def _parse(self, response: ApiResponse, model: type[M]) -> M:
         try:
             return model.model_validate_json(response.content)
         except ValidationError as error:
             raise ConfigError(
-                f"the server at {self.session.base_url} answered {response.request.url.path} "
+                f"the server at {self.session.base_url} answered {response.path} "
                 f"with a body that is not a {model.__name__} ({error.error_count()} error(s)); "
                 "run the same Legato version on the client and the server."
             ) from None

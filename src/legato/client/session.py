@@ -5,18 +5,30 @@ error responses into `legato.errors`."""
 from __future__ import annotations
 
 import functools
+import http.client
 import logging
+import os
 import socket
 import ssl
 import threading
 from collections.abc import Mapping
-
-import httpcore
-import httpx
+from typing import TYPE_CHECKING
+from urllib.parse import urlencode, urlsplit
 
 from legato._clock import SYSTEM_CLOCK, Clock
 from legato.client.problems import error_from_response
+from legato.client.transport import (
+    ApiResponse,
+    ConnectionPool,
+    Transport,
+    TransportError,
+    exchange,
+    is_readable,
+)
 from legato.errors import BackendUnavailable, ConfigError, LegatoError
+
+if TYPE_CHECKING:
+    import httpx
 
 _log = logging.getLogger("legato.client")
 
@@ -27,8 +39,6 @@ MAX_RETRY_DELAY = 2.0
 # 502 and 504 come from proxies and may hide a request that was processed.
 RETRY_STATUSES = frozenset({502, 503, 504})
 UNPROCESSED_STATUSES = frozenset({503})
-# Transport errors raised before the request reached the server: safe to retry anything.
-NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 Params = list[tuple[str, str | int | float | bool | None]] | None
 
@@ -51,49 +61,78 @@ def api_base_url(api_url: str) -> str:
 @functools.cache
 def ssl_context() -> ssl.SSLContext:
     """The process's TLS context: loading the CA bundle takes about 0.1 s, too long to repeat
-    for every client (a run's process makes one; warm launchers make it before forking)."""
-    return httpx.create_ssl_context()
+    for every client (a run's process makes one; warm launchers make it before forking).
+    SSL_CERT_FILE / SSL_CERT_DIR name another bundle, else certifi's is used."""
+    if os.environ.get("SSL_CERT_FILE"):
+        return ssl.create_default_context(cafile=os.environ["SSL_CERT_FILE"])
+    if os.environ.get("SSL_CERT_DIR"):
+        return ssl.create_default_context(capath=os.environ["SSL_CERT_DIR"])
+    import certifi  # only for an https API: a plain-http run's process never loads it
+
+    return ssl.create_default_context(cafile=certifi.where())
 
 
-def _no_tls_context() -> ssl.SSLContext:
-    """A context for a transport that only speaks plain HTTP: it trusts no certificate (so
-    a TLS connection, were one attempted, would fail verification) and costs no CA bundle."""
-    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+def default_transport(base_url: str, *, timeout: float = 30.0,
+                      clock: Clock = SYSTEM_CLOCK) -> ConnectionPool:
+    """The pool of keep-alive connections to the origin of `base_url`. Only an https URL
+    loads the CA bundle, which a cold run's process would otherwise spend its time on before
+    its first line."""
+    parts = urlsplit(base_url)
+    tls = parts.scheme == "https"
+    if parts.hostname is None:
+        raise ConfigError(f"API URL {base_url!r} names no host; set LEGATO_API_URL to "
+                          "something like http://127.0.0.1:4200.")
+    try:
+        port = parts.port or (443 if tls else 80)
+    except ValueError:
+        raise ConfigError(f"API URL {base_url!r} has a bad port; set LEGATO_API_URL to "
+                          "something like http://127.0.0.1:4200.") from None
+    return ConnectionPool(parts.hostname, port, tls=ssl_context() if tls else None,
+                          timeout=timeout, clock=clock)
 
 
-def default_transport(tls: bool = True) -> httpx.HTTPTransport:
-    """Pooled connections without Nagle's algorithm: a request's headers and body are
-    separate writes, and the body must not wait for the server's delayed ACK (40 ms).
-    `tls=False` (an http:// API) skips loading the CA bundle, which a cold run's process
-    would otherwise spend its time on before its first line."""
-    return httpx.HTTPTransport(
-        verify=ssl_context() if tls else _no_tls_context(),
-        # Idle connections are dropped before the server's keep-alive timeout closes them.
-        limits=httpx.Limits(max_connections=32, max_keepalive_connections=16, keepalive_expiry=4),
-        socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],
-    )
+def _target(base_path: str, path: str, params: Params) -> str:
+    target = base_path + path
+    if params:
+        query = urlencode([(name, _param(value)) for name, value in params])
+        if query:
+            target += ("&" if "?" in target else "?") + query
+    return target
+
+
+def _param(value: str | int | float | bool | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def warm_up(api_url: str) -> None:
-    """Do once in this process what a client's first request does only once: import the
-    codecs, transport and HTTP/1.1 modules it loads on use, compile their patterns and load
-    the resolver's libraries (getaddrinfo). A warm parent calls this before forking, so a
-    run's process does not pay for it (several milliseconds of CPU) on its one request.
-    The request goes to an in-memory connection; nothing is sent anywhere."""
+    """Do once in this process what a client's first request does only once: build its
+    target, send and parse with `http.client` (the email parser behind its headers, the
+    buffered socket file), decode JSON, and load the resolver's libraries (getaddrinfo). A
+    warm parent calls this before forking, so a run's process does not pay for it on its one
+    request. The request goes to a socket pair inside this process; nothing is sent anywhere."""
     base = api_base_url(api_url)
-    host = httpx.URL(base).host
+    pool = default_transport(base)
     try:
-        socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+        socket.getaddrinfo(pool.host, pool.port, type=socket.SOCK_STREAM)
     except OSError:
         pass  # not resolvable now; the run's process will say so when it connects
-    reply = [b"HTTP/1.1 200 OK\r\n", b"Content-Type: application/json\r\n",
-             b"Content-Length: 2\r\n\r\n", b"{}"]
-    transport = default_transport(tls=base.startswith("https://"))
-    # The transport's own pool would connect; this one answers from memory.
-    transport._pool = httpcore.ConnectionPool(network_backend=httpcore.MockBackend(reply))
-    with httpx.Client(base_url=base, transport=transport, headers=_headers(None)) as client:
-        client.request("POST", "/health", content=b"{}",
-                       headers={"Content-Type": "application/json"}).json()
+    reply = (b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+             b"content-length: 2\r\n\r\n{}")
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        connection = http.client.HTTPConnection(pool.host, pool.port)
+        connection.sock = ours
+        is_readable(ours)
+        theirs.sendall(reply)
+        target = _target(urlsplit(base).path, "/health", [("warm", True)])
+        headers = {**_headers(None), "Content-Type": "application/json"}
+        response, _ = exchange(connection, "POST", target, headers, b"{}")
+        response.json()
+        connection.sock = None  # closed with the pair, not by the connection
 
 
 def _headers(api_key: str | None) -> dict[str, str]:
@@ -105,7 +144,8 @@ def _headers(api_key: str | None) -> dict[str, str]:
 
 class ApiSession:
     """A pooled, thread-safe HTTP session to one Legato API, sending `api_key` (an API token)
-    as a bearer token when given."""
+    as a bearer token when given. `transport` replaces the connection pool (tests pass a
+    scripted one: a `Transport`, or an httpx transport such as `httpx.MockTransport`)."""
 
     def __init__(
         self,
@@ -114,7 +154,7 @@ class ApiSession:
         timeout: float = 30.0,
         retries: int = 4,
         clock: Clock = SYSTEM_CLOCK,
-        transport: httpx.BaseTransport | None = None,
+        transport: Transport | httpx.BaseTransport | None = None,
         api_key: str | None = None,
     ) -> None:
         if retries < 0:
@@ -124,18 +164,25 @@ class ApiSession:
         self.clock = clock
         self._closed = False
         self._lock = threading.Lock()
-        self._client = httpx.Client(
-            base_url=self.base_url,
-            timeout=timeout,
-            transport=transport or default_transport(self.base_url.startswith("https://")),
-            headers=_headers(api_key),
-        )
+        self._base_path = urlsplit(self.base_url).path
+        self._headers = _headers(api_key)
+        self._transport: Transport
+        if transport is None:
+            self._transport = default_transport(self.base_url, timeout=timeout, clock=clock)
+        elif isinstance(transport, Transport):
+            self._transport = transport
+        else:
+            # Here, not above: only tests hand in an httpx transport, and a run's process
+            # must not pay for importing httpx.
+            from legato.client.httpx_transport import HttpxTransport
+
+            self._transport = HttpxTransport(transport, self.base_url, timeout)
 
     def close(self) -> None:
         """Close pooled connections; later requests raise BackendUnavailable."""
         with self._lock:
             self._closed = True
-        self._client.close()
+        self._transport.close()
 
     def request(
         self,
@@ -146,14 +193,15 @@ class ApiSession:
         params: Params = None,
         headers: Mapping[str, str] | None = None,
         idempotent: bool,
-    ) -> httpx.Response:
+    ) -> ApiResponse:
         """Send one request and return its 2xx response, or raise a Legato error.
 
         Idempotent requests are retried after any transport failure or 502/503/504; others
         only when the request surely did not reach the server or was refused unprocessed
         (503), so a lost response never makes a state change happen twice."""
         where = f"{method} {self.base_url}{path}"
-        send_headers = dict(headers or {})
+        target = _target(self._base_path, path, params)
+        send_headers = {**self._headers, **(headers or {})}
         if content is not None:
             send_headers["Content-Type"] = "application/json"
         retry_statuses = RETRY_STATUSES if idempotent else UNPROCESSED_STATUSES
@@ -166,18 +214,16 @@ class ApiSession:
                     "using the API."
                 )
             try:
-                response = self._client.request(
-                    method, path, content=content, params=params, headers=send_headers
-                )
-            except httpx.TransportError as error:
-                retryable = idempotent or isinstance(error, NOT_SENT)
+                response = self._transport.send(method, target, send_headers, content)
+            except TransportError as error:
+                retryable = idempotent or not error.sent
                 failure = BackendUnavailable(
-                    f"cannot reach the Legato API for {where} ({type(error).__name__}: {error}); "
+                    f"cannot reach the Legato API for {where} ({error}); "
                     "check that `legato server` runs there and LEGATO_API_URL is right."
                 )
                 if not retryable or attempt >= self.retries:
                     raise failure from error
-            except RuntimeError as error:  # httpx refuses requests on a client closed meanwhile
+            except RuntimeError as error:  # the pool refuses requests once closed meanwhile
                 raise BackendUnavailable(
                     f"HttpBackend({self.base_url!r}) was closed; create a new backend to keep "
                     "using the API."

@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TypeVar
 
-import httpx
 from pydantic import BaseModel, ValidationError
 
 from legato.client.http_templates import cluster_param, template_path
 from legato.client.session import ApiSession, Params
+from legato.client.transport import ApiResponse
 from legato.core.workflow_templates import WorkflowTemplateRecord
 from legato.errors import ConfigError, NotFound
 from legato.schemas.workflow_templates import (
@@ -50,12 +50,12 @@ class TemplatesClient:
                                         idempotent=idempotent)
         return self._parse(response, model)
 
-    def _parse(self, response: httpx.Response, model: type[M]) -> M:
+    def _parse(self, response: ApiResponse, model: type[M]) -> M:
         try:
             return model.model_validate_json(response.content)
         except ValidationError as error:
             raise ConfigError(
-                f"the server at {self.session.base_url} answered {response.request.url.path} "
+                f"the server at {self.session.base_url} answered {response.path} "
                 f"with a body that is not a {model.__name__} ({error.error_count()} error(s)); "
                 "run the same Legato version on the client and the server.") from None
 

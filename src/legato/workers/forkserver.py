@@ -165,14 +165,14 @@ def _drain(fd: int) -> None:
 
 def preload() -> None:
     """Import what the configured backend needs, without connecting to anything, and load
-    what every HTTP client of a child would otherwise load again: the TLS context and the
-    transport's modules, which httpx imports on first use. With a server URL, build the
+    what every HTTP client of a child would otherwise load again: the TLS context (its CA
+    bundle) and what a first request loads and compiles. With a server URL, build the
     process's HTTP backend and result writer here: they open no connection until used, so
     every child inherits them ready (and opens its own connection), and send one request
     to nowhere so that a child's first request finds everything it loads on first use."""
     settings = Settings.from_env()
     plugins.load_object(settings.backend_factory)
-    session.default_transport().close()
+    session.ssl_context()
     if settings.backend_factory == HTTP_BACKEND_FACTORY:
         legato.sdk.runtime.get_backend()
         if settings.api_url:

@@ -10,6 +10,7 @@ import pytest
 from legato._clock import FakeClock
 from legato.client.deployments import DeploymentsClient
 from legato.client.http import HttpBackend, create_http_backend
+from legato.client.httpx_transport import HttpxTransport
 from legato.core.ids import new_id
 from legato.errors import ConfigError, PermissionDenied, TooManyAttempts, Unauthenticated
 from legato.settings import Settings
@@ -57,7 +58,7 @@ def test_too_many_attempts_carries_the_wait() -> None:
 def test_deployments_client_sends_the_key() -> None:
     recorder = Recorder(401)
     client = DeploymentsClient("http://api.test", api_key="lgt_k")
-    client.session._client._transport = httpx.MockTransport(recorder)
+    client.session._transport = HttpxTransport(httpx.MockTransport(recorder), "http://api.test", 5)
     with pytest.raises(Unauthenticated):
         client.list_deployments()
     assert recorder.requests[0].headers["authorization"] == "Bearer lgt_k"
@@ -76,5 +77,5 @@ def test_settings_read_the_key_auth_and_secret_keys_without_showing_them() -> No
     with pytest.raises(ConfigError, match="LEGATO_AUTH='maybe' is not a boolean"):
         Settings.from_env({"LEGATO_AUTH": "maybe"})
     backend = create_http_backend(settings)
-    assert backend.session._client.headers["authorization"] == "Bearer lgt_k"
+    assert backend.session._headers["Authorization"] == "Bearer lgt_k"
     backend.close()
