@@ -82,16 +82,20 @@ class LimitPlan:
 
 
 def read_plan(
-    conn: Connection, stored: dict[str, WorkQueueRecord], queues: Sequence[str], now: datetime
+    conn: Connection, stored: dict[str, WorkQueueRecord], queues: Sequence[str], now: datetime,
+    outlook: claims.ClaimOutlook | None = None,
 ) -> LimitPlan:
-    """The limits that apply to a claim of `queues` and the slots held now."""
+    """The limits that apply to a claim of `queues` and the slots held now (not read when
+    the claim's `outlook` saw no limit defined, or no slot held)."""
     queue_limits: dict[str, int] = {}
     for q in queues:
         record = stored.get(q)
         if record is not None and record.concurrency_limit is not None:
             queue_limits[q] = record.concurrency_limit
-    plan = LimitPlan(limit_rows.tag_limits(conn), queue_limits, {})
-    refresh(conn, plan, now)
+    tags = limit_rows.tag_limits(conn) if outlook is None or outlook.limits_defined else {}
+    plan = LimitPlan(tags, queue_limits, {})
+    if outlook is None or outlook.slots_held:
+        refresh(conn, plan, now)
     return plan
 
 
@@ -105,15 +109,18 @@ def refresh(conn: Connection, plan: LimitPlan, now: datetime) -> None:
 
 
 def pick(
-    conn: Connection, queues: Sequence[str], limit: int, now: datetime
+    conn: Connection, queues: Sequence[str], limit: int, now: datetime,
+    outlook: claims.ClaimOutlook | None = None,
 ) -> list[tuple[claims.Candidate, list[str]]]:
     """The runs a claim of up to `limit` takes, in claim order, with the slot keys each
-    must hold. Paused queues are skipped; runs held back by a full limit stay SCHEDULED."""
-    stored = limit_rows.read_queues(conn, queues)
+    must hold. Paused queues are skipped; runs held back by a full limit stay SCHEDULED.
+    The claim's `outlook`, when given, spares the reads it answered."""
+    stored = (limit_rows.read_queues(conn, queues)
+              if outlook is None or outlook.queues_stored else {})
     active = [q for q in dict.fromkeys(queues) if not (q in stored and stored[q].paused)]
     if not active:
         return []
-    plan = read_plan(conn, stored, active, now)
+    plan = read_plan(conn, stored, active, now, outlook)
     locked = plan.limited
     if locked:
         claims.lock_limited_claims(conn)

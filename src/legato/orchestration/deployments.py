@@ -204,6 +204,25 @@ class SlotRun:
 def insert_slot_runs(conn: Connection, slot_runs: Sequence[SlotRun], now: datetime) -> int:
     """Insert SCHEDULED runs inside the caller's transaction, at most one per idempotency
     key (Promise 4), each with its first state event; return how many were new."""
+    return len(_insert(conn, slot_runs, now))
+
+
+def insert_deployment_run(conn: Connection, slot_run: SlotRun, now: datetime) -> DeploymentRun | None:
+    """Insert one SCHEDULED run as `insert_slot_runs` does; return it as its deployment sees
+    it, or None when its idempotency key was taken already."""
+    new_rows = _insert(conn, [slot_run], now)
+    if not new_rows:
+        return None
+    row = new_rows[0]
+    return DeploymentRun(
+        id=row["id"], deployment_id=slot_run.deployment_id, schedule_id=slot_run.schedule_id,
+        scheduled_time=slot_run.slot, idempotency_key=slot_run.idempotency_key,
+        is_backfill=slot_run.is_backfill, late=False, state=StateType(row["state"]),
+        state_message=row["state_message"], parameters=row["parameters"], created=now,
+    )
+
+
+def _insert(conn: Connection, slot_runs: Sequence[SlotRun], now: datetime) -> list[dict[str, Any]]:
     state = StateType.SCHEDULED
     check_transition(None, state, what="a scheduled flow run")
     timing = timing_after(state, Timing(None, None, 0), now)
@@ -252,4 +271,4 @@ def insert_slot_runs(conn: Connection, slot_runs: Sequence[SlotRun], now: dateti
         RunChange(row["id"], row["name"], tuple(row["tags"]), None, state, row["state_message"])
         for row in new_rows
     ], now, origins=origins)
-    return len(inserted)
+    return new_rows

@@ -18,6 +18,7 @@ from legato.errors import NotFound, ParameterError, StaleEpoch
 from legato.orchestration.claims import pick
 from legato.orchestration.run_events import RunChange, record_run_changes
 from legato.orchestration.service import OrchestrationService, next_record
+from legato.store import claims as claim_rows
 from legato.store import events, leases, runs, slots
 from legato.store import workers as store
 from legato.store.database import Connection
@@ -109,16 +110,20 @@ class LeaseService:
         expires = now + timedelta(seconds=lease_seconds)
         claims: list[Claim] = []
         with self.db.writing() as conn:
-            worker = store.read_worker(conn, worker_id)
-            if worker is None:
+            outlook = claim_rows.claim_outlook(conn, worker_id, queues, now)
+            worker_name = outlook.worker_name
+            if worker_name is None:
                 raise worker_not_found(worker_id)
-            picked = pick(conn, queues, limit, now)
+            if not outlook.due:
+                return claims
+            picked = pick(conn, queues, limit, now, outlook)
             if not picked:
                 return claims
             # Every claimed run is written with a handful of statements for all of them, not
-            # a handful per run: the claim is on the path of every run (ADR 0022).
-            stored = runs.read_runs_to_claim(conn, [candidate.id for candidate, _ in picked])
-            steps = [(StateType.PENDING, f"claimed by worker {worker.name}")]
+            # a handful per run: the claim is on the path of every run (ADR 0022). The
+            # candidates' query read (and locked) the runs themselves.
+            stored = {candidate.id: candidate.run for candidate, _ in picked}
+            steps = [(StateType.PENDING, f"claimed by worker {worker_name}")]
             if start:
                 steps.append((StateType.RUNNING, STARTED_MESSAGE))
             claimed: list[tuple[FlowRunRecord, int]] = []

@@ -3,6 +3,7 @@ and backfills: the entry points the server, the CLI and `flow.deploy()` use."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -48,46 +49,55 @@ def run_deployment(
     parameters: dict[str, Any] | None = None,
     idempotency_key: str | None = None,
     priority: int | None = None,
-    deployment: DeploymentRecord | None = None,
+    check: Callable[[DeploymentRecord], None] | None = None,
 ) -> DeploymentRun:
     """Make one SCHEDULED run of the deployment for now, its default parameters overridden
     by `parameters`; a repeated `idempotency_key` returns the run the first call made.
-    A caller that has just read the deployment passes it as `deployment` (not read again).
+    `check(deployment)` runs on the deployment (without its schedules) before the run is
+    made, in the same transaction; what it raises aborts it.
 
     >>> run_deployment(db, deployment.id, now=now, parameters={"name": "Ada"}).state
     <StateType.SCHEDULED: 'SCHEDULED'>
     """
     if priority is not None:
         check_priority(f"run of deployment {deployment_id}", priority)
-    if deployment is None or deployment.id != deployment_id:
-        deployment = door.read_deployment(db, deployment_id)
-    spec = deployment.spec
-    key = f"run:{deployment.id}:{idempotency_key or new_id()}"
     with db.writing() as conn:
-        existing = deployment_rows.find_run_by_key(conn, key)
-        if existing is None:
-            door.insert_slot_runs(
-                conn,
-                [
-                    SlotRun(
-                        deployment_id=deployment.id,
-                        flow_id=flows.ensure_flow(conn, spec.flow_name, now),
-                        flow_version_id=spec.flow_version_id,
-                        entrypoint=spec.entrypoint,
-                        parameters={**spec.parameters, **(parameters or {})},
-                        tags=spec.tags,
-                        schedule_id=None,
-                        slot=now,
-                        idempotency_key=key,
-                        message=f"run of deployment {spec.name!r} requested through the API",
-                        priority=priority,
-                    )
-                ],
-                now,
-            )
+        found = deployment_rows.read_deployments(conn, [deployment_id], with_schedules=False)
+        if not found:
+            raise door.deployment_not_found(deployment_id)
+        deployment = found[0]
+        if check is not None:
+            check(deployment)
+        spec = deployment.spec
+        # A key made here is new by construction; only a caller's key may have made a run.
+        key = f"run:{deployment.id}:{idempotency_key or new_id()}"
+        if idempotency_key is not None:
             existing = deployment_rows.find_run_by_key(conn, key)
-    assert existing is not None, "the run was inserted or found under its key"
-    return existing
+            if existing is not None:
+                return existing
+        made = door.insert_deployment_run(
+            conn,
+            SlotRun(
+                deployment_id=deployment.id,
+                flow_id=flows.ensure_flow(conn, spec.flow_name, now),
+                flow_version_id=spec.flow_version_id,
+                entrypoint=spec.entrypoint,
+                parameters={**spec.parameters, **(parameters or {})},
+                tags=spec.tags,
+                schedule_id=None,
+                slot=now,
+                idempotency_key=key,
+                message=f"run of deployment {spec.name!r} requested through the API",
+                priority=priority,
+                flow_name=spec.flow_name,
+                deployment_name=spec.name,
+            ),
+            now,
+        )
+        if made is None:  # the same key, made by a concurrent request
+            made = deployment_rows.find_run_by_key(conn, key)
+    assert made is not None, "the run was inserted or found under its key"
+    return made
 
 
 def backfill(

@@ -219,6 +219,9 @@ def insert_rows_ignoring_duplicates(
         return
     names = _quoted(columns)
     if conn.dialect.name == "postgresql":
+        if len(rows) <= PG_ROWS_PER_INSERT:
+            _pg_multi_insert(conn, table.name, columns, rows, " ON CONFLICT DO NOTHING")
+            return
         stage = _pg_stage(conn, table, columns, rows)
         conn.exec_driver_sql(
             f'INSERT INTO "{table.name}" ({names}) SELECT {names} FROM "{stage}" '
@@ -243,10 +246,12 @@ def insert_rows_returning_new(
         return []
     names = _quoted(columns)
     if conn.dialect.name == "postgresql":
+        tail = f' ON CONFLICT DO NOTHING RETURNING "{returning}"'
+        if len(rows) <= PG_ROWS_PER_INSERT:
+            return _pg_multi_insert(conn, table.name, columns, rows, tail)
         stage = _pg_stage(conn, table, columns, rows)
         result = conn.exec_driver_sql(
-            f'INSERT INTO "{table.name}" ({names}) SELECT {names} FROM "{stage}" '
-            f'ON CONFLICT DO NOTHING RETURNING "{returning}"'
+            f'INSERT INTO "{table.name}" ({names}) SELECT {names} FROM "{stage}"{tail}'
         )
         return [row[0] for row in result]
     return _sqlite_multi_insert(conn, f'INSERT INTO "{table.name}" ({names}) VALUES ',
@@ -295,14 +300,18 @@ PG_ROWS_PER_INSERT = 32
 
 
 def _pg_multi_insert(conn: Connection, table: str, columns: Sequence[str],
-                     rows: Sequence[Row]) -> None:
+                     rows: Sequence[Row], tail: str = "") -> list[Any]:
+    """One INSERT of `rows`; with a RETURNING `tail`, the first returned column of each
+    inserted row (else an empty list)."""
     one = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    sql = f'INSERT INTO "{table}" ({_quoted(columns)}) VALUES ' + ", ".join([one] * len(rows))
+    sql = (f'INSERT INTO "{table}" ({_quoted(columns)}) VALUES '
+           + ", ".join([one] * len(rows)) + tail)
     driver = conn.connection.driver_connection
     assert driver is not None, "PostgreSQL connection has no driver connection"
     try:
         with driver.cursor() as cursor:
             cursor.execute(sql, [value for row in rows for value in row])
+            return [row[0] for row in cursor.fetchall()] if "RETURNING" in tail else []
     except conn.dialect.loaded_dbapi.Error as error:
         raise exc.DBAPIError.instance(
             sql, None, error, conn.dialect.loaded_dbapi.Error, dialect=conn.dialect

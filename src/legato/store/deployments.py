@@ -170,8 +170,10 @@ def delete_deployment(conn: Connection, deployment_id: str) -> None:
     conn.execute(delete(deployments).where(deployments.c.id == deployment_id))
 
 
-def read_deployments(conn: Connection, ids: Sequence[str]) -> list[DeploymentRecord]:
-    """Deployments by id, in the order given (unknown ids are left out)."""
+def read_deployments(conn: Connection, ids: Sequence[str], *,
+                     with_schedules: bool = True) -> list[DeploymentRecord]:
+    """Deployments by id, in the order given (unknown ids are left out); without their
+    schedules (an empty tuple) when `with_schedules` is False, for making a run."""
     if not ids:
         return []
     rows = conn.execute(
@@ -183,7 +185,7 @@ def read_deployments(conn: Connection, ids: Sequence[str]) -> list[DeploymentRec
         select(schedules)
         .where(schedules.c.deployment_id.in_(list(ids)))
         .order_by(schedules.c.deployment_id, schedules.c.position)
-    ).all()
+    ).all() if with_schedules and rows else []
     by_deployment: dict[str, list[ScheduleRecord]] = {}
     for row in schedule_rows:
         by_deployment.setdefault(row.deployment_id, []).append(_schedule_record(row))

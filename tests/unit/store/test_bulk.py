@@ -87,6 +87,32 @@ def test_insert_ignoring_duplicates_skips_rows_already_present(any_db: Database)
         assert sorted(conn.execute(select(task_edges)).all()) == [("f", "a", "b"), ("f", "b", "c")]
 
 
+@pytest.mark.parametrize("count", [1, bulk.PG_ROWS_PER_INSERT, bulk.PG_ROWS_PER_INSERT + 1])
+def test_insert_returning_new_names_only_the_rows_it_inserted(
+    any_db: Database, count: int
+) -> None:
+    # PostgreSQL inserts a few rows with one INSERT and more through a staging table.
+    keys = [f"k{i:03d}" for i in range(count)]
+    with any_db.writing() as conn:
+        bulk.insert_rows(conn, cache, COLUMNS, _rows(any_db, keys[:1]))
+        new = bulk.insert_rows_returning_new(conn, cache, COLUMNS, _rows(any_db, keys), "key")
+    assert sorted(new) == keys[1:]
+    assert sorted(_cache(any_db)) == keys
+
+
+@pytest.mark.parametrize("count", [2, bulk.PG_ROWS_PER_INSERT + 1])
+def test_insert_ignoring_duplicates_of_many_rows_keeps_the_stored_ones(
+    any_db: Database, count: int
+) -> None:
+    keys = [f"k{i:03d}" for i in range(count)]
+    with any_db.writing() as conn:
+        bulk.insert_rows(conn, cache, COLUMNS, _rows(any_db, keys[:1], data=b"first"))
+        bulk.insert_rows_ignoring_duplicates(conn, cache, COLUMNS, _rows(any_db, keys))
+    stored = _cache(any_db)
+    assert sorted(stored) == keys
+    assert stored[keys[0]][3] == b"first"
+
+
 def test_membership_is_one_clause_on_postgres_and_chunked_on_sqlite(any_db: Database) -> None:
     values = [f"id-{i}" for i in range(2 * bulk.IN_CHUNK + 1)]
     with any_db.reading() as conn:

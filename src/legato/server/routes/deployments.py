@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from legato._clock import Clock
-from legato.core.deployments import DeploymentSpec
+from legato.core.deployments import DeploymentRecord, DeploymentSpec
 from legato.core.parameter_check import check_parameters
 from legato.core.schedules import ScheduleSpec, zone
 from legato.errors import BackendUnavailable, DefinitionError, NotFound, ParameterError
@@ -241,10 +241,11 @@ def run_deployment(
     """Make a SCHEDULED run now with `parameters` over the defaults, checked against the
     deployment's parameter schema when it has one (422 naming each bad field); the flow
     validates them fully when the run executes (ADR 0010)."""
-    deployment = door.read_deployment(store.db, deployment_id)
-    spec = deployment.spec
-    _check_defaults(spec.name, {**spec.parameters, **body.parameters}, spec.parameter_schema,
-                    complete=True)
+    def check(deployment: DeploymentRecord) -> None:
+        spec = deployment.spec
+        _check_defaults(spec.name, {**spec.parameters, **body.parameters},
+                        spec.parameter_schema, complete=True)
+
     run = scheduling.run_deployment(
         store.db,
         deployment_id,
@@ -252,7 +253,7 @@ def run_deployment(
         parameters=body.parameters,
         idempotency_key=body.idempotency_key,
         priority=body.priority,
-        deployment=deployment,
+        check=check,
     )
     return DeploymentRunModel.from_record(run)
 
