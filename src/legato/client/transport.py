@@ -5,10 +5,12 @@ spends about half the CPU on its one request that it would through httpx."""
 from __future__ import annotations
 
 import http.client
+import os
 import select
 import socket
 import ssl
 import threading
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
@@ -128,6 +130,7 @@ class ConnectionPool:
         self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
         self._idle: list[tuple[http.client.HTTPConnection, float]] = []  # oldest first
         self._closed = False
+        _POOLS.add(self)
 
     def __repr__(self) -> str:
         scheme = "https" if self.tls is not None else "http"
@@ -152,6 +155,9 @@ class ConnectionPool:
             except _EXCHANGE_ERRORS as error:
                 connection.close()
                 raise TransportError(type(error).__name__, str(error), sent=True) from error
+            except BaseException:  # a cancellation midway leaves the stream unusable
+                connection.close()
+                raise
             if reusable:
                 self._put_back(connection)
             else:
@@ -166,6 +172,15 @@ class ConnectionPool:
             idle, self._idle = self._idle, []
         for connection, _ in idle:
             connection.close()
+
+    def _forget_after_fork(self) -> None:
+        """In a forked child: the idle connections are the parent's too (one stream cannot
+        carry two processes' requests), and a lock may have been held by a parent thread."""
+        self._lock = threading.Lock()
+        self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
+        idle, self._idle = self._idle, []
+        for connection, _ in idle:
+            connection.close()  # only this process's descriptor: the parent's stays open
 
     def _connect(self) -> http.client.HTTPConnection:
         connection: http.client.HTTPConnection
@@ -212,3 +227,15 @@ class ConnectionPool:
                 self._idle.append((connection, self.clock.monotonic()))
                 return
         connection.close()
+
+
+_POOLS: weakref.WeakSet[ConnectionPool] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for pool in list(_POOLS):
+        pool._forget_after_fork()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -5,6 +5,7 @@ retried after a refused connection or a reset, timeouts, chunked answers, many t
 from __future__ import annotations
 
 import http.server
+import os
 import select
 import socket
 import struct
@@ -355,3 +356,20 @@ def test_a_closed_pool_keeps_no_connection_and_refuses_requests(server: LocalSer
     with pytest.raises(BackendUnavailable, match="closed"):
         session.request("GET", "/x", idempotent=True)
     assert len(server.seen.requests) == 1
+
+
+def test_a_forked_child_does_not_share_the_parents_idle_connections(
+        server: LocalServer) -> None:
+    pool = pool_for(server)
+    try:
+        pool.send("GET", "/api/v1/x", {}, None)
+        pid = os.fork()
+        if pid == 0:  # the child only reports what it inherited
+            os._exit(10 + pool.idle_count())
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 10
+        assert pool.idle_count() == 1
+        pool.send("GET", "/api/v1/x", {}, None)  # the parent's connection was left open
+        assert len(server.seen.connections) == 1
+    finally:
+        pool.close()
