@@ -18,7 +18,7 @@ from legato.errors import ConfigError
 from legato.workflows.images import Toolbox
 from legato.workflows.isolation import wrap
 from legato.workflows.scratch import Scratch
-from legato.workflows.spawner import Spawner
+from legato.workflows.spawner import SpawnedProcess, Spawner
 
 MAX_RESULT_BYTES = 256 * 1024  # Argo's limit on outputs.result
 LogLine = Callable[[str, bool], None]  # (line, from stderr)
@@ -70,6 +70,7 @@ def build_argv(spec: ProcessSpec, toolbox: Toolbox, scratch: Scratch) -> list[st
     args = [scratch.rewrite(a) for a in spec.args]
     if spec.source is not None:
         script = f"{scratch.root}/script"
+        scratch.files.add("script")
         fd = os.open(script, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
         try:
             data = memoryview(scratch.rewrite(spec.source).encode("utf-8"))
@@ -153,13 +154,30 @@ def _communicate(proc: StepProcess, log: LogLine, cancel: threading.Event | None
             fd = stream.fileno()
             watch.register(fd, select.POLLIN)
             is_err_of[fd] = is_err
+    # A spawned step's status pipe wakes this thread only when it hangs up: the spawner
+    # closes it after `exit N` (or by dying); its `pid N` is read then, or when needed.
+    spawned = proc if isinstance(proc, SpawnedProcess) else None
+    status = spawned.status_fileno() if spawned is not None else None
+    if status is not None:
+        watch.register(status, 0)
     started = time.monotonic()
     exited_at: float | None = None
     timed_out = cancelled = False
     try:
-        while is_err_of:
+        while is_err_of or status is not None:
+            if status is not None and spawned is not None and \
+                    spawned.status_fileno() != status:  # read to its end by a wait
+                watch.unregister(status)
+                status = None
+                continue
             ready = watch.poll(250)
             for fd, _ in ready:
+                if fd == status and spawned is not None:
+                    watch.unregister(fd)
+                    status = None
+                    spawned.read_status()
+                    spawned.close_status()
+                    continue
                 is_err = is_err_of[fd]
                 chunk = os.read(fd, 65536)
                 if not chunk:
@@ -185,7 +203,7 @@ def _communicate(proc: StepProcess, log: LogLine, cancel: threading.Event | None
                 if proc.poll() is None:
                     timed_out = True
                     _kill(proc)
-            elif not ready and proc.poll() is not None:
+            elif not ready and is_err_of and proc.poll() is not None:
                 # A background child may hold the pipes open after the program ended.
                 now = time.monotonic()
                 exited_at = exited_at if exited_at is not None else now

@@ -89,7 +89,7 @@ def run_leaf(call: LeafCall) -> dict[str, Any]:
     log = get_run_logger()
     try:
         spec = _process_spec(body, scope, where)
-        _mark_paths(template, scope, scratch, where)
+        scratch.used.update(_marked_prefixes(template))
         scratch.create()
         call.artifacts.stage_inputs(template, scope, scratch, where)
     except (ManifestError, ConfigError) as exc:
@@ -131,19 +131,31 @@ def run_leaf(call: LeafCall) -> dict[str, Any]:
     return outputs
 
 
-def _mark_paths(template: Template, scope: Mapping[str, Any], scratch: Scratch,
-                where: str) -> None:
-    """Note the container directories the step's programs and outputs use, so the scratch
-    tree has them before the program starts."""
-    body = template.script or template.container
-    texts = [*(body.command if body else ()), *(body.args if body else ()),
-             body.source or "" if body else "", body.working_dir or "" if body else ""]
-    texts += [p.value_from.path for p in template.outputs.parameters
-              if p.value_from is not None and p.value_from.path]
-    texts += [a.path for a in (*template.outputs.artifacts, *template.inputs.artifacts) if a.path]
-    texts += [e.value for e in (body.env if body else ()) if e.value]
-    for text in texts:
-        scratch.rewrite(text)
+# Container paths each template's texts use (before substitution: the same for all its
+# steps), by template object; the template is kept so that its id stays its own.
+_marks: dict[int, tuple[Template, frozenset[str]]] = {}
+
+
+def _marked_prefixes(template: Template) -> frozenset[str]:
+    """The container directories the step's programs and outputs use, so the scratch tree
+    has them before the program starts."""
+    found = _marks.get(id(template))
+    if found is None or found[0] is not template:
+        probe = Scratch(Path("/"))
+        body = template.script or template.container
+        texts = [*(body.command if body else ()), *(body.args if body else ()),
+                 body.source or "" if body else "", body.working_dir or "" if body else ""]
+        texts += [p.value_from.path for p in template.outputs.parameters
+                  if p.value_from is not None and p.value_from.path]
+        texts += [a.path for a in (*template.outputs.artifacts, *template.inputs.artifacts)
+                  if a.path]
+        texts += [e.value for e in (body.env if body else ()) if e.value]
+        for text in texts:
+            probe.rewrite(text)
+        if len(_marks) > 4096:  # templates of runs long gone
+            _marks.clear()
+        found = _marks[id(template)] = (template, frozenset(probe.used))
+    return found[1]
 
 
 def _process_spec(body: Container, scope: Mapping[str, Any], where: str) -> ProcessSpec:

@@ -19,6 +19,7 @@ from legato.core.states import StateType
 from legato.engine.calls import call_task_keyed
 from legato.engine.context import FlowRunContext, current_flow_run
 from legato.engine.run_logging import get_run_logger
+from legato.engine.specs import TaskSpec
 from legato.engine.states import State
 from legato.errors import CancelledRun, ConfigError, LegatoError, ManifestError
 from legato.manifests.argo.model import Arguments, Manifest, Step, Template, TemplateRef
@@ -73,6 +74,10 @@ class WorkflowRun:
         self.globals: dict[str, Any] = {}
         self.failures: list[Mapping[str, Any]] = []
         self.pod_fields_noted = False
+        # Per template object (kept, so its id stays its own): the defaulted template, and
+        # the task definition of its steps when that is the same for every step.
+        self._with_defaults: dict[int, tuple[Template, Template]] = {}
+        self._plain_specs: dict[int, tuple[Template, TaskSpec]] = {}
         limit = self.spec.parallelism
         self.slots = threading.BoundedSemaphore(limit) if limit else None
         self.deadline_at: float | None = None
@@ -246,15 +251,16 @@ class WorkflowRun:
         except (ManifestError, ConfigError) as exc:
             return self.errored(path, template.name, str(exc))
         kind = template.kind
-        body = template.script or template.container
-        ignored = {*template.pod_fields, *(k for k in (body.raw if body else {})
-                                           if k in CONTAINER_POD_FIELDS)}
-        if ignored and not self.pod_fields_noted:
-            self.pod_fields_noted = True
-            get_run_logger().info("pod-only fields (%s) are kept and ignored when running "
-                                  "locally", ", ".join(sorted(ignored)))
+        if not self.pod_fields_noted:  # once per run: looked for until found
+            body = template.script or template.container
+            ignored = {*template.pod_fields, *(k for k in (body.raw if body else {})
+                                               if k in CONTAINER_POD_FIELDS)}
+            if ignored:
+                self.pod_fields_noted = True
+                get_run_logger().info("pod-only fields (%s) are kept and ignored when running "
+                                      "locally", ", ".join(sorted(ignored)))
         if kind in ("container", "script"):
-            node = self.leaf(with_defaults(template, self.spec.template_defaults), scope, path)
+            node = self.leaf(self._defaulted(template), scope, path)
         elif kind in ("steps", "dag"):
             with self.sync.hold(template.synchronization, scope,
                                 f"template {template.name!r} ({path})"):
@@ -396,9 +402,7 @@ class WorkflowRun:
             return self.errored(path, template.name, "the workflow's activeDeadlineSeconds passed "
                                 "before this step started.")
         try:
-            policy, condition = leaf.retry_policy(template.retry_strategy, scope, where)
-            spec = leaf.leaf_spec(template, policy, condition, self.memo_key(template, scope,
-                                                                              where))
+            spec = self._task_spec(template, scope, where)
         except (ManifestError, ConfigError) as exc:
             return self.errored(path, template.name, str(exc))
         call = leaf.LeafCall(
@@ -422,6 +426,30 @@ class WorkflowRun:
         node = NodeResult(phase, outputs, str(error) or state.message or phase)
         self.failed(path, template.name, node)
         return node
+
+    def _defaulted(self, template: Template) -> Template:
+        """The template with the run's templateDefaults, made once per template (its steps
+        then share one object, which `leaf` keys its cached task definition on)."""
+        found = self._with_defaults.get(id(template))
+        if found is None or found[0] is not template:
+            found = (template, with_defaults(template, self.spec.template_defaults))
+            self._with_defaults[id(template)] = found
+        return found[1]
+
+    def _task_spec(self, template: Template, scope: Mapping[str, Any],
+                   where: str) -> TaskSpec:
+        """The engine's task definition for a step of `template`; one per template when it
+        has no retryStrategy or memoize (nothing in it then depends on the step's scope)."""
+        if template.retry_strategy is not None or template.memoize is not None:
+            policy, condition = leaf.retry_policy(template.retry_strategy, scope, where)
+            return leaf.leaf_spec(template, policy, condition,
+                                  self.memo_key(template, scope, where))
+        found = self._plain_specs.get(id(template))
+        if found is None or found[0] is not template:
+            policy, condition = leaf.retry_policy(None, scope, where)
+            found = (template, leaf.leaf_spec(template, policy, condition, None))
+            self._plain_specs[id(template)] = found
+        return found[1]
 
     def memo_key(self, template: Template, scope: Mapping[str, Any],
                  where: str) -> tuple[str, float | None] | None:

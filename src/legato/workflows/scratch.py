@@ -38,6 +38,7 @@ class Scratch:
         self.mounted = mounted
         self.used: set[str] = {"/tmp"} & mounted
         self.made: set[str] = set()
+        self.files: set[str] = set()  # files Legato wrote at the root (the script)
 
     def create(self) -> None:
         """Make the tree with the directories the step's paths use, as a container would
@@ -96,18 +97,25 @@ class Scratch:
         return self.root / rewritten
 
     def remove(self) -> None:
-        """Delete the tree; the common case (a script file, a few empty directories) without
-        rmtree's per-entry bookkeeping."""
+        """Delete the tree: what Legato made is removed by name (no directory listing), and
+        anything the step left behind by `rmtree`."""
+        root = str(self.root)
+        for name in self.files:
+            try:
+                os.unlink(f"{root}/{name}")
+            except OSError:
+                pass
+        for prefix in self.made:
+            where = f"{root}{prefix}"
+            try:
+                os.rmdir(where)  # mostly an empty /tmp
+            except FileNotFoundError:
+                pass
+            except OSError:
+                shutil.rmtree(where, ignore_errors=True)
         try:
-            with os.scandir(self.root) as entries:
-                for entry in entries:
-                    if not entry.is_dir(follow_symlinks=False):
-                        os.unlink(entry.path)
-                        continue
-                    try:
-                        os.rmdir(entry.path)  # mostly an empty /tmp
-                    except OSError:
-                        shutil.rmtree(entry.path, ignore_errors=True)
-            os.rmdir(self.root)
+            os.rmdir(root)
+        except FileNotFoundError:
+            pass
         except OSError:
-            shutil.rmtree(self.root, ignore_errors=True)
+            shutil.rmtree(root, ignore_errors=True)

@@ -119,7 +119,8 @@ class Spawner:
         request = encode(argv, cwd, mounts, changed, unset, where)
         out_read, out_write = os.pipe()
         err_read, err_write = os.pipe()
-        status_read, status_write = os.pipe()
+        # Non-blocking (both ends: the spawner's writes are a few bytes into an empty pipe).
+        status_read, status_write = os.pipe2(os.O_CLOEXEC | os.O_NONBLOCK)
         try:
             if self.lost is not None:
                 raise ConfigError(self._lost_message(where))
@@ -134,7 +135,6 @@ class Spawner:
         finally:
             for fd in (out_write, err_write, status_write):
                 os.close(fd)
-        os.set_blocking(status_read, False)
         return SpawnedProcess(os.fdopen(out_read, "rb", 0), os.fdopen(err_read, "rb", 0),
                               status_read, self, argv[0], where)
 
@@ -180,14 +180,23 @@ def encode(argv: Sequence[str], cwd: Path, mounts: Sequence[tuple[str, str]],
            changed: Mapping[bytes, bytes], unset: Sequence[bytes], where: str) -> bytes:
     """A request as NUL-separated fields (`_spawner_main.decode` reads it); the environment
     as its changes against the spawner's own."""
-    fields = [str(len(argv)).encode(), *map(os.fsencode, argv), os.fsencode(cwd),
-              str(len(mounts)).encode(), *(os.fsencode(p) for pair in mounts for p in pair),
+    fields = [str(len(argv)).encode(), *map(_fsencode, argv), _fsencode(str(cwd)),
+              str(len(mounts)).encode(), *(_fsencode(p) for pair in mounts for p in pair),
               str(len(changed)).encode(), *(part for pair in changed.items() for part in pair),
               str(len(unset)).encode(), *unset]
-    if any(b"\0" in field for field in fields):
+    request = b"\0".join(fields)
+    if request.count(b"\0") != len(fields) - 1:  # a field holds one
         raise ConfigError(f"{where}: an argument or environment value holds a NUL byte, which "
                           "no program can receive; remove it from the manifest.")
-    return b"\0".join(fields)
+    return request
+
+
+def _fsencode(text: str) -> bytes:
+    # os.fsencode, minus its checks (a Python function call per field and step).
+    return text.encode(_FS_ENCODING, _FS_ERRORS)
+
+
+_FS_ENCODING, _FS_ERRORS = sys.getfilesystemencoding(), sys.getfilesystemencodeerrors()
 
 
 class SpawnedProcess:
@@ -205,6 +214,7 @@ class SpawnedProcess:
         self._pid: int | None = None
         self._status: int | None = status
         self._received = b""
+        self._ended = False  # the status pipe's end was read
         self._spawner, self._program, self._where = spawner, program, where
 
     @property
@@ -233,13 +243,17 @@ class SpawnedProcess:
                     "check the command or the image map.")
         return self._spawner._lost_message(self._where)
 
-    def _read(self, timeout: float | None) -> None:
-        """Take what the status pipe holds, waiting up to `timeout` (None: until it has
-        something) for more."""
-        assert self._status is not None
-        watch = select.poll()
-        watch.register(self._status, select.POLLIN)
-        if not watch.poll(None if timeout is None else timeout * 1000):
+    def status_fileno(self) -> int | None:
+        """The status pipe (non-blocking), until it is closed."""
+        return self._status
+
+    def known_pid(self) -> int | None:
+        """The pid if the status pipe has brought it already."""
+        return self._pid
+
+    def read_status(self) -> None:
+        """Take what the status pipe holds now, without waiting."""
+        if self._status is None:
             return
         while True:
             try:
@@ -247,8 +261,7 @@ class SpawnedProcess:
             except BlockingIOError:
                 break
             if not chunk:
-                os.close(self._status)
-                self._status = None
+                self._ended = True
                 break
             self._received += chunk
         while b"\n" in self._received:
@@ -257,21 +270,40 @@ class SpawnedProcess:
                 self._pid = int(line[4:])
             elif line.startswith(b"exit "):
                 self.returncode = int(line[5:])
-        if self._status is None and self.returncode is None:
-            if self._received.startswith(b"error "):
-                self.start_error = self._received[6:].decode("utf-8", "replace")
-                self.returncode = 127
-            else:
-                self.lost = True
-                self.returncode = -1
-                if self._pid is not None:  # nothing can report or stop it any more
-                    try:
-                        os.killpg(self._pid, signal.SIGKILL)
-                    except OSError:
-                        pass
-        if self.returncode is not None and self._status is not None:
-            os.close(self._status)
-            self._status = None
+
+    def close_status(self) -> None:
+        """Close the status pipe once its exit or its end has been read: an end with no
+        exit means the program could not start, or the spawner stopped (then nothing can
+        report or stop the step any more, so it is killed)."""
+        if self._status is None:
+            return
+        os.close(self._status)
+        self._status = None
+        if self.returncode is not None:
+            return
+        if self._received.startswith(b"error "):
+            self.start_error = self._received[6:].decode("utf-8", "replace")
+            self.returncode = 127
+            return
+        self.lost = True
+        self.returncode = -1
+        if self._pid is not None:
+            try:
+                os.killpg(self._pid, signal.SIGKILL)
+            except OSError:
+                pass
+
+    def _read(self, timeout: float | None) -> None:
+        """Take what the status pipe holds, waiting up to `timeout` (None: until it has
+        something) for more."""
+        assert self._status is not None
+        watch = select.poll()
+        watch.register(self._status, select.POLLIN)
+        if not watch.poll(None if timeout is None else timeout * 1000):
+            return
+        self.read_status()
+        if self._ended or self.returncode is not None:
+            self.close_status()
 
     def poll(self) -> int | None:
         if self.returncode is None and self._status is not None:

@@ -57,6 +57,22 @@ def test_remove_deletes_the_tree(tmp_path: Path) -> None:
     assert not scratch.root.exists()
 
 
+def test_remove_takes_what_legato_made_by_name_and_what_the_step_left_too(
+        tmp_path: Path) -> None:
+    scratch = Scratch(tmp_path / "s")
+    scratch.rewrite("/var/tmp/a /tmp/b")
+    scratch.create()
+    scratch.files.add("script")
+    (scratch.root / "script").write_text("x")
+    (scratch.root / "left-by-the-step").write_text("y")
+    (scratch.root / "tmp" / "nested").mkdir()
+    scratch.path("/var/tmp/a").write_text("a")
+    scratch.files.add("never-written")  # a file Legato meant to write is no error
+    scratch.remove()
+    assert not scratch.root.exists()
+    scratch.remove()  # a second time is no error either
+
+
 def test_isolation_mode_and_mountable_prefixes(tmp_path: Path) -> None:
     from legato.errors import ConfigError
     from legato.workflows.isolation import isolation_mode, mountable

@@ -145,3 +145,23 @@ def test_steps_started_together_each_get_their_own_tmp(spawner: Spawner, tree: P
         assert step.wait() == 0
     assert [(s.root / "tmp" / "who").read_text() for s in scratches] == [
         f"{i}\n" for i in range(8)]
+
+
+def test_a_step_that_closes_its_output_early_is_waited_for_through_its_status_pipe(
+        spawner: Spawner, tree: Path) -> None:
+    scratch = Scratch(tree / "early", mounted=frozenset({"/tmp"}))
+    lines: list[str] = []
+    done = _run(spawner, scratch, "echo before; exec >&- 2>&-; sleep 0.3; exit 4", lines)
+    assert (done.exit_code, lines, done.stdout) == (4, ["before"], "before")
+
+
+def test_a_step_stopped_at_its_deadline_reports_the_kill(spawner: Spawner, tree: Path) -> None:
+    scratch = Scratch(tree / "slow", mounted=frozenset({"/tmp"}))
+    spec = ProcessSpec(image="alpine", command=["sh", "-c", "echo started; sleep 60"],
+                       where="step s")
+    scratch.create()
+    lines: list[str] = []
+    done = run_process(spec, ImageMap().toolbox("alpine", "step s"), scratch,
+                       lambda line, _err: lines.append(line), spawner=spawner, timeout=0.5)
+    assert done.timed_out and done.exit_code == -signal.SIGTERM
+    assert lines == ["started"]
