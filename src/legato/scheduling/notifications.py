@@ -67,14 +67,25 @@ class NotificationService:
         between sends those messages again: at least once). The first tick ever starts at
         the newest event."""
         now = self.clock.now() if now is None else now
+        newest = None
         with self.db.reading() as conn:
             cursor = event_log.read_cursor(conn, CURSOR)
             if cursor is not None:
-                events = event_log.events_after(conn, cursor, self.batch_size)
+                # Read before the rules: an event stored after a rule is added is newer.
+                last = event_log.last_seq(conn)
                 rules = [r for r in rule_rows.list_rules(conn) if r.enabled]
+                if rules:
+                    events = event_log.events_after(conn, cursor, self.batch_size)
+                else:  # nothing to send: skip to the newest event without reading any
+                    newest = last
         if cursor is None:
             with self.db.writing() as conn:
                 event_log.write_cursor(conn, CURSOR, event_log.last_seq(conn) or -1, now)
+            return NotifyTick()
+        if newest is not None:
+            if newest > cursor:
+                with self.db.writing() as conn:
+                    event_log.write_cursor(conn, CURSOR, newest, now)
             return NotifyTick()
         if not events:
             return NotifyTick()

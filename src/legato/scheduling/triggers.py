@@ -77,10 +77,18 @@ class TriggerService:
                 # -1: no event yet, so the first to arrive is new whatever seq it gets.
                 event_log.write_cursor(conn, CURSOR, event_log.last_seq(conn) or -1, now)
                 return TriggerTick()
+            # Read before the triggers: an event stored after a trigger is armed is newer.
+            newest = event_log.last_seq(conn)
+            armed = trigger_rows.armed_triggers(conn)
+            if not armed:
+                # Nothing can fire: skip to the newest event without reading any (a trigger
+                # armed later ignores events received before it was created anyway).
+                if newest > cursor:
+                    event_log.write_cursor(conn, CURSOR, newest, now)
+                return TriggerTick()
             events = event_log.events_after(conn, cursor, self.batch_size)
             if not events:
                 return TriggerTick()
-            armed = trigger_rows.armed_triggers(conn)
             fired, handled, waiting = 0, 0, False
             states = {t.id: (dict(t.state), t.last_fired, t.fired_count) for t in armed}
             for event in events:

@@ -100,3 +100,15 @@ def test_rules_are_listed_and_removed(any_db: Database) -> None:
     assert list_rules(any_db) == []
     with pytest.raises(NotFound, match="legato notifications ls"):
         remove_rule(any_db, rule.id)
+
+
+def test_events_before_any_rule_exists_are_skipped_unread(any_db: Database) -> None:
+    outbox = Outbox()
+    backend, service, _ = setup(any_db, outbox)
+    finish(backend, S.FAILED)
+    assert service.tick().events == 0  # no rule: the cursor moves past it without reading
+    add_rule(any_db, ["json://hooks.test/a"], now=T0, states=["failed"])
+    later = finish(backend, S.FAILED)
+    assert service.tick().sent == 1
+    ((_, _, body),) = outbox.sent  # the run that failed before the rule is not reported
+    assert f"/runs/{later}" in body

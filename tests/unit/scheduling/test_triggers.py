@@ -222,3 +222,21 @@ def test_a_malformed_stored_trigger_is_skipped_and_the_others_fire(any_db: Datab
     world.emit("ping")
     assert world.service.tick().fired == 1
     assert len(runs_of(any_db, fine)) == 1 and runs_of(any_db, broken) == []
+
+
+def test_with_nothing_armed_the_cursor_skips_events_unread_then_fires_for_new_ones(
+    any_db: Database,
+) -> None:
+    world = World(any_db)
+    world.emit("ping")
+    world.emit("ping")
+    assert world.service.tick().events == 0  # nothing armed: moved past, nothing read
+    with any_db.reading() as conn:
+        assert event_log.read_cursor(conn, CURSOR) == event_log.last_seq(conn)
+    world.later()
+    target = deploy(any_db, "pinged")
+    arm(any_db, target, {"event": "ping"}, now=world.clock.now())
+    world.later()
+    world.emit("ping")
+    assert world.service.tick().fired == 1
+    assert len(runs_of(any_db, target)) == 1
