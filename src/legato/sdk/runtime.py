@@ -275,6 +275,32 @@ def load_pinned_flow(entrypoint: str, source: str, source_hash: str, *,
     return _pick_flow(module, name, f"the pinned source of {entrypoint!r}", entrypoint)
 
 
+# Pinned sources compiled ahead by a warm parent (`precompile_pinned`), so the runs it forks
+# skip the compile: (path, source hash) -> code. Small: a worker runs a few flow versions.
+_PRECOMPILED: dict[tuple[str, str], types.CodeType] = {}
+PRECOMPILED_MAX = 32
+
+
+def precompile_pinned(entrypoint: str, source: str, source_hash: str) -> None:
+    """Compile a pinned Python source now, for `load_pinned_flow` in this process or in the
+    processes it forks later. Compiling runs none of its code; a source that does not
+    compile is left for the run to report."""
+    if is_yaml_entrypoint(entrypoint) or not source_hash:
+        return
+    target, _ = _split_entrypoint(entrypoint)
+    path = os.path.abspath(target) if _is_path(target) else f"<pinned {target}>"
+    key = (path, source_hash)
+    if key in _PRECOMPILED:
+        return
+    try:
+        code = compile(source, path, "exec")
+    except (SyntaxError, ValueError):
+        return
+    if len(_PRECOMPILED) >= PRECOMPILED_MAX:
+        _PRECOMPILED.pop(next(iter(_PRECOMPILED)))
+    _PRECOMPILED[key] = code
+
+
 def _exec_module(path: str, source: str, *, pinned: bool, digest: str = "") -> types.ModuleType:
     digest = digest or hashlib.sha256(source.encode()).hexdigest()
     stem = os.path.splitext(os.path.basename(path))[0].replace("-", "_").replace(" ", "_")
@@ -292,7 +318,8 @@ def _exec_module(path: str, source: str, *, pinned: bool, digest: str = "") -> t
         sys.path.insert(0, directory)
     sys.modules[module_name] = module
     try:
-        exec(compile(source, path, "exec"), module.__dict__)
+        code = _PRECOMPILED.get((path, digest)) if pinned else None
+        exec(code or compile(source, path, "exec"), module.__dict__)
     except BaseException as exc:
         del sys.modules[module_name]
         if added:

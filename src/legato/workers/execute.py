@@ -51,17 +51,25 @@ def listen_for_cancel() -> bool:
     return True
 
 
-def run_prefetched(flow_run_id: str, epoch: int, start: str) -> int:
-    """Execute a claimed run with the record and version the worker passed along (no reads
-    before the run starts); return the exit status as `main` does."""
+def decode_claimed(flow_run_id: str,
+                   start: str) -> tuple[FlowRunRecord, FlowVersionRecord | None] | None:
+    """The claimed record and pinned version a worker passed along for this run, or None
+    when `start` is not one of this run (the run then reads them from the backend)."""
     try:
         claimed, version = decode_start(start)
     except ParameterError as error:
         _log.warning("%s", error)
+        return None
+    return (claimed, version) if claimed.id == flow_run_id else None
+
+
+def run_prefetched(flow_run_id: str, epoch: int, start: str) -> int:
+    """Execute a claimed run with the record and version the worker passed along (no reads
+    before the run starts); return the exit status as `main` does."""
+    decoded = decode_claimed(flow_run_id, start)
+    if decoded is None:
         return execute(flow_run_id, epoch)
-    if claimed.id != flow_run_id:
-        return execute(flow_run_id, epoch)
-    return execute(flow_run_id, epoch, claimed, version)
+    return execute(flow_run_id, epoch, *decoded)
 
 
 def main(argv: Sequence[str]) -> int:

@@ -30,6 +30,8 @@ import legato.engine.flow_engine
 import legato.sdk.runtime
 from legato import plugins
 from legato.client import session
+from legato.core.records import FlowRunRecord, FlowVersionRecord
+from legato.engine import run_logging
 from legato.settings import HTTP_BACKEND_FACTORY, Settings
 from legato.workers import execute
 
@@ -99,6 +101,13 @@ class ForkServer:
             _log.warning("fork server ignored a malformed command %r", " ".join(words))
 
     def fork(self, flow_run_id: str, epoch: int, start: str | None = None) -> None:
+        # Decoded here rather than in the child (the same work, once), so that the pinned
+        # source is compiled once per version for every child to come.
+        decoded = None if start is None else execute.decode_claimed(flow_run_id, start)
+        if decoded is not None and decoded[1] is not None:
+            version = decoded[1]
+            legato.sdk.runtime.precompile_pinned(
+                decoded[0].entrypoint or "", version.source, version.source_hash)
         sys.stdout.flush()
         sys.stderr.flush()
         try:
@@ -107,11 +116,12 @@ class ForkServer:
             self.send(f"failed {flow_run_id} {error.strerror or error}")
             return
         if pid == 0:
-            self.become_child(flow_run_id, epoch, start)
+            self.become_child(flow_run_id, epoch, decoded)
         self.children.add(pid)
         self.send(f"pid {flow_run_id} {pid}")
 
-    def become_child(self, flow_run_id: str, epoch: int, start: str | None) -> None:
+    def become_child(self, flow_run_id: str, epoch: int,
+                     start: tuple[FlowRunRecord, FlowVersionRecord | None] | None) -> None:
         """Execute the run in this forked child and exit; never returns."""
         code = 1
         try:
@@ -124,7 +134,7 @@ class ForkServer:
             if start is None:
                 code = execute.main([flow_run_id, str(epoch)])
             else:
-                code = execute.run_prefetched(flow_run_id, epoch, start)
+                code = execute.execute(flow_run_id, epoch, *start)
         except SystemExit as stop:
             code = stop.code if isinstance(stop.code, int) else 1
         except BaseException:
@@ -178,6 +188,8 @@ def preload() -> None:
         if settings.api_url:
             session.warm_up(settings.api_url)
     legato.sdk.runtime.get_results()
+    # Each child would otherwise attach the run log handlers again on its first run.
+    run_logging.configure()
     # What is loaded now stays: a frozen heap is never scanned by the children's collector,
     # which would otherwise touch (and so copy) every page of it in each child.
     gc.collect()

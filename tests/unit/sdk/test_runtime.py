@@ -333,3 +333,29 @@ def test_task_without_a_stored_result_runs_again_on_retry(backend: InMemoryBacke
     assert cast(State, unstored(log=str(log), return_state=True)).is_failed()
     assert legato.retry_flow_run(only_flow_run(backend).id).result() == 4
     assert sorted(executions(log)) == ["last", "last", "memory_only", "memory_only"]
+
+
+def test_a_precompiled_pinned_source_runs_its_compiled_code(tmp_path: Path) -> None:
+    source = "from legato import flow\n\n@flow\ndef hi() -> str:\n    return 'hi'\n"
+    digest = "f" * 64
+    entrypoint = f"{tmp_path / 'pinned_hi.py'}:hi"
+    runtime.precompile_pinned(entrypoint, source, digest)
+    key = (str(tmp_path / "pinned_hi.py"), digest)
+    assert key in runtime._PRECOMPILED
+    # The cached code is what runs (so a fork skips the compile), not the text again.
+    runtime._PRECOMPILED[key] = compile(source.replace("'hi'", "'compiled'"), key[0], "exec")
+    try:
+        flow = runtime.load_pinned_flow(entrypoint, source, digest)
+        assert flow.fn() == "compiled"
+    finally:
+        del runtime._PRECOMPILED[key]
+
+
+def test_a_pinned_source_that_does_not_compile_is_left_for_the_run_to_report(
+    tmp_path: Path,
+) -> None:
+    entrypoint = f"{tmp_path / 'broken.py'}:f"
+    runtime.precompile_pinned(entrypoint, "def (:\n", "e" * 64)
+    assert (str(tmp_path / "broken.py"), "e" * 64) not in runtime._PRECOMPILED
+    with pytest.raises(UserCodeError, match="SyntaxError"):
+        runtime.load_pinned_flow(entrypoint, "def (:\n", "e" * 64)

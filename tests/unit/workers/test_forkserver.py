@@ -12,9 +12,11 @@ import gc, json
 from legato.sdk import runtime
 from legato.workers import forkserver
 forkserver.preload()
+import logging
 print(json.dumps({"backend": type(runtime._backend).__name__,
                   "results": runtime._results is not None,
-                  "frozen": gc.get_freeze_count()}))
+                  "frozen": gc.get_freeze_count(),
+                  "run_handlers": len(logging.getLogger("legato.runs").handlers)}))
 """
 
 
@@ -33,6 +35,7 @@ def test_with_a_server_url_the_children_inherit_a_built_http_backend_and_a_froze
     assert got["backend"] == "HttpBackend"
     assert got["results"] is True
     assert isinstance(got["frozen"], int) and got["frozen"] > 10_000
+    assert got["run_handlers"] == 1  # run logging is set up once, before any fork
 
 
 def test_without_a_server_url_no_database_backend_is_opened_in_the_parent(tmp_path: object) -> None:
