@@ -256,6 +256,9 @@ _SET_STATE = update(flow_runs).where(flow_runs.c.id == bindparam("b_id")).values
     state=bindparam("b_state"), state_message=bindparam("b_message"),
     updated=bindparam("b_updated"), start_time=bindparam("b_start"),
     end_time=bindparam("b_end"), run_count=bindparam("b_count"))
+_SET_STATE_AND_RESULT = _SET_STATE.values(
+    result_serializer=bindparam("b_serializer"), result_storage=bindparam("b_storage"),
+    result_data=bindparam("b_data"), result_path=bindparam("b_path"))
 
 
 def update_flow_run_state(
@@ -271,22 +274,16 @@ def update_flow_run_state(
     result: ResultRef | None,
 ) -> None:
     """Write a validated state change; a None `result` keeps the stored one."""
+    values = {
+        "b_id": flow_run_id, "b_state": state.value, "b_message": message,
+        "b_updated": updated, "b_start": start_time, "b_end": end_time, "b_count": run_count,
+    }
     if result is None:
-        conn.execute(_SET_STATE, {
-            "b_id": flow_run_id, "b_state": state.value, "b_message": message,
-            "b_updated": updated, "b_start": start_time, "b_end": end_time,
-            "b_count": run_count,
-        })
+        conn.execute(_SET_STATE, values)
     else:
-        values: dict[str, Any] = {
-            "state": state.value,
-            "state_message": message,
-            "updated": updated,
-            "start_time": start_time,
-            "end_time": end_time,
-            "run_count": run_count,
-            **result_values(result),
-        }
-        conn.execute(update(flow_runs).where(flow_runs.c.id == flow_run_id).values(values))
+        conn.execute(_SET_STATE_AND_RESULT, {
+            **values, "b_serializer": result.serializer, "b_storage": result.storage,
+            "b_data": result.data, "b_path": result.path,
+        })
     if state is StateType.SCHEDULED:
         mark_claimable(conn)
