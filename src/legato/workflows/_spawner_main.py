@@ -65,10 +65,12 @@ class Server:
         code between fork and exec, which costs about what a plain spawn does (forking this
         process and entering the namespace in the child cost 1-2 ms of CPU more per step)."""
         argv, cwd, mounts, changes, unset = decode(message)
-        env = dict(self.base_env)
-        for key in unset:
-            env.pop(key, None)
-        env.update(changes)
+        env: dict[bytes, bytes] | None = None  # none: the spawner's own, inherited as it is
+        if changes or unset:
+            env = dict(self.base_env)
+            for key in unset:
+                env.pop(key, None)
+            env.update(changes)
         if mounts:  # a thread may: CLONE_NEWNS only unshares this thread's filesystem view
             _check(libc.unshare(CLONE_NEWNS), "unshare(CLONE_NEWNS)")
         try:

@@ -60,7 +60,11 @@ class Spawner:
     carries only what a step's environment changes."""
 
     def __init__(self, environment: Mapping[bytes, bytes] | None = None) -> None:
-        self.environment = dict(os.environb if environment is None else environment)
+        # The spawner's own environment is the run's with the TMPDIR a namespaced step has
+        # (its private /tmp), so a step that sets nothing else sends no environment and
+        # inherits the spawner's as it is (no environment built per start).
+        self.environment = {**(os.environb if environment is None else environment),
+                            b"TMPDIR": b"/tmp"}
         self.owner = os.getpid()  # a forked child must start its own
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
@@ -264,6 +268,8 @@ class SpawnedProcess:
                 self._ended = True
                 break
             self._received += chunk
+            if b"exit " in self._received:  # the last thing sent, in one write
+                break
         while b"\n" in self._received:
             line, self._received = self._received.split(b"\n", 1)
             if line.startswith(b"pid "):

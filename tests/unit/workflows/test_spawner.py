@@ -165,3 +165,44 @@ def test_a_step_stopped_at_its_deadline_reports_the_kill(spawner: Spawner, tree:
                        lambda line, _err: lines.append(line), spawner=spawner, timeout=0.5)
     assert done.timed_out and done.exit_code == -signal.SIGTERM
     assert lines == ["started"]
+
+
+def test_a_step_holds_no_descriptor_but_its_stdin_stdout_and_stderr(spawner: Spawner,
+                                                                    tree: Path) -> None:
+    # Steps start with posix_spawn, which closes nothing: every other descriptor of the
+    # spawner must be close-on-exec, or a step could keep another step's pipes open.
+    scratch = Scratch(tree / "fds", mounted=frozenset({"/tmp"}))
+    done = _run(spawner, scratch, "ls /proc/$$/fd")
+    assert done.stdout.split() == ["0", "1", "2"]
+
+
+def test_a_step_gets_the_signals_python_ignores_back_at_their_defaults(
+        spawner: Spawner, tree: Path) -> None:
+    scratch = Scratch(tree / "signals", mounted=frozenset({"/tmp"}))
+    scratch.create()
+    spec = ProcessSpec(image="alpine", command=["grep", "SigIgn", "/proc/self/status"],
+                       where="step s")
+    done = run_process(spec, ImageMap().toolbox("alpine", "step s"), scratch,
+                       lambda _line, _err: None, spawner=spawner)
+    ignored = int(done.stdout.split()[1], 16)
+    assert not ignored & (1 << (signal.SIGPIPE - 1))
+    assert not ignored & (1 << (signal.SIGXFSZ - 1))
+
+
+def test_a_missing_working_directory_is_named(spawner: Spawner, tree: Path) -> None:
+    with pytest.raises(ConfigError, match=r"working directory .*/gone: No such file"):
+        spawner.spawn(["true"], tree / "gone", dict(os.environb), [], "step s")
+
+
+def test_a_step_has_the_runs_environment_with_its_own_tmpdir_and_variables(
+        spawner: Spawner, tree: Path) -> None:
+    toolbox = ImageMap().toolbox("alpine", "step s")
+    show = ["sh", "-c", 'echo "$TMPDIR $FROM_RUN ${OWN-unset}"']
+    for index, (own, expected) in enumerate(((None, "/tmp run unset"),
+                                             ({"OWN": "/tmp/x"}, "/tmp run /tmp/x"))):
+        scratch = Scratch(tree / f"env{index}", mounted=frozenset({"/tmp"}))
+        spec = ProcessSpec(image="alpine", command=show, env=own or {}, where="step s")
+        scratch.create()
+        done = run_process(spec, toolbox, scratch, lambda _line, _err: None,
+                           base_env={**os.environb, b"FROM_RUN": b"run"}, spawner=spawner)
+        assert done.stdout == expected
