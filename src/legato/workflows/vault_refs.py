@@ -6,7 +6,7 @@ masked in the run's logs; they reach steps only where the manifest puts them (en
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from legato.core.backend import Backend
@@ -19,25 +19,27 @@ _REF = re.compile(r"\{\{\s*(secrets|variables)\.([A-Za-z0-9_][A-Za-z0-9_.\-]*?)\
 _NOT_IN = "source"
 
 
-def _strings(value: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], str]]:
-    if isinstance(value, str):
-        yield path, value
-    elif isinstance(value, Mapping):
-        for key, item in value.items():
-            yield from _strings(item, (*path, str(key)))
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item, path)
+def _texts(value: Any) -> Iterator[tuple[str, str]]:
+    """(the key it sits under, the text) for every string of `value` that may hold a
+    reference; one walk without building paths, since a run starts with it over the whole
+    manifest (a list's items sit under the list's key)."""
+    stack: list[tuple[str, Any]] = [("", value)]
+    while stack:
+        key, item = stack.pop()
+        if isinstance(item, str):
+            if "{{" in item:
+                yield key, item
+        elif isinstance(item, Mapping):
+            stack.extend((str(k), v) for k, v in item.items())
+        elif isinstance(item, list):
+            stack.extend((key, v) for v in item)
 
 
-def vault_names(raw: Any, parameters: Mapping[str, str], where: str) -> set[tuple[str, str]]:
-    """The (kind, name) pairs used in a manifest's strings and in the run's parameters;
-    ManifestError for a secret inside a script's source."""
+def _names(texts: Iterable[tuple[str, str]], where: str) -> set[tuple[str, str]]:
     found: set[tuple[str, str]] = set()
-    texts = [*_strings(raw), *((("parameters",), v) for v in parameters.values())]
-    for path, text in texts:
+    for key, text in texts:
         for match in _REF.finditer(text):
-            if match.group(1) == "secrets" and path and path[-1] == _NOT_IN:
+            if match.group(1) == "secrets" and key == _NOT_IN:
                 raise ManifestError(
                     f"{where}: {match.group(0)} is used in a script's source, which is written "
                     "to disk; pass the secret as an env value (env: [{name: TOKEN, value: "
@@ -47,12 +49,41 @@ def vault_names(raw: Any, parameters: Mapping[str, str], where: str) -> set[tupl
     return found
 
 
-def vault_scope(raw: Any, parameters: Mapping[str, str], backend: Backend,
+# A loaded manifest's own references, by the identity of its raw mapping (held here, so the
+# identity stays its own): every run of a flow starts from the same manifest objects, and
+# walking a big manifest costs milliseconds per run. Loaded manifests are never changed.
+_MANIFEST_NAMES: dict[int, tuple[Any, frozenset[tuple[str, str]]]] = {}
+MANIFEST_NAMES_MAX = 64
+
+
+def manifest_names(raw: Any, where: str) -> frozenset[tuple[str, str]]:
+    """The (kind, name) pairs a manifest's strings use (see `vault_names`)."""
+    cached = _MANIFEST_NAMES.get(id(raw))
+    if cached is not None and cached[0] is raw:
+        return cached[1]
+    names = frozenset(_names(_texts(raw), where))
+    if len(_MANIFEST_NAMES) >= MANIFEST_NAMES_MAX:
+        _MANIFEST_NAMES.pop(next(iter(_MANIFEST_NAMES)))
+    _MANIFEST_NAMES[id(raw)] = (raw, names)
+    return names
+
+
+def vault_names(raws: Sequence[Any], parameters: Mapping[str, str],
+                where: str) -> set[tuple[str, str]]:
+    """The (kind, name) pairs used in the manifests' strings and in the run's parameters;
+    ManifestError for a secret inside a script's source."""
+    found = _names((("parameters", v) for v in parameters.values()), where)
+    for raw in raws:
+        found |= manifest_names(raw, where)
+    return found
+
+
+def vault_scope(raws: Sequence[Any], parameters: Mapping[str, str], backend: Backend,
                 where: str) -> dict[str, str]:
     """`secrets.NAME` and `variables.NAME` scope entries for every one the run uses (a
     variable's JSON value as Argo formats values: strings as they are, others as JSON)."""
     scope: dict[str, str] = {}
-    for kind, name in sorted(vault_names(raw, parameters, where)):
+    for kind, name in sorted(vault_names(raws, parameters, where)):
         try:
             if kind == "secrets":
                 value = backend.read_secret(name)
